@@ -1,0 +1,45 @@
+# plebiscite: every set-up and check step a user or CI needs.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test check lint format typecheck layers bench clean
+
+$(BIN)/plebiscite: pyproject.toml
+	@$(PY) -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("sodium") else 1)' || \
+	  { echo "error: the system libsodium is missing: install the Debian/Ubuntu package 'libsodium23' (sudo apt-get install libsodium23)" >&2; exit 1; }
+	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found: install Python 3.11 (package 'python3.11' and 'python3.11-venv')" >&2; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(BIN)/plebiscite
+
+setup: $(BIN)/plebiscite
+
+demo: setup
+	$(BIN)/plebiscite demo --out demo-out
+
+test: setup
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+format:
+	$(BIN)/ruff format src tests bench
+
+lint: setup
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+layers: setup
+	$(BIN)/lint-imports
+
+check: lint typecheck layers test
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-out

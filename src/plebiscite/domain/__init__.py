@@ -1,0 +1,1 @@
+"""The referendum's definition and its pure rules (no I/O, no clock)."""

@@ -1,0 +1,1 @@
+"""The bulletin board: event log, Merkle tree, signed heads, SQL backends, export."""

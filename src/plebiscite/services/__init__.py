@@ -1,0 +1,1 @@
+"""Use cases over a Board: ceremony, casting, tally, verify, forensics, legitimacy, simulate."""

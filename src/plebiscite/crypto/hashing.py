@@ -19,6 +19,7 @@ list       ``L``   8-byte count, then each item encoded
 from __future__ import annotations
 
 import hashlib
+import json
 import hmac
 from collections.abc import Sequence
 from typing import Final, TypeAlias
@@ -83,3 +84,29 @@ def keyed_hash(key: bytes, tag: str, *parts: Part) -> bytes:
     if len(key) < 16:
         raise EncodingError(f"hash key must be at least 16 bytes, got {len(key)}")
     return hmac.new(key, encode(PROTOCOL, tag, *parts), hashlib.sha512).digest()[:32]
+
+
+def canonical_json(obj: object) -> bytes:
+    """The one JSON encoding used wherever JSON is hashed or signed (protocol section 3.2).
+
+    UTF-8, keys sorted, no insignificant whitespace, no floats (every number in the record is an
+    integer; a float would make the encoding depend on the printer), no NaN. Re-encoding the
+    parsed output gives the same bytes.
+    """
+    _reject_floats(obj)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _reject_floats(obj: object) -> None:
+    if isinstance(obj, float):
+        raise EncodingError(f"floats are not allowed in canonical JSON (got {obj!r})")
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise EncodingError(f"canonical JSON keys must be strings, got {key!r}")
+            _reject_floats(value)
+    elif isinstance(obj, list | tuple):
+        for value in obj:
+            _reject_floats(value)

@@ -14,9 +14,9 @@ errors in one place each (``interfaces/cli`` and ``interfaces/app``) from these 
     |   +-- DataFormatError                                 a results table (forensics readers)
     +-- CryptoError                      exit 4   HTTP 422   malformed or invalid cryptographic data
     |   +-- EncodingError                                   bytes that are not a valid point/scalar
-    |   +-- ProofError                                      a zero-knowledge proof that does not verify
+    |   +-- ProofError                                      a zero-knowledge proof that fails
     |   +-- SignatureError                                  a signature that does not verify
-    |   +-- ThresholdError                                  key ceremony / threshold decryption
+    |   +-- ThresholdError                                  key ceremony, threshold decryption
     +-- RuleError                        exit 5   HTTP 409   a protocol rule refuses the action
     |   +-- ScheduleError                                   location closed at that time
     |   +-- EligibilityError                                voter not on the roll of that region
@@ -25,7 +25,7 @@ errors in one place each (``interfaces/cli`` and ``interfaces/app``) from these 
     |   +-- SchemaVersionError                              a database of another schema version
     |   +-- NotABoardError                                  a database that is not a board
     +-- RecordError                      exit 7   HTTP 422   an exported record that is corrupt
-    +-- VerificationError                exit 8   HTTP 422   a check of the verifier failed (check id)
+    +-- VerificationError                exit 8   HTTP 422   a verifier check failed (with its id)
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ class Scalar:
     """An integer mod L."""
 
     __slots__ = ("_b",)
+    _b: bytes
 
     def __init__(self, value: int) -> None:
         if not isinstance(value, int):
@@ -109,6 +110,7 @@ class Point:
     """An element of ristretto255, held as its canonical encoding."""
 
     __slots__ = ("_b",)
+    _b: bytes
 
     def __init__(self) -> None:  # pragma: no cover - use decode/identity/generator
         raise TypeError("use Point.decode, Point.identity() or G")

@@ -19,8 +19,8 @@ list       ``L``   8-byte count, then each item encoded
 from __future__ import annotations
 
 import hashlib
-import json
 import hmac
+import json
 from collections.abc import Sequence
 from typing import Final, TypeAlias
 

@@ -1,0 +1,250 @@
+"""The referendum manifest as frozen dataclasses (``docs/manifest.md``).
+
+A :class:`Manifest` is only ever built by :mod:`plebiscite.domain.manifest_load`, which has
+checked every rule in ``docs/manifest.md``; code that holds one may rely on them (every
+reference resolves, ids are unique, windows are non-empty and do not overlap, k <= n).
+
+Collections keyed by id (regions, districts, precincts, locations) are sorted by id and days by
+date, so a manifest's value does not depend on the order its file lists them in. Trustees,
+questions and options keep the file's order: it is meaningful (trustee index, ballot order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+PROTOCOL_VERSION = "plebiscite-v1"
+
+
+class LocationKind(StrEnum):
+    """The three kinds of voting place; also the channel a ballot arrives through."""
+
+    REGULAR_STATION = "regular_station"
+    MAKESHIFT_STATION = "makeshift_station"
+    MOBILE_TEAM = "mobile_team"
+
+    @property
+    def is_booth(self) -> bool:
+        """A station (regular or makeshift) has a booth; a mobile team goes door to door."""
+        return self is not LocationKind.MOBILE_TEAM
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    act: str
+    enacted: dt.date
+    called: dt.date
+
+
+@dataclass(frozen=True)
+class Quorum:
+    turnout_min_percent: int | None = None
+    approval_min_percent: int | None = None
+
+
+@dataclass(frozen=True)
+class Trustee:
+    index: int  # 1-based, the trustee's x-coordinate in the threshold scheme
+    id: str
+    name: str
+    nominated_by: str
+    independent_of_authority: bool
+
+
+@dataclass(frozen=True)
+class Trustees:
+    k: int
+    members: tuple[Trustee, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: Mapping[str, str]
+    explanation: Mapping[str, str]
+    options: tuple[Option, ...]
+    allow_blank: bool
+
+    @property
+    def option_ids(self) -> tuple[str, ...]:
+        return tuple(option.id for option in self.options)
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    region_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Precinct:
+    id: str
+    district_id: str
+    region_id: str
+    name: str
+    registered_voters: int
+
+
+@dataclass(frozen=True)
+class Hours:
+    """A daily span of local time, ``opens`` < ``closes`` (never across midnight)."""
+
+    opens: dt.time
+    closes: dt.time
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str
+    precinct_id: str
+    region_id: str
+    kind: LocationKind
+    address: str
+    hours: Hours | None
+
+
+@dataclass(frozen=True)
+class Window:
+    """On one day, the location kinds open in the listed regions, and when."""
+
+    kinds: frozenset[LocationKind]
+    hours: Hours
+    regions: frozenset[str]
+
+    def covers(self, kind: LocationKind, region_id: str) -> bool:
+        return kind in self.kinds and region_id in self.regions
+
+
+@dataclass(frozen=True)
+class VotingDay:
+    number: int  # 1-based, in date order
+    date: dt.date
+    windows: tuple[Window, ...]
+
+
+@dataclass(frozen=True)
+class Emergency:
+    kind: str  # "martial_law" or "state_of_emergency"
+    regions: frozenset[str]
+    start: dt.date
+    end: dt.date | None
+    declared_by: str
+    source: str
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Context:
+    independent_observers_admitted: bool
+    observers_note: str
+    emergencies: tuple[Emergency, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    id: str
+    title: str
+    protocol_version: str
+    time_zone: str
+    effect: str  # "binding" or "consultative"
+    languages: tuple[str, ...]
+    small_cell_threshold: int
+    legal_basis: LegalBasis
+    quorum: Quorum
+    trustees: Trustees
+    regions: tuple[Region, ...]
+    districts: tuple[District, ...]
+    precincts: tuple[Precinct, ...]
+    locations: tuple[Location, ...]
+    days: tuple[VotingDay, ...]
+    context: Context
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @cached_property
+    def region_by_id(self) -> Mapping[str, Region]:
+        return {region.id: region for region in self.regions}
+
+    @cached_property
+    def district_by_id(self) -> Mapping[str, District]:
+        return {district.id: district for district in self.districts}
+
+    @cached_property
+    def precinct_by_id(self) -> Mapping[str, Precinct]:
+        return {precinct.id: precinct for precinct in self.precincts}
+
+    @cached_property
+    def location_by_id(self) -> Mapping[str, Location]:
+        return {location.id: location for location in self.locations}
+
+    def registered_voters(self, region_id: str | None = None) -> int:
+        """Registered voters in one region, or in all of them."""
+        return sum(
+            p.registered_voters
+            for p in self.precincts
+            if region_id is None or p.region_id == region_id
+        )
+
+    def open_spans(self, location: Location) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """Every span (timezone-aware, start inclusive, end exclusive) the location is open.
+
+        A location is open where a window of the schedule opens its kind in its region, cut
+        down to the location's own hours if it has any.
+        """
+        spans: list[tuple[dt.datetime, dt.datetime]] = []
+        zone = self.zone
+        for day in self.days:
+            for window in day.windows:
+                if not window.covers(location.kind, location.region_id):
+                    continue
+                opens, closes = window.hours.opens, window.hours.closes
+                if location.hours is not None:
+                    opens = max(opens, location.hours.opens)
+                    closes = min(closes, location.hours.closes)
+                if opens < closes:
+                    spans.append(
+                        (
+                            dt.datetime.combine(day.date, opens, tzinfo=zone),
+                            dt.datetime.combine(day.date, closes, tzinfo=zone),
+                        )
+                    )
+        return tuple(sorted(spans))
+
+    def emergencies_in(self, region_id: str) -> tuple[Emergency, ...]:
+        """Emergencies declared for the region that were in force on any voting day."""
+        return tuple(
+            e
+            for e in self.context.emergencies
+            if region_id in e.regions and any(e.in_force_on(d.date) for d in self.days)
+        )

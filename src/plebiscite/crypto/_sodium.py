@@ -31,10 +31,12 @@ SECRETBOX_MAC_BYTES = 16
 PWHASH_SALT_BYTES = 16
 
 
-def _load() -> ctypes.CDLL:
+def _default_candidates() -> list[str]:
     name = ctypes.util.find_library("sodium")
-    candidates = [name] if name else []
-    candidates += ["libsodium.so.23", "libsodium.so"]
+    return ([name] if name else []) + ["libsodium.so.23", "libsodium.so"]
+
+
+def _load(candidates: list[str]) -> ctypes.CDLL:
     for candidate in candidates:
         try:
             lib = ctypes.CDLL(candidate)
@@ -43,12 +45,10 @@ def _load() -> ctypes.CDLL:
         if lib.sodium_init() < 0:  # pragma: no cover - only fails on a broken system
             raise SetupError("libsodium failed to initialise")
         return lib
-    raise SetupError(  # pragma: no cover - the test machine has libsodium
-        "the system libsodium is missing: install the package 'libsodium23'"
-    )
+    raise SetupError("the system libsodium is missing: install the package 'libsodium23'")
 
 
-_lib = _load()
+_lib = _load(_default_candidates())
 _buf = ctypes.create_string_buffer
 
 

@@ -11,7 +11,7 @@ variable-time integer arithmetic.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, overload
 
 from plebiscite.crypto import _sodium
 from plebiscite.errors import EncodingError
@@ -87,7 +87,13 @@ class Scalar:
     def __sub__(self, other: Scalar) -> Scalar:
         return Scalar._trusted(_sodium.scalar_sub(self._b, other._b))
 
-    def __mul__(self, other: Scalar) -> Scalar:
+    @overload
+    def __mul__(self, other: Scalar) -> Scalar: ...
+    @overload
+    def __mul__(self, other: Point) -> Point: ...
+    def __mul__(self, other: Scalar | Point) -> Scalar | Point:
+        if isinstance(other, Point):
+            return other * self
         return Scalar._trusted(_sodium.scalar_mul(self._b, other._b))
 
     def __neg__(self) -> Scalar:
@@ -179,8 +185,6 @@ class Point:
         # order, so that is the only case, and the identity is the right answer.
         r = _sodium.scalarmult(s._b, self._b)
         return Point._trusted(_IDENTITY_BYTES if r is None else r)
-
-    __rmul__ = __mul__
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Point) and self._b == other._b

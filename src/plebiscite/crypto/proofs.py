@@ -1,0 +1,232 @@
+"""Non-interactive zero-knowledge proofs (``docs/protocol.md`` section 5).
+
+All proofs are sigma protocols made non-interactive with Fiat-Shamir. The challenge hashes
+the election context, the proof's purpose tag, the *whole statement* (generators, public
+values, ciphertexts, range bounds) and the commitments, never the commitments alone. Proofs
+are kept in compact form (challenges and responses); the verifier recomputes the commitments
+from them and checks the challenge equation. Responses are ``v = u - c*w`` for witness w,
+computed with libsodium's constant-time scalar arithmetic.
+
+* :class:`SchnorrProof`: knowledge of x with X = x*G (trustee key possession), section 5.1.
+* :class:`EqualityProof`: Chaum-Pedersen, log_G(X) = log_A(D) (decryption shares), section 5.2.
+* :class:`RangeProof`: a ciphertext encrypts some m in [lo, hi], a disjunction of
+  Chaum-Pedersen proofs (0/1 options when [0, 1]; a question's sum otherwise), section 5.3.
+
+Every ``verify_*`` returns ``None`` or raises :class:`~plebiscite.errors.ProofError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plebiscite.crypto.elgamal import Ciphertext
+from plebiscite.crypto.group import G, Point, Scalar, g_pow
+from plebiscite.crypto.hashing import hash_to_scalar
+from plebiscite.crypto.randomness import Rng
+from plebiscite.errors import CryptoError, EncodingError, ProofError
+
+#: The longest range a disjunctive proof may cover; a ballot needs at most max_selections + 1.
+MAX_RANGE = 64
+
+
+def _scalar_list(data: object, n: int, what: str) -> list[Scalar]:
+    if not (isinstance(data, list) and len(data) == n and all(isinstance(x, str) for x in data)):
+        raise EncodingError(f"{what} must be a list of {n} hex scalars")
+    return [Scalar.from_hex(x) for x in data]
+
+
+def _scalar_pair(data: object, what: str) -> tuple[Scalar, Scalar]:
+    if not isinstance(data, dict) or set(data) != {"c", "v"}:
+        raise EncodingError(f"{what} must be an object with keys c and v")
+    c, v = data["c"], data["v"]
+    if not (isinstance(c, str) and isinstance(v, str)):
+        raise EncodingError(f"{what}: c and v must be hex strings")
+    return Scalar.from_hex(c), Scalar.from_hex(v)
+
+
+# --- 5.1 Schnorr proof of knowledge of a discrete logarithm -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SchnorrProof:
+    c: Scalar
+    v: Scalar
+
+    def to_json(self) -> dict[str, str]:
+        return {"c": self.c.hex(), "v": self.v.hex()}
+
+    @classmethod
+    def from_json(cls, data: object) -> SchnorrProof:
+        return cls(*_scalar_pair(data, "Schnorr proof"))
+
+
+def _schnorr_challenge(context: bytes, public: Point, h: Point) -> Scalar:
+    return hash_to_scalar("schnorr", context, G, public, h)
+
+
+def prove_schnorr(context: bytes, secret: Scalar, rng: Rng) -> SchnorrProof:
+    """Prove knowledge of x with X = x*G."""
+    public = Point.base_mul(secret)
+    u = rng.scalar()
+    c = _schnorr_challenge(context, public, Point.base_mul(u))
+    return SchnorrProof(c, u - c * secret)
+
+
+def verify_schnorr(context: bytes, public: Point, proof: SchnorrProof) -> None:
+    """Check h = v*G + c*X and c = H(context, G, X, h)."""
+    if public.is_identity():
+        raise ProofError("Schnorr proof for the identity element")
+    h = Point.base_mul(proof.v) + public * proof.c
+    if _schnorr_challenge(context, public, h) != proof.c:
+        raise ProofError("Schnorr proof of key possession does not verify")
+
+
+# --- 5.2 Chaum-Pedersen proof of equal discrete logarithms --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EqualityProof:
+    c: Scalar
+    v: Scalar
+
+    def to_json(self) -> dict[str, str]:
+        return {"c": self.c.hex(), "v": self.v.hex()}
+
+    @classmethod
+    def from_json(cls, data: object) -> EqualityProof:
+        return cls(*_scalar_pair(data, "Chaum-Pedersen proof"))
+
+
+def _equality_challenge(
+    context: bytes, base: Point, public: Point, result: Point, a: Point, b: Point
+) -> Scalar:
+    return hash_to_scalar("chaum-pedersen", context, G, base, public, result, a, b)
+
+
+def prove_equality(context: bytes, secret: Scalar, base: Point, rng: Rng) -> EqualityProof:
+    """Prove log_G(X) = log_A(D) for X = x*G, D = x*A (A = ``base``)."""
+    public, result = Point.base_mul(secret), base * secret
+    u = rng.scalar()
+    c = _equality_challenge(context, base, public, result, Point.base_mul(u), base * u)
+    return EqualityProof(c, u - c * secret)
+
+
+def verify_equality(
+    context: bytes, base: Point, public: Point, result: Point, proof: EqualityProof
+) -> None:
+    """Check a = v*G + c*X, b = v*A + c*D and c = H(context, G, A, X, D, a, b)."""
+    a = Point.base_mul(proof.v) + public * proof.c
+    b = base * proof.v + result * proof.c
+    if _equality_challenge(context, base, public, result, a, b) != proof.c:
+        raise ProofError("Chaum-Pedersen proof of equal discrete logarithms does not verify")
+
+
+# --- 5.3 Disjunctive range proof on an ElGamal ciphertext ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RangeProof:
+    """Challenges c_lo..c_hi and responses v_lo..v_hi, one pair per value in [lo, hi]."""
+
+    lo: int
+    hi: int
+    c: tuple[Scalar, ...]
+    v: tuple[Scalar, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "range": [self.lo, self.hi],
+            "c": [s.hex() for s in self.c],
+            "v": [s.hex() for s in self.v],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> RangeProof:
+        if not isinstance(data, dict) or set(data) != {"range", "c", "v"}:
+            raise EncodingError("a range proof is an object with keys range, c and v")
+        bounds = data["range"]
+        if not (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(type(b) is int for b in bounds)
+            and 0 <= bounds[0] <= bounds[1] < bounds[0] + MAX_RANGE
+        ):
+            raise EncodingError(f"range proof bounds must be [lo, hi] with 0 <= lo <= hi: {bounds}")
+        lo, hi = bounds
+        n = hi - lo + 1
+        return cls(
+            lo, hi, tuple(_scalar_list(data["c"], n, "c")), tuple(_scalar_list(data["v"], n, "v"))
+        )
+
+
+def _range_challenge(
+    context: bytes, key: Point, ct: Ciphertext, lo: int, hi: int, commitments: list[Point]
+) -> Scalar:
+    return hash_to_scalar("range", context, G, key, ct.alpha, ct.beta, lo, hi, commitments)
+
+
+def _range_commitments(
+    key: Point, ct: Ciphertext, j: int, c: Scalar, v: Scalar
+) -> tuple[Point, Point]:
+    """a_j = v*G + c*alpha, b_j = v*K + c*(beta - j*G): what an honest branch j committed."""
+    shifted = ct.beta if j == 0 else ct.beta - g_pow(j)
+    return Point.base_mul(v) + ct.alpha * c, key * v + shifted * c
+
+
+def prove_range(
+    context: bytes,
+    key: Point,
+    ct: Ciphertext,
+    m: int,
+    nonce: Scalar,
+    lo: int,
+    hi: int,
+    rng: Rng,
+) -> RangeProof:
+    """Prove ``ct = Enc_K(m; nonce)`` with lo <= m <= hi, without revealing m.
+
+    Branches j != m are simulated with random (c_j, v_j); branch m commits honestly to
+    u*G, u*K and gets c_m = c - sum(c_j), v_m = u - c_m*r.
+    """
+    if not 0 <= lo <= hi < lo + MAX_RANGE:
+        raise CryptoError(f"invalid range [{lo}, {hi}]")
+    if not lo <= m <= hi:
+        raise CryptoError(f"cannot prove that {m} lies in [{lo}, {hi}]")
+    cs: dict[int, Scalar] = {}
+    vs: dict[int, Scalar] = {}
+    commitments: list[Point] = []
+    u = rng.scalar()
+    for j in range(lo, hi + 1):
+        if j == m:
+            commitments += [Point.base_mul(u), key * u]
+        else:
+            cs[j], vs[j] = rng.scalar(), rng.scalar()
+            commitments += _range_commitments(key, ct, j, cs[j], vs[j])
+    c = _range_challenge(context, key, ct, lo, hi, commitments)
+    c_m = c
+    for cj in cs.values():
+        c_m = c_m - cj
+    cs[m], vs[m] = c_m, u - c_m * nonce
+    order = range(lo, hi + 1)
+    return RangeProof(lo, hi, tuple(cs[j] for j in order), tuple(vs[j] for j in order))
+
+
+def verify_range(
+    context: bytes, key: Point, ct: Ciphertext, lo: int, hi: int, proof: RangeProof
+) -> None:
+    """Check that ``ct`` encrypts a value in [lo, hi] under ``key``.
+
+    Recomputes every (a_j, b_j) and checks sum(c_j) = H(context, G, K, alpha, beta, lo, hi,
+    a_lo, b_lo, ..., a_hi, b_hi). Costs 3 arbitrary-point multiplications per value.
+    """
+    if (proof.lo, proof.hi) != (lo, hi):
+        raise ProofError(f"range proof is for [{proof.lo}, {proof.hi}], expected [{lo}, {hi}]")
+    if len(proof.c) != hi - lo + 1 or len(proof.v) != hi - lo + 1:
+        raise ProofError("range proof has the wrong number of branches")
+    commitments: list[Point] = []
+    total = Scalar(0)
+    for j, cj, vj in zip(range(lo, hi + 1), proof.c, proof.v, strict=True):
+        commitments += _range_commitments(key, ct, j, cj, vj)
+        total = total + cj
+    if _range_challenge(context, key, ct, lo, hi, commitments) != total:
+        raise ProofError(f"range proof that the ciphertext encrypts a value in [{lo}, {hi}] fails")

@@ -1,0 +1,53 @@
+"""Known-answer vectors that pin the protocol-v1 wire format (hash inputs, proofs, JSON).
+
+``tests/vectors/plebiscite-v1.json`` was produced by :func:`build_vectors` with fixed seeds.
+Any change to an encoding, a domain tag or a challenge input changes these bytes, and must come
+with a new protocol version. Regenerate (only then) with
+``python tests/crypto/test_wire_vectors.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from plebiscite.crypto.ballot import EncryptedAnswer, QuestionSpec, encrypt_answer, verify_answer
+from plebiscite.crypto.elgamal import KeyPair
+from plebiscite.crypto.group import Point
+from plebiscite.crypto.hashing import canonical_json, hash_bytes
+from plebiscite.crypto.randomness import SeededRng
+from plebiscite.crypto.threshold import DealerMessage, deal, verify_dealer_message
+
+PATH = Path(__file__).parent.parent / "vectors" / "plebiscite-v1.json"
+SPEC = QuestionSpec("q1", 2, 1, 1)
+
+
+def build_vectors() -> dict[str, object]:
+    rng = SeededRng(b"plebiscite-v1 known answers")
+    key = KeyPair.generate(rng)
+    context = hash_bytes("election", b"example manifest hash", key.public)
+    answer = encrypt_answer(key.public, context, SPEC, [1, 0], b"\x01" * 32, rng)
+    _, dealer = deal(context, 1, 2, 3, rng)
+    return {
+        "public_key": key.public.hex(),
+        "context": context.hex(),
+        "answer_yes": answer.to_json(),
+        "dealer_1_of_3": dealer.to_json(),
+    }
+
+
+def test_vectors_are_reproduced_byte_for_byte() -> None:
+    pinned = json.loads(PATH.read_text())
+    assert canonical_json(build_vectors()) == canonical_json(pinned)
+
+
+def test_pinned_vectors_verify() -> None:
+    pinned = json.loads(PATH.read_text())
+    key = Point.from_hex(pinned["public_key"])
+    context = bytes.fromhex(pinned["context"])
+    verify_answer(key, context, SPEC, EncryptedAnswer.from_json(pinned["answer_yes"]))
+    verify_dealer_message(context, DealerMessage.from_json(pinned["dealer_1_of_3"]), 2, 3)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    PATH.write_text(json.dumps(build_vectors(), indent=1, sort_keys=True) + "\n")

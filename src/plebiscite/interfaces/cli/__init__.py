@@ -18,6 +18,8 @@ from plebiscite.errors import PlebisciteError
 #: (module under plebiscite.interfaces.cli, attribute) for every top-level command.
 _COMMANDS: list[tuple[str, str]] = [
     ("bench", "bench"),
+    ("manifest", "manifest"),
+    ("roll", "roll"),
 ]
 
 
@@ -45,7 +47,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, mapping project errors to one line and an exit code."""
     try:
-        cli.main(args=argv, standalone_mode=False)
+        cli.main(args=argv, prog_name="plebiscite", standalone_mode=False)
     except PlebisciteError as exc:
         click.echo(f"plebiscite: {exc.title}: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -1,0 +1,72 @@
+"""Setting a referendum up from files: the manifest and the roll (``docs/manifest.md``).
+
+The domain parses text; this module reads the files, so every error still names the file.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.manifest_load import parse_manifest, parse_manifest_json
+from plebiscite.domain.roll import (
+    MIN_KEY_BYTES,
+    Roll,
+    RollEntry,
+    build_roll,
+    generate_roll,
+    parse_roll_csv,
+    render_roll_csv,
+)
+from plebiscite.errors import InputError, ManifestError, RollError
+
+
+def _read_text(path: Path, error: type[InputError]) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and check a manifest: TOML, or its JSON form when the name ends in ``.json``."""
+    text = _read_text(path, ManifestError)
+    if path.suffix == ".json":
+        return parse_manifest_json(text, str(path))
+    return parse_manifest(text, str(path))
+
+
+def load_roll_entries(path: Path, manifest: Manifest) -> tuple[RollEntry, ...]:
+    """Read and check a roll CSV against the manifest (all or nothing)."""
+    return parse_roll_csv(_read_text(path, RollError), str(path), manifest)
+
+
+def read_roll_key(path: Path) -> bytes:
+    """A roll key file: hex digits (whitespace ignored), at least 16 bytes."""
+    text = "".join(_read_text(path, RollError).split())
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise RollError(f"{path}: a roll key file holds hex digits only") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise RollError(f"{path}: the roll key must be at least {MIN_KEY_BYTES} bytes")
+    return key
+
+
+def load_roll(manifest: Manifest, roll_path: Path, key_path: Path) -> Roll:
+    """The roll of a referendum, with pseudonyms under the key in ``key_path``."""
+    entries = load_roll_entries(roll_path, manifest)
+    return build_roll(manifest, manifest_hash(manifest), entries, read_roll_key(key_path))
+
+
+def write_synthetic_roll(manifest: Manifest, voters: int, seed: int, out: Path) -> int:
+    """Write ``voters`` synthetic voters to ``out`` (CSV); the same seed gives the same file."""
+    entries = generate_roll(manifest, voters, random.Random(seed))
+    out.write_text(render_roll_csv(entries), encoding="utf-8")
+    return len(entries)

@@ -1,0 +1,371 @@
+"""The ``Board`` port: an append-only, Merkle-hashed log of events with signed heads.
+
+``docs/board.md`` describes the guarantees. Implementations: :class:`~.memory.MemoryBoard`
+(tests) and :class:`~.sql.SqlBoard` (SQLite, PostgreSQL). Both share :class:`BoardBase`, which
+holds every rule that does not depend on storage (validation, Merkle bookkeeping, proofs,
+heads), so a backend only moves rows.
+
+Leaf indices are 0-based; entry ``i`` is leaf ``i`` of the tree; a tree of size ``n`` holds
+entries ``0 .. n-1``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, Self, runtime_checkable
+
+from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.errors import InputError, PlebisciteError, RecordError, SignatureError
+from plebiscite.record.codec import decode_event
+from plebiscite.record.events import Event
+from plebiscite.record.heads import SignedHead, sign_head
+from plebiscite.record.merkle import (
+    ConsistencyProof,
+    Frontier,
+    InclusionProof,
+    NodeKey,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_at,
+)
+
+#: Entries read per query when streaming.
+CHUNK: int = 1000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Entry ``index`` of the log (leaf ``index`` of the tree)."""
+
+    index: int
+    event: Event
+
+    @property
+    def leaf_hash(self) -> bytes:
+        return leaf_hash(self.event.data)
+
+
+@runtime_checkable
+class Board(Protocol):
+    """What services may ask of a bulletin board."""
+
+    def append(self, event: Event) -> int:
+        """Append one event; return its leaf index once the commit is durable."""
+        ...
+
+    def append_batch(self, events: Sequence[Event]) -> list[int]:
+        """Append events in order in one durable commit; all or nothing."""
+        ...
+
+    def size(self) -> int: ...
+
+    def root(self, tree_size: int | None = None) -> bytes:
+        """Merkle root of the first ``tree_size`` entries (default: all)."""
+        ...
+
+    def entry(self, index: int) -> Entry: ...
+
+    def entries(self, start: int = 0, stop: int | None = None) -> Iterator[Entry]:
+        """Stream entries ``start .. stop-1`` in order, reading a chunk at a time."""
+        ...
+
+    def inclusion_proof(self, index: int, tree_size: int | None = None) -> InclusionProof: ...
+
+    def consistency_proof(
+        self, first_size: int, second_size: int | None = None
+    ) -> ConsistencyProof: ...
+
+    def sign_head(self, key: SigningKey, timestamp: int | None = None) -> SignedHead:
+        """Sign, store and return a head for the current size (timestamp in ms, default now)."""
+        ...
+
+    def add_head(self, head: SignedHead) -> None:
+        """Store a head signed elsewhere, after checking its signature and root."""
+        ...
+
+    def latest_head(self) -> SignedHead | None: ...
+
+    def heads(self) -> Iterator[SignedHead]:
+        """Every stored head, oldest first."""
+        ...
+
+    def check(self, progress: Callable[[int], None] | None = None) -> int:
+        """Recompute the tree from the entries; raise :class:`RecordError` on any mismatch
+        with the stored nodes or heads; return the number of entries checked."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class BoardBase(ABC):
+    """Storage-independent half of a board; subclasses implement the ``_`` primitives."""
+
+    def __init__(self) -> None:
+        self._write_lock = threading.Lock()
+        # Group commit: appends from concurrent threads that arrive while a commit is running
+        # wait, then one of them commits all of them together (one fsync for the group).
+        self._group = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._committing = False
+
+    # --- primitives -----------------------------------------------------------------------
+
+    @abstractmethod
+    def size(self) -> int: ...
+
+    @abstractmethod
+    def _read_nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]: ...
+
+    @abstractmethod
+    def _append_locked(self, events: Sequence[Event]) -> list[int]:
+        """Sequence and durably commit ``events`` (already validated) using :func:`plan`."""
+
+    @abstractmethod
+    def _read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]: ...
+
+    @abstractmethod
+    def _store_head(self, head: SignedHead) -> None:
+        """Store ``head``, refusing (InputError) a smaller tree size or another key than the
+        latest stored head, atomically with reading that latest head."""
+
+    @abstractmethod
+    def latest_head(self) -> SignedHead | None: ...
+
+    @abstractmethod
+    def heads(self) -> Iterator[SignedHead]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- appending ------------------------------------------------------------------------
+
+    def append(self, event: Event) -> int:
+        return self.append_batch([event])[0]
+
+    def append_batch(self, events: Sequence[Event]) -> list[int]:
+        for i, event in enumerate(events):
+            if not isinstance(event, Event):
+                raise InputError(
+                    f"item {i} of the batch is a {type(event).__name__}, not an Event "
+                    "(build events with Event.create)"
+                )
+        if not events:
+            return []
+        mine = _Pending(list(events))
+        with self._group:
+            self._queue.append(mine)
+            while self._committing and not mine.done:
+                self._group.wait()
+            if mine.done:
+                return mine.result()
+            self._committing = True
+            group, self._queue = self._queue, []
+        try:
+            self._commit_group(group)
+        finally:
+            with self._group:
+                self._committing = False
+                self._group.notify_all()
+        return mine.result()
+
+    def _commit_group(self, group: list[_Pending]) -> None:
+        """Commit a group of appends; if it fails, retry each alone so that one append's failure
+        is its own and every other append still gets its own answer."""
+        with self._write_lock:
+            if len(group) > 1:
+                try:
+                    indices = self._append_locked([e for p in group for e in p.events])
+                except PlebisciteError:
+                    pass
+                else:
+                    at = 0
+                    for pending in group:
+                        pending.indices = indices[at : at + len(pending.events)]
+                        at += len(pending.events)
+                    return
+            for pending in group:
+                try:
+                    pending.indices = self._append_locked(pending.events)
+                except BaseException as error:
+                    pending.error = error
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _check_size(self, tree_size: int | None) -> int:
+        current = self.size()
+        if tree_size is None:
+            return current
+        if not 0 <= tree_size <= current:
+            raise InputError(f"tree size {tree_size} is not between 0 and the board's {current}")
+        return tree_size
+
+    def root(self, tree_size: int | None = None) -> bytes:
+        return root_at(self._check_size(tree_size), self._read_nodes)
+
+    def entry(self, index: int) -> Entry:
+        rows = self._read_entries(index, index + 1) if index >= 0 else []
+        if not rows:
+            raise InputError(f"no entry {index}: the board has {self.size()} entries")
+        return Entry(index, decode_event(rows[0][1], where=f"board entry {index}"))
+
+    def entries(self, start: int = 0, stop: int | None = None) -> Iterator[Entry]:
+        size = self.size()
+        stop = size if stop is None else min(stop, size)
+        if start < 0:
+            raise InputError(f"entry range cannot start at {start}")
+        position = start
+        while position < stop:
+            rows = self._read_entries(position, min(position + CHUNK, stop))
+            if not rows:
+                raise RecordError(f"board entry {position} is missing")
+            for index, data in rows:
+                if index != position:
+                    raise RecordError(f"board entry {position} is missing")
+                yield Entry(index, decode_event(data, where=f"board entry {index}"))
+                position += 1
+
+    def inclusion_proof(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        return inclusion_proof(index, self._check_size(tree_size), self._read_nodes)
+
+    def consistency_proof(
+        self, first_size: int, second_size: int | None = None
+    ) -> ConsistencyProof:
+        return consistency_proof(first_size, self._check_size(second_size), self._read_nodes)
+
+    # --- heads ----------------------------------------------------------------------------
+
+    def sign_head(self, key: SigningKey, timestamp: int | None = None) -> SignedHead:
+        size = self.size()
+        when = int(time.time() * 1000) if timestamp is None else timestamp
+        head = sign_head(key, size, self.root(size), when)
+        self._store_head(head)
+        return head
+
+    def add_head(self, head: SignedHead) -> None:
+        where = f"head of tree size {head.tree_size}"
+        head.verify()
+        size = self.size()
+        if head.tree_size > size:
+            raise InputError(f"{where}: the board has only {size} entries")
+        if self.root(head.tree_size) != head.root_hash:
+            raise RecordError(f"{where}: its root does not match the board's entries")
+        self._store_head(head)
+
+    def check(self, progress: Callable[[int], None] | None = None) -> int:
+        size = self.size()
+        heads = iter(self.heads())
+        head = next(heads, None)
+        frontier = Frontier()
+        done = 0
+
+        def check_heads() -> SignedHead | None:
+            nonlocal head
+            if head is not None and head.tree_size < frontier.size:
+                raise RecordError(f"stored head of tree size {head.tree_size} is out of order")
+            while head is not None and head.tree_size == frontier.size:
+                try:
+                    head.verify()
+                except SignatureError as exc:
+                    raise RecordError(f"stored head of tree size {head.tree_size}: {exc}") from exc
+                if head.root_hash != frontier.root():
+                    raise RecordError(
+                        f"stored head of tree size {head.tree_size} does not match the entries"
+                    )
+                head = next(heads, None)
+            return head
+
+        check_heads()
+        for chunk_start in range(0, size, CHUNK):
+            created: list[tuple[int, int, bytes]] = []
+            for entry in self.entries(chunk_start, min(chunk_start + CHUNK, size)):
+                created.extend(frontier.append(entry.leaf_hash))
+                check_heads()
+            stored = self._read_nodes([(level, index) for level, index, _ in created])
+            for level, index, value in created:
+                if stored.get((level, index)) != value:
+                    raise RecordError(
+                        f"stored Merkle node (level {level}, index {index}) does not match "
+                        f"entries {index << level} .. {((index + 1) << level) - 1}"
+                    )
+            done = frontier.size
+            if progress is not None:
+                progress(done)
+        if head is not None:
+            raise RecordError(
+                f"stored head of tree size {head.tree_size} is beyond the board's {size} entries"
+            )
+        return done
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class _Pending:
+    """One caller's append waiting in the group-commit queue."""
+
+    events: list[Event]
+    indices: list[int] | None = None
+    error: BaseException | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.indices is not None or self.error is not None
+
+    def result(self) -> list[int]:
+        if self.error is not None:
+            raise self.error
+        assert self.indices is not None
+        return self.indices
+
+
+@dataclass
+class Plan:
+    """What an append writes: entry rows, finished subtree nodes, and the new frontier."""
+
+    first_index: int
+    entries: list[tuple[int, str, bytes]]
+    nodes: list[tuple[int, int, bytes]]
+    frontier: Frontier
+
+
+def plan(frontier: Frontier, events: Sequence[Event]) -> Plan:
+    """Work out an append on a copy of ``frontier`` (the caller swaps it in after commit)."""
+    after = frontier.copy()
+    first = after.size
+    rows = []
+    nodes: list[tuple[int, int, bytes]] = []
+    for offset, event in enumerate(events):
+        rows.append((first + offset, event.type.value, event.data))
+        nodes.extend(after.append(leaf_hash(event.data)))
+    return Plan(first, rows, nodes, after)
+
+
+def check_next_head(latest: SignedHead | None, head: SignedHead) -> None:
+    """Heads on one board grow and share one key: refuse a head that breaks either."""
+    if latest is None:
+        return
+    if head.tree_size < latest.tree_size:
+        raise InputError(
+            f"head of tree size {head.tree_size} is older than the latest stored head "
+            f"(tree size {latest.tree_size})"
+        )
+    if head.key != latest.key:
+        raise InputError(
+            f"this board's heads are signed by key {latest.key.hex()}; "
+            f"refusing a head signed by {head.key.hex()}"
+        )
+
+
+def board_key(board: Board) -> VerifyKey | None:
+    """The key the board's heads are signed with, if it has any head."""
+    head = board.latest_head()
+    return None if head is None else head.key

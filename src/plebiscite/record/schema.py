@@ -1,0 +1,157 @@
+"""The board's SQL schema, its version, and the check made on every open.
+
+``docs/board.md`` section 6. Alembic migrations in ``migrations/`` create and upgrade the
+schema on SQLite and PostgreSQL; the table definitions below are what queries use and must
+equal what the migrations build (a test compares them). Alembic's version row lives in
+``board_alembic_version`` so a board can share a database with another Alembic-managed
+application.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+)
+
+from plebiscite.errors import NotABoardError, SchemaVersionError
+
+#: The Alembic revision this code reads and writes. Bump it with every migration.
+SCHEMA_REVISION: Final = "0001"
+#: Every revision this code can upgrade from, oldest first.
+KNOWN_REVISIONS: Final = ("0001",)
+VERSION_TABLE: Final = "board_alembic_version"
+BOARD_KIND: Final = "plebiscite-board"
+MIGRATIONS: Final = Path(__file__).parent / "migrations"
+
+# SQLite makes only a column declared exactly INTEGER an alias of its rowid (the fast path).
+Index64 = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+board_meta = Table(
+    "board_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text(), nullable=False),
+)
+
+board_state = Table(
+    "board_state",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    Column("tree_size", BigInteger(), nullable=False),
+    CheckConstraint("id = 1", name="board_state_single_row"),
+)
+
+board_entries = Table(
+    "board_entries",
+    metadata,
+    Column("idx", Index64, primary_key=True, autoincrement=False),
+    Column("event_type", String(40), nullable=False),
+    Column("data", LargeBinary(), nullable=False),
+    Index("board_entries_by_type", "event_type", "idx"),
+)
+
+board_nodes = Table(
+    "board_nodes",
+    metadata,
+    Column("level", SmallInteger(), primary_key=True, autoincrement=False),
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+board_heads = Table(
+    "board_heads",
+    metadata,
+    Column("id", Index64, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger(), nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("timestamp", BigInteger(), nullable=False),
+    Column("key", LargeBinary(32), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+)
+
+
+def alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def stored_revision(connection: Connection, where: str) -> str | None:
+    """The board schema revision of the database, or ``None`` if it has no board yet.
+
+    Raises :class:`NotABoardError` for a database whose ``board_meta`` says something else.
+    """
+    tables = set(inspect(connection).get_table_names())
+    if "board_meta" not in tables:
+        return None
+    kind = connection.execute(
+        select(board_meta.c.value).where(board_meta.c.key == "kind")
+    ).scalar_one_or_none()
+    if kind != BOARD_KIND:
+        raise NotABoardError(f"{where}: board_meta kind is {kind!r}, not {BOARD_KIND!r}")
+    if VERSION_TABLE not in tables:
+        raise NotABoardError(f"{where}: board tables without a {VERSION_TABLE} table")
+    versions = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
+    if len(versions) != 1:
+        raise SchemaVersionError(f"{where}: {len(versions)} schema versions recorded, not one")
+    return str(versions[0][0])
+
+
+def check_schema(connection: Connection, where: str) -> None:
+    """Refuse a database that is not a board, or a board of another schema version."""
+    revision = stored_revision(connection, where)
+    if revision is None:
+        tables = sorted(inspect(connection).get_table_names())
+        if not tables:
+            raise NotABoardError(
+                f"{where} is empty, not a plebiscite board (create one with "
+                "`plebiscite board init --db URL`)"
+            )
+        shown = ", ".join(tables[:8]) + (", ..." if len(tables) > 8 else "")
+        raise NotABoardError(f"{where} is not a plebiscite board (it has tables {shown})")
+    if revision == SCHEMA_REVISION:
+        return
+    if revision in KNOWN_REVISIONS:
+        raise SchemaVersionError(
+            f"{where} has board schema {revision}, this plebiscite needs {SCHEMA_REVISION}: "
+            "upgrade it with `plebiscite board init --db URL`"
+        )
+    raise SchemaVersionError(
+        f"{where} has board schema {revision!r}, which this plebiscite does not know "
+        f"(it reads {SCHEMA_REVISION}); was it written by a newer version?"
+    )
+
+
+def upgrade_schema(connection: Connection, where: str) -> tuple[str | None, str]:
+    """Create or upgrade the board schema in ``connection``'s transaction.
+
+    Returns ``(revision before, revision after)``; ``None`` before means it was created.
+    """
+    before = stored_revision(connection, where)
+    if before is not None and before not in KNOWN_REVISIONS:
+        check_schema(connection, where)  # raises the "unknown revision" error
+    if before != SCHEMA_REVISION:
+        command.upgrade(alembic_config(connection), SCHEMA_REVISION)
+    return before, SCHEMA_REVISION

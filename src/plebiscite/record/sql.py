@@ -1,0 +1,313 @@
+"""The board on SQL through SQLAlchemy Core: SQLite (embedded default) and PostgreSQL.
+
+Durability (``docs/board.md`` section 7). An append is one transaction holding its entries,
+the Merkle nodes they complete and the new tree size; :meth:`append_batch` returns only after
+that transaction has committed.
+
+- SQLite runs in WAL mode with ``synchronous=FULL``: the WAL is fsynced at every commit, so an
+  acknowledged entry survives a process kill and a power cut. (``NORMAL`` would survive a kill
+  but may lose the last commits on power loss, which would break the promise made by a
+  receipt.) A write transaction starts with ``BEGIN IMMEDIATE``, taking the write lock before
+  it reads the tree size.
+- PostgreSQL must run with ``fsync`` and ``synchronous_commit`` on (checked on open); a write
+  transaction locks the ``board_state`` row (``SELECT ... FOR UPDATE``) before it reads the size.
+
+Several processes may open the same board; the row lock (or SQLite's write lock) sequences
+their appends. Each process caches the right edge of the tree and reloads it (O(log n) rows)
+when another process has appended since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    exc,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import URL, make_url
+
+from plebiscite.crypto.signing import VerifyKey
+from plebiscite.errors import BoardError, InputError
+from plebiscite.record.board import BoardBase, check_next_head, plan
+from plebiscite.record.events import Event
+from plebiscite.record.heads import SignedHead
+from plebiscite.record.merkle import Frontier, NodeKey
+from plebiscite.record.schema import (
+    board_entries,
+    board_heads,
+    board_nodes,
+    board_state,
+    check_schema,
+    upgrade_schema,
+)
+
+#: Node keys fetched per query (SQLite limits bound parameters per statement).
+_KEYS_PER_QUERY = 400
+
+
+def normalise_url(db: str) -> URL:
+    """A SQLAlchemy URL from what a user typed: a URL, or a path meaning a SQLite file."""
+    if "://" not in db:
+        return URL.create("sqlite", database=str(Path(db).expanduser().resolve()))
+    try:
+        url = make_url(db)
+    except exc.ArgumentError as error:
+        raise InputError(f"not a database URL: {db!r}") from error
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise InputError("an in-memory SQLite board would vanish; use MemoryBoard or a file")
+    elif backend != "postgresql":
+        raise InputError(f"boards live in SQLite or PostgreSQL, not {backend} ({db!r})")
+    return url
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(db: str) -> Engine:
+    """An engine with the board's durability settings (see the module docstring)."""
+    url = normalise_url(db)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below, not by pysqlite
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        writing = connection.get_execution_options().get("board_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+def _database_error(where: str, error: exc.SQLAlchemyError) -> BoardError:
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return BoardError(f"{where}: {reason}")
+
+
+def init_board(db: str) -> tuple[str | None, str]:
+    """Create the board schema in ``db``, or upgrade it; return (revision before, after)."""
+    engine = make_engine(db)
+    where = _shown(engine.url)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(board_write=True)
+            with connection.begin():
+                return upgrade_schema(connection, where)
+    except exc.SQLAlchemyError as error:
+        raise _database_error(where, error) from error
+    finally:
+        engine.dispose()
+
+
+class SqlBoard(BoardBase):
+    """A board in a SQLite file or a PostgreSQL database. Open it with :meth:`open`."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self.where = _shown(engine.url)
+        self._frontier: Frontier | None = None
+
+    @classmethod
+    def open(cls, db: str, *, create: bool = False) -> SqlBoard:
+        """Open the board in ``db`` (a URL or a SQLite path), creating it if ``create``.
+
+        Raises :class:`NotABoardError` or :class:`SchemaVersionError` for a database that is
+        not a board of this schema version, :class:`BoardError` if it cannot be reached.
+        """
+        if create:
+            init_board(db)
+        engine = make_engine(db)
+        board = cls(engine)
+        try:
+            with engine.connect() as connection:
+                check_schema(connection, board.where)
+                if engine.dialect.name == "postgresql":
+                    _check_postgres_durability(connection, board.where)
+        except exc.SQLAlchemyError as error:
+            engine.dispose()
+            raise _database_error(board.where, error) from error
+        except BaseException:
+            engine.dispose()
+            raise
+        return board
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- primitives -----------------------------------------------------------------------
+
+    def _reading(self) -> Connection:
+        try:
+            return self._engine.connect()
+        except exc.SQLAlchemyError as error:
+            raise _database_error(self.where, error) from error
+
+    def size(self) -> int:
+        with self._reading() as connection:
+            return _size(connection)
+
+    def _read_nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+        with self._reading() as connection:
+            return _nodes(connection, keys)
+
+    def _append_locked(self, events: Sequence[Event]) -> list[int]:
+        try:
+            with self._engine.connect() as connection:
+                connection.execution_options(board_write=True)
+                with connection.begin():
+                    size: int = connection.execute(
+                        select(board_state.c.tree_size)
+                        .where(board_state.c.id == 1)
+                        .with_for_update()
+                    ).scalar_one()
+                    if self._frontier is None or self._frontier.size != size:
+                        self._frontier = Frontier.load(size, lambda keys: _nodes(connection, keys))
+                    work = plan(self._frontier, events)
+                    connection.execute(
+                        insert(board_entries),
+                        [{"idx": i, "event_type": t, "data": d} for i, t, d in work.entries],
+                    )
+                    connection.execute(
+                        insert(board_nodes),
+                        [{"level": lv, "idx": i, "hash": h} for lv, i, h in work.nodes],
+                    )
+                    connection.execute(
+                        update(board_state)
+                        .where(board_state.c.id == 1)
+                        .values(tree_size=work.frontier.size)
+                    )
+                # The commit returned: the entries are durable; only now acknowledge them.
+        except exc.SQLAlchemyError as error:
+            self._frontier = None  # unknown state after a failure: reload on the next append
+            raise _database_error(self.where, error) from error
+        self._frontier = work.frontier
+        return [index for index, _, _ in work.entries]
+
+    def _read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
+        with self._reading() as connection:
+            rows: Sequence[Any] = connection.execute(
+                select(board_entries.c.idx, board_entries.c.data)
+                .where(board_entries.c.idx >= start, board_entries.c.idx < stop)
+                .order_by(board_entries.c.idx)
+            ).all()
+        return [(int(index), bytes(data)) for index, data in rows]
+
+    def _store_head(self, head: SignedHead) -> None:
+        try:
+            with self._engine.connect() as connection:
+                connection.execution_options(board_write=True)
+                with connection.begin():
+                    # Lock the state row so concurrent head writers are sequenced too.
+                    connection.execute(
+                        select(board_state.c.tree_size)
+                        .where(board_state.c.id == 1)
+                        .with_for_update()
+                    )
+                    check_next_head(_latest_head(connection), head)
+                    connection.execute(
+                        insert(board_heads).values(
+                            tree_size=head.tree_size,
+                            root_hash=head.root_hash,
+                            timestamp=head.timestamp,
+                            key=head.key.raw,
+                            signature=head.signature,
+                        )
+                    )
+        except exc.SQLAlchemyError as error:
+            raise _database_error(self.where, error) from error
+
+    def latest_head(self) -> SignedHead | None:
+        with self._reading() as connection:
+            return _latest_head(connection)
+
+    def heads(self) -> Iterator[SignedHead]:
+        last_id = 0
+        while True:
+            with self._reading() as connection:
+                rows = connection.execute(
+                    select(board_heads)
+                    .where(board_heads.c.id > last_id)
+                    .order_by(board_heads.c.id)
+                    .limit(1000)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _head(row)
+            last_id = rows[-1].id
+
+
+def _size(connection: Connection) -> int:
+    return int(
+        connection.execute(
+            select(board_state.c.tree_size).where(board_state.c.id == 1)
+        ).scalar_one()
+    )
+
+
+def _nodes(connection: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    found: dict[NodeKey, bytes] = {}
+    columns = tuple_(board_nodes.c.level, board_nodes.c.idx)
+    for at in range(0, len(keys), _KEYS_PER_QUERY):
+        batch = list(keys[at : at + _KEYS_PER_QUERY])
+        rows: Sequence[Any] = connection.execute(
+            select(board_nodes.c.level, board_nodes.c.idx, board_nodes.c.hash).where(
+                columns.in_(batch)
+            )
+        ).all()
+        for level, index, value in rows:
+            found[(int(level), int(index))] = bytes(value)
+    return found
+
+
+def _head(row: Any) -> SignedHead:
+    return SignedHead(
+        tree_size=int(row.tree_size),
+        root_hash=bytes(row.root_hash),
+        timestamp=int(row.timestamp),
+        key=VerifyKey(bytes(row.key)),
+        signature=bytes(row.signature),
+    )
+
+
+def _latest_head(connection: Connection) -> SignedHead | None:
+    row = connection.execute(select(board_heads).order_by(board_heads.c.id.desc()).limit(1)).first()
+    return None if row is None else _head(row)
+
+
+def _check_postgres_durability(connection: Connection, where: str) -> None:
+    for setting in ("fsync", "synchronous_commit"):
+        value = connection.exec_driver_sql(f"SHOW {setting}").scalar()
+        if value == "off":
+            raise BoardError(
+                f"{where}: PostgreSQL runs with {setting}=off, so acknowledged entries could be "
+                "lost; the board refuses to run on it"
+            )

@@ -12,6 +12,7 @@ import datetime as dt
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -48,6 +49,11 @@ def parse_manifest(text: str, source: str) -> Manifest:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{source}: not valid TOML: {exc}") from None
+    return parse_manifest_data(data, source)
+
+
+def parse_manifest_data(data: Mapping[str, Any], source: str) -> Manifest:
+    """Check and build a manifest from parsed TOML (dates as ``date`` objects)."""
     try:
         model = ManifestFile.model_validate(data)
     except ValidationError as exc:
@@ -77,7 +83,7 @@ def _format_error(source: str, problems: Sequence[Problem]) -> ManifestError:
         f"{source}: {path}: {what}" if path else f"{source}: {what}" for path, what in problems
     ]
     if len(lines) > 1:
-        lines.insert(0, f"{len(lines)} problems")
+        lines.insert(0, f"{source}: {len(lines)} problems")
     return ManifestError("\n".join(lines))
 
 

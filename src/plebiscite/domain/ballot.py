@@ -1,0 +1,144 @@
+"""Encrypted ballots as devices sign them and the board records them (``docs/protocol.md`` 6.1).
+
+A ballot is what a booth device produces for one voter in one referendum (one region): an
+:class:`~plebiscite.crypto.ballot.EncryptedAnswer` per question of the region, in manifest
+order, bound to the election, the device, its location, the voter's pseudonym and the
+device's previous tracking code. The device signs the canonical JSON of the ballot; the
+tracking code shown to the voter is ``H("tracking-code", previous_code, ballot_hash)``, so each
+device's ballots form a hash chain that breaks if one is dropped, inserted or reordered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from plebiscite.crypto.ballot import EncryptedAnswer, QuestionSpec, verify_answer
+from plebiscite.crypto.group import Point
+from plebiscite.crypto.hashing import canonical_json, hash_bytes
+from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.domain.manifest import Manifest, Question
+from plebiscite.errors import EncodingError, InputError, ProofError
+
+BALLOT_SIGNATURE_TAG = "ballot"
+CODE_BYTES = 32
+
+
+def election_context(manifest_hash: bytes, election_key: Point) -> bytes:
+    """The context every ballot proof binds (protocol section 3.3)."""
+    return hash_bytes("election", manifest_hash, election_key)
+
+
+def question_spec(question: Question) -> QuestionSpec:
+    """Exactly one option, or at most one where the question allows a blank."""
+    return QuestionSpec(question.id, len(question.options), 0 if question.allow_blank else 1, 1)
+
+
+def region_specs(manifest: Manifest, region_id: str) -> tuple[QuestionSpec, ...]:
+    for region in manifest.regions:
+        if region.id == region_id:
+            return tuple(question_spec(q) for q in region.questions)
+    raise InputError(f"unknown region {region_id!r}")
+
+
+def genesis_code(manifest_hash: bytes, device_id: str) -> str:
+    """The ``previous_code`` of a device's first ballot."""
+    return hash_bytes("tracking-genesis", manifest_hash, device_id)[:CODE_BYTES].hex()
+
+
+def _hex_field(data: Mapping[str, Any], key: str, size: int | None = None) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise EncodingError(f"ballot field {key!r} must be a string")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as exc:
+        raise EncodingError(f"ballot field {key!r} is not hexadecimal") from exc
+    if size is not None and len(raw) != size:
+        raise EncodingError(f"ballot field {key!r} must be {size} bytes, got {len(raw)}")
+    if raw.hex() != value:
+        raise EncodingError(f"ballot field {key!r} must be lowercase hexadecimal")
+    return value
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """The content a device signs."""
+
+    election: str  # manifest hash, hex
+    device: str
+    location: str
+    voter: str  # roll pseudonym, hex
+    previous_code: str  # hex, genesis_code for the device's first ballot
+    answers: tuple[EncryptedAnswer, ...]
+
+    _KEYS = frozenset({"election", "device", "location", "voter", "previous_code", "answers"})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "election": self.election,
+            "device": self.device,
+            "location": self.location,
+            "voter": self.voter,
+            "previous_code": self.previous_code,
+            "answers": [a.to_json() for a in self.answers],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Ballot:
+        if not isinstance(data, dict):
+            raise EncodingError("a ballot is a JSON object")
+        unknown = set(data) - cls._KEYS
+        missing = cls._KEYS - set(data)
+        if unknown or missing:
+            raise EncodingError(
+                f"ballot keys: missing {sorted(missing)}, unknown {sorted(unknown)}"
+            )
+        for key in ("device", "location"):
+            if not isinstance(data[key], str) or not data[key]:
+                raise EncodingError(f"ballot field {key!r} must be a non-empty string")
+        answers = data["answers"]
+        if not isinstance(answers, list) or not answers:
+            raise EncodingError("ballot field 'answers' must be a non-empty list")
+        return cls(
+            election=_hex_field(data, "election"),
+            device=data["device"],
+            location=data["location"],
+            voter=_hex_field(data, "voter"),
+            previous_code=_hex_field(data, "previous_code", CODE_BYTES),
+            answers=tuple(EncryptedAnswer.from_json(a) for a in answers),
+        )
+
+    def canonical(self) -> bytes:
+        return canonical_json(self.to_json())
+
+    def ballot_hash(self) -> bytes:
+        return hash_bytes("ballot", self.canonical())
+
+    def tracking_code(self) -> str:
+        """H("tracking-code", previous_code, ballot_hash), 32 bytes, hex."""
+        return hash_bytes("tracking-code", bytes.fromhex(self.previous_code), self.ballot_hash())[
+            :CODE_BYTES
+        ].hex()
+
+    def sign(self, key: SigningKey) -> str:
+        return key.sign(BALLOT_SIGNATURE_TAG, self.canonical()).hex()
+
+    def verify_signature(self, key: VerifyKey, signature_hex: str) -> None:
+        try:
+            signature = bytes.fromhex(signature_hex)
+        except ValueError as exc:
+            raise EncodingError("ballot signature is not hexadecimal") from exc
+        key.verify(BALLOT_SIGNATURE_TAG, self.canonical(), signature)
+
+    def verify_proofs(
+        self, election_key: Point, context: bytes, specs: Sequence[QuestionSpec]
+    ) -> None:
+        """Every answer present, in order, with valid proofs (raises ProofError)."""
+        if len(self.answers) != len(specs):
+            raise ProofError(
+                f"ballot has {len(self.answers)} answers, the referendum has {len(specs)} questions"
+            )
+        for spec, answer in zip(specs, self.answers, strict=True):
+            verify_answer(election_key, context, spec, answer)

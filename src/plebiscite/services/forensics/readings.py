@@ -1,0 +1,148 @@
+"""Plain-language readings of each finding, one paragraph per method.
+
+The wording states what was measured, what it would look like if nothing were wrong, and how
+far the data are from that, with the caveats of each method.  It never says "fraud proven":
+statistics show where protocols are unlikely to be honest counts, not who did what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Json = dict[str, Any]
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f} %"
+
+
+def _p(p: float) -> str:
+    if p != p:  # NaN
+        return "not defined"
+    return "below 1e-12" if p < 1e-12 else f"{p:.3g}"
+
+
+def control_relations(t: Json) -> str:
+    if not t["checked"]:
+        return "The input publishes too few protocol lines to check any control relation."
+    fails = [r for r in t["relations"] if r["failed"]]
+    if not fails:
+        return (
+            f"All {len(t['relations'])} control relations hold at all {t['checked']:,} units. "
+            "Official data usually do: a protocol rewritten on purpose keeps its arithmetic, "
+            "so this is a necessary check, not evidence of an honest count."
+        )
+    parts = "; ".join(f"{r['text']}: {r['failed']:,} units" for r in fails)
+    return (
+        f"{t['failed']:,} of {t['checked']:,} units break at least one control relation "
+        f"({parts}). Each is listed with its source row; a broken identity means the protocol "
+        "as published cannot be right, a broken bound (such as more ballots in the boxes than "
+        "were issued) is a strong reason to look at that station."
+    )
+
+
+def integer_percentages(t: Json) -> str:
+    verdict = (
+        "far more than chance allows"
+        if t["z"] >= 5
+        else "more than chance easily allows"
+        if t["z"] >= 3
+        else "within what chance allows"
+    )
+    return (
+        f"Of {t['n_units']:,} stations (at least 100 voters, turnout and leader share at most "
+        f"99 %), {t['observed']:,} report a turnout or leader share within 0.05 points of a "
+        f"whole percent. Honest binomial counts would give {t['expected']:,.1f} on average, so "
+        f"the excess is {t['excess']:,.1f} stations, {t['z']:.1f} standard deviations "
+        f"(p = {_p(t['p_value'])}): {verdict}. Round percentages in excess are what one sees "
+        "when commissions write down a target figure instead of counting."
+    )
+
+
+def fingerprint(t: Json) -> str:
+    text = (
+        f"{t['corner_units']:,} stations ({_pct(t['corner_unit_share'], 2)}) report at least "
+        f"95 % turnout and at least 95 % for the leader, holding "
+        f"{_pct(t['corner_leader_vote_share'], 2)} of the leader's votes. In elections without "
+        "ballot stuffing this corner is practically empty."
+    )
+    if t.get("f_incremental") is not None and t["f_incremental"] == t["f_incremental"]:
+        text += (
+            f" Klimek's fraud model fits best with incremental fraud at "
+            f"{_pct(t['f_incremental'])} of stations and extreme fraud at "
+            f"{_pct(t['f_extreme'])} (fit distance {t['fit_distance']:,.0f} against "
+            f"{t['fair_distance']:,.0f} for the fair model); the model assumes a bell-shaped "
+            "clean cluster, so read the shares as orders of magnitude."
+        )
+    return text
+
+
+def shpilkin(t: Json) -> str:
+    if t["excess_votes"] != t["excess_votes"]:
+        return "Shpilkin's estimate could not be made: no clean turnout peak was found."
+    return (
+        f"Assuming the leader's share does not depend on turnout, the least suspicious "
+        f"stations (the turnout bin at {t['clean_turnout']:.0f} % holding most votes for the "
+        f"others) give the leader {_pct(t['clean_leader_share'])} against "
+        f"{_pct(t['official_leader_share'])} officially. Extrapolated, the leader received "
+        f"about {t['excess_votes']:,.0f} votes more than that ({_pct(t['excess_share'])} of "
+        "the leader's votes). This is an estimate resting on that assumption, not a test; "
+        "turnout and support can also be linked for honest reasons."
+    )
+
+
+def sobyanin(t: Json) -> str:
+    return (
+        f"Across stations, each additional point of turnout comes with {t['slope']:.3f} points "
+        f"of leader votes per registered voter, and {t['others_slope']:+.3f} for everyone else. "
+        f"If extra turnout were ordinary voters the slope would be near the leader's share "
+        f"({t['leader_share']:.3f}); a slope above 1 with a negative slope for the others "
+        "means extra ballots went to the leader and votes were taken from the others."
+    )
+
+
+def second_digit(t: Json) -> str:
+    if not t["n_counts"]:
+        return "No counts of 10 or more: the second-digit test was not run."
+    return (
+        f"The mean second digit of {t['n_counts']:,} leader vote counts is {t['mean']:.4f} "
+        f"against {t['expected_mean']:.4f} under Benford's law (chi-square {t['chi2']:.1f}, "
+        f"9 df, p = {_p(t['p_value'])}). Precinct counts need not follow Benford's law even "
+        "when honest, so a deviation is a weak signal on its own."
+    )
+
+
+def last_digit(t: Json) -> str:
+    return (
+        f"The last digits of {t['n_counts']:,} leader vote counts average {t['mean']:.4f} "
+        f"(4.5 if uniform); {_pct(t['c05'])} end in 0 or 5 (20 % expected); chi-square "
+        f"{t['chi2']:.1f}, 9 df, p = {_p(t['p_value'])}. Invented numbers tend to avoid or "
+        "favour some digits; with large counts honest last digits are uniform."
+    )
+
+
+def channels(t: Json) -> str:
+    if not t["channels"]:
+        return "The input does not break ballots down by channel."
+    parts = [
+        f"{c['channel'].removeprefix('issued_').replace('_', ' ')}: {_pct(c['total_share'])} "
+        f"of ballots, {c['outliers']:,} outlying stations"
+        for c in t["channels"]
+    ]
+    return (
+        "Ballots by channel (" + "; ".join(parts) + "). An outlying station issued a far "
+        "larger share of its ballots through that channel than is usual; mobile and early "
+        "voting escape observation most easily."
+    )
+
+
+READERS = {
+    "control_relations": control_relations,
+    "integer_percentages": integer_percentages,
+    "fingerprint": fingerprint,
+    "shpilkin": shpilkin,
+    "sobyanin": sobyanin,
+    "second_digit": second_digit,
+    "last_digit": last_digit,
+    "channels": channels,
+}

@@ -18,6 +18,7 @@ from plebiscite.errors import PlebisciteError
 #: (module under plebiscite.interfaces.cli, attribute) for every top-level command.
 _COMMANDS: list[tuple[str, str]] = [
     ("bench", "bench"),
+    ("board", "board"),
     ("manifest", "manifest"),
     ("roll", "roll"),
 ]

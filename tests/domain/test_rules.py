@@ -18,6 +18,7 @@ from plebiscite.domain.roll import RollAddition, RollEntry, add_voter, build_rol
 from plebiscite.domain.rules import (
     CastBallot,
     Disposition,
+    check_cast,
     check_eligible,
     check_location_open,
     check_may_cast,
@@ -261,3 +262,23 @@ def test_counted_ballots_groups_by_voter() -> None:
         ("v1", "donetsk"): ballots[1],
         ("v2", "donetsk"): ballots[2],
     }
+
+
+def test_check_cast_applies_all_three_rules(seed: Manifest) -> None:
+    roll = build_roll(seed, manifest_hash(seed), (RollEntry("A1", "donetsk", "dn-0101"),), KEY)
+    voter = roll.pseudonym_of("A1")
+    friday = dt.datetime(2022, 9, 23, 12, tzinfo=MSK)
+    tuesday = dt.datetime(2022, 9, 27, 12, tzinfo=MSK)
+    home = check_cast(seed, roll, voter, "dn-0101-mt", friday, [])
+    assert home.day.number == 1
+    assert home.supersedes is None
+    cast = CastBallot("b1", voter, "donetsk", LocationKind.MOBILE_TEAM, friday)
+    booth = check_cast(seed, roll, voter, "dn-0202-rs", tuesday, [cast])
+    assert booth.supersedes == cast
+    assert booth.voter.precinct_id == "dn-0101"
+    with pytest.raises(ScheduleError):
+        check_cast(seed, roll, voter, "dn-0101-rs", friday, [])
+    with pytest.raises(EligibilityError):
+        check_cast(seed, roll, voter, "ks-0101-rs", tuesday, [])
+    with pytest.raises(DuplicateBallotError):
+        check_cast(seed, roll, voter, "dn-0102-mt", friday, [cast])

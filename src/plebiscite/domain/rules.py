@@ -191,3 +191,33 @@ def counted_ballots(ballots: Iterable[CastBallot]) -> dict[tuple[str, str], Reso
     for b in ballots:
         groups.setdefault((b.voter, b.region_id), []).append(b)
     return {key: resolve_ballots(group) for key, group in groups.items()}
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Why a ballot may be cast: where, on which day, and what it supersedes."""
+
+    location: Location
+    day: VotingDay
+    voter: PublicEntry
+    supersedes: CastBallot | None
+
+
+def check_cast(
+    manifest: Manifest,
+    roll: Roll,
+    voter: str,
+    location_id: str,
+    t: dt.datetime,
+    earlier: Iterable[CastBallot],
+) -> Admission:
+    """All three rules for one new ballot, in the order a refusal is explained.
+
+    ``earlier`` are the voter's ballots already cast (challenged ones excluded). Raises
+    :class:`ScheduleError`, :class:`EligibilityError` or :class:`DuplicateBallotError`.
+    """
+    day = check_location_open(manifest, location_id, t)
+    location = manifest.location_by_id[location_id]
+    entry = check_eligible(roll, voter, location.region_id)
+    mine = [b for b in earlier if b.voter == voter and b.region_id == location.region_id]
+    return Admission(location, day, entry, check_may_cast(mine, location.kind))

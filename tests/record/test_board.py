@@ -12,8 +12,13 @@ from plebiscite.errors import InputError, RecordError, SignatureError
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.heads import SignedHead, sign_head
-from plebiscite.record.merkle import EMPTY_ROOT, leaf_hash, root_of, verify_consistency
-from plebiscite.record.merkle import verify_inclusion
+from plebiscite.record.merkle import (
+    EMPTY_ROOT,
+    leaf_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
 
 KEY = SigningKey(bytes(range(32)))
 

@@ -50,8 +50,9 @@ READ = reader(NODES)
 
 
 def test_hash_rules_are_rfc_9162() -> None:
-    assert EMPTY_ROOT == bytes.fromhex(
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert (
+        bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        == EMPTY_ROOT
     )
     assert leaf_hash(b"") == sha(b"\x00")
     assert leaf_hash(b"abc") == sha(b"\x00abc")

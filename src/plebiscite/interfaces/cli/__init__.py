@@ -19,6 +19,7 @@ from plebiscite.errors import PlebisciteError
 _COMMANDS: list[tuple[str, str]] = [
     ("bench", "bench"),
     ("board", "board"),
+    ("forensics", "forensics"),
     ("manifest", "manifest"),
     ("roll", "roll"),
 ]

@@ -327,3 +327,11 @@ def test_json_form_errors_name_the_path(seed: Manifest) -> None:
     document["regions"][0]["extra"] = 1
     with pytest.raises(ManifestError, match=r"m\.json: regions\[0\]\.extra: unknown key"):
         parse_manifest_json(canonical_json(document), "m.json")
+
+
+def test_package_exports_exist() -> None:
+    from plebiscite import domain
+
+    missing = [name for name in domain.__all__ if not hasattr(domain, name)]
+    assert missing == []
+    assert domain.parse_manifest is parse_manifest

@@ -167,6 +167,11 @@ def test_dangling_references(seed_data: dict[str, Any]) -> None:
     assert "context.emergencies[0].regions[4]: no region has the id 'crimea'" in message
 
 
+def test_window_lists_a_region_twice(seed_data: dict[str, Any]) -> None:
+    seed_data["days"][0]["windows"][0]["regions"] = ["donetsk", "kherson", "donetsk"]
+    assert "days[0].windows[0].regions[2]: duplicate region 'donetsk'" in _error(seed_data)
+
+
 def test_empty_window(seed_data: dict[str, Any]) -> None:
     window = seed_data["days"][2]["windows"][0]
     window["opens"], window["closes"] = "20:00", "08:00"

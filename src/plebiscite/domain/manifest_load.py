@@ -272,6 +272,8 @@ def _check_days(f: ManifestFile) -> Iterable[Problem]:
                 for m, region_id in enumerate(window.regions):
                     if region_id not in region_ids:
                         yield f"{wpath}.regions[{m}]", f"no region has the id {region_id!r}"
+                    elif region_id in window.regions[:m]:
+                        yield f"{wpath}.regions[{m}]", f"duplicate region {region_id!r}"
         yield from _check_overlaps(f, i)
 
 

@@ -93,7 +93,7 @@ def test_check_finds_a_tampered_stored_node(url: str) -> None:
         engine = make_engine(url)
         with engine.begin() as connection:
             connection.execute(
-                sa.text("UPDATE board_nodes SET hash = :h WHERE level = 2 AND idx = 3"),
+                sa.text("UPDATE board_nodes SET hash = :h WHERE node_id = 3 * 64 + 2"),
                 {"h": b"\x00" * 32},
             )
         engine.dispose()

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    SmallInteger,
     String,
     Table,
     Text,
@@ -73,10 +72,9 @@ board_entries = Table(
 board_nodes = Table(
     "board_nodes",
     metadata,
-    Column("level", SmallInteger(), primary_key=True, autoincrement=False),
-    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    # node_id = index * 64 + level for the complete subtree (level, index); see sql.node_id.
+    Column("node_id", Index64, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
-    sqlite_with_rowid=False,
 )
 
 board_heads = Table(

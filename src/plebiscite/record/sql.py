@@ -26,12 +26,12 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    bindparam,
     create_engine,
     event,
     exc,
     insert,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import URL, make_url
@@ -197,7 +197,7 @@ class SqlBoard(BoardBase):
                     )
                     connection.execute(
                         insert(board_nodes),
-                        [{"level": lv, "idx": i, "hash": h} for lv, i, h in work.nodes],
+                        [{"node_id": node_id(lv, i), "hash": h} for lv, i, h in work.nodes],
                     )
                     connection.execute(
                         update(board_state)
@@ -266,25 +266,27 @@ class SqlBoard(BoardBase):
 
 
 def _size(connection: Connection) -> int:
-    return int(
-        connection.execute(
-            select(board_state.c.tree_size).where(board_state.c.id == 1)
-        ).scalar_one()
-    )
+    return int(connection.execute(_SIZE).scalar_one())
+
+
+def node_id(level: int, index: int) -> int:
+    """The single integer key of a stored subtree: one primary key, one ``IN`` list per proof."""
+    return (index << 6) | level
+
+
+_SIZE = select(board_state.c.tree_size).where(board_state.c.id == 1)
+_NODES = select(board_nodes.c.node_id, board_nodes.c.hash).where(
+    board_nodes.c.node_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _nodes(connection: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
     found: dict[NodeKey, bytes] = {}
-    columns = tuple_(board_nodes.c.level, board_nodes.c.idx)
     for at in range(0, len(keys), _KEYS_PER_QUERY):
-        batch = list(keys[at : at + _KEYS_PER_QUERY])
-        rows: Sequence[Any] = connection.execute(
-            select(board_nodes.c.level, board_nodes.c.idx, board_nodes.c.hash).where(
-                columns.in_(batch)
-            )
-        ).all()
-        for level, index, value in rows:
-            found[(int(level), int(index))] = bytes(value)
+        ids = [node_id(level, index) for level, index in keys[at : at + _KEYS_PER_QUERY]]
+        rows: Sequence[Any] = connection.execute(_NODES, {"ids": ids}).all()
+        for key, value in rows:
+            found[(key & 63, key >> 6)] = bytes(value)
     return found
 
 

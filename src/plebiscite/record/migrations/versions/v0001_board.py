@@ -38,10 +38,8 @@ def upgrade() -> None:
     op.create_index("board_entries_by_type", "board_entries", ["event_type", "idx"])
     op.create_table(
         "board_nodes",
-        sa.Column("level", sa.SmallInteger(), primary_key=True, autoincrement=False),
-        sa.Column("idx", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("node_id", _index64, primary_key=True, autoincrement=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
-        sqlite_with_rowid=False,
     )
     op.create_table(
         "board_heads",

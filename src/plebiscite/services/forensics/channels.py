@@ -7,10 +7,11 @@ observer literature treat stations with outsized mobile-box shares as suspect.
 
 For each channel line the input publishes (``issued_early``, ``issued_outside``, and
 ``issued_in_room`` for completeness) the share of the station's issued ballots is computed for
-stations with at least 50 ballots issued.  A station is an outlier when its share lies more than
-``threshold`` robust standard deviations above the median (scale = 1.4826 * MAD, or 1.2533 *
-mean absolute deviation when the MAD is zero, as it is when most stations have no early
-voting).  Under a normal null a threshold of 5 flags about 3 in 10 million stations; real
+stations with at least 50 ballots issued.  Each count is first standardised as a binomial
+draw at the median share m, r = (c - n m) / sqrt(n m (1 - m)), so that small and large
+stations compare; a station is an outlier when r lies more than ``threshold`` robust standard
+deviations above the median r (scale = 1.4826 * MAD, or 1.2533 * mean absolute deviation when
+the MAD is zero, as when most stations have no early voting).  Under a normal null a threshold of 5 flags about 3 in 10 million stations; real
 channel shares are skewed, so the count is a pointer to stations to look at, not a test.
 """
 
@@ -54,13 +55,16 @@ def channel_outliers(table: StationTable, threshold: float = THRESHOLD) -> list[
         if values.size == 0:
             continue
         med = float(np.median(values))
-        scale = 1.4826 * float(np.median(np.abs(values - med)))
+        # Binomial standardisation first, so small and large stations are comparable; the
+        # robust scale then absorbs the overdispersion real data always have.
+        p = min(max(med, 1.0 / max(int(issued[sel].sum()), 1)), 0.999)
+        raw = (count - issued * p) / np.sqrt(np.maximum(issued, 1) * p * (1 - p))
+        raw_sel = raw[sel]
+        centre = float(np.median(raw_sel))
+        scale = 1.4826 * float(np.median(np.abs(raw_sel - centre)))
         if scale == 0:
-            scale = 1.2533 * float(np.mean(np.abs(values - med)))
-        if scale == 0:
-            z = np.zeros(len(share))
-        else:
-            z = np.where(sel, (share - med) / scale, -np.inf)
+            scale = 1.2533 * float(np.mean(np.abs(raw_sel - centre)))
+        z = np.zeros(len(share)) if scale == 0 else np.where(sel, (raw - centre) / scale, -np.inf)
         idx = np.flatnonzero(z > threshold)
         idx = idx[np.argsort(-z[idx], kind="stable")]
         out.append(

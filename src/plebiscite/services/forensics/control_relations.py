@@ -33,9 +33,7 @@ class Relation:
 
 
 def _received_balance(c: dict[str, IntArray]) -> BoolArray:
-    out: BoolArray = c["received"] == (
-        c["issued"] + c["cancelled"] + c["lost"] - c["unaccounted"]
-    )
+    out: BoolArray = c["received"] == (c["issued"] + c["cancelled"] + c["lost"] - c["unaccounted"])
     return out
 
 

@@ -14,12 +14,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-from plebiscite.services.forensics.fingerprint import rates  # noqa: E402
-from plebiscite.services.forensics.table import StationTable  # noqa: E402
+from plebiscite.services.forensics.fingerprint import rates
+from plebiscite.services.forensics.table import StationTable
 
 DPI = 96
 
@@ -41,7 +42,7 @@ def fingerprint_png(histogram: list[list[int]] | np.ndarray[Any, Any]) -> bytes:
         cmap="magma_r",
         aspect="auto",
     )
-    ax.add_patch(plt.Rectangle((95, 95), 5, 5, fill=False, edgecolor="tab:blue", lw=1.2))
+    ax.add_patch(Rectangle((95, 95), 5, 5, fill=False, edgecolor="tab:blue", lw=1.2))
     ax.set_xlabel("turnout, %")
     ax.set_ylabel("leader's share, %")
     ax.set_title("Election fingerprint (stations per 1 % cell)")
@@ -100,7 +101,9 @@ def shpilkin_png(leader_by_bin: list[float], others_by_bin: list[float], clean: 
     ax.plot(k, other / 1e3, label="all others", color="tab:blue")
     k0 = int(clean)
     if 0 <= k0 < len(lead) and other[k0] > 0:
-        ax.plot(k, other * lead[k0] / other[k0] / 1e3, "--", color="tab:red", label="leader if clean")
+        ax.plot(
+            k, other * lead[k0] / other[k0] / 1e3, "--", color="tab:red", label="leader if clean"
+        )
         ax.axvline(k0, color="grey", lw=0.8)
     ax.set_xlabel("turnout (ballots found / voters), 1 % bins")
     ax.set_ylabel("thousand votes")

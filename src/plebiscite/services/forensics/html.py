@@ -78,7 +78,9 @@ def render_html(table: StationTable, report: Json, max_regions: int = 100) -> st
         out.append(f"<li><b>{escape(TITLES.get(name, name))}.</b> {escape(text)}</li>")
     out.append("</ul>")
     for name, reason in report["skipped"].items():
-        out.append(f"<p class='ref'>{escape(TITLES.get(name, name))}: not run, {escape(reason)}.</p>")
+        out.append(
+            f"<p class='ref'>{escape(TITLES.get(name, name))}: not run, {escape(reason)}.</p>"
+        )
 
     tests = report["tests"]
     for name, test in tests.items():
@@ -104,8 +106,10 @@ def render_html(table: StationTable, report: Json, max_regions: int = 100) -> st
                 )
             )
         elif name == "control_relations" and test["failing_units"]:
-            out.append("<table><tr><th class='l'>unit</th><th class='l'>region</th><th>row</th>"
-                       "<th class='l'>relations</th></tr>")
+            out.append(
+                "<table><tr><th class='l'>unit</th><th class='l'>region</th><th>row</th>"
+                "<th class='l'>relations</th></tr>"
+            )
             for u in test["failing_units"][:50]:
                 out.append(
                     f"<tr><td class='l'>{escape(u['unit'])}</td><td class='l'>"
@@ -136,8 +140,10 @@ def render_html(table: StationTable, report: Json, max_regions: int = 100) -> st
                 f"<td>{_num(r['shpilkin_excess_votes'], 0)}</td><td>{_num(r['score'], 1)}</td></tr>"
             )
         out.append("</table>")
-    out.append("<p class='ref'>Made by plebiscite forensics. Statistics point at protocols "
-               "that are unlikely to be honest counts; they do not prove who did what.</p>")
+    out.append(
+        "<p class='ref'>Made by plebiscite forensics. Statistics point at protocols "
+        "that are unlikely to be honest counts; they do not prove who did what.</p>"
+    )
     out.append("</body></html>")
     return "\n".join(out)
 

@@ -13,8 +13,9 @@ non-voters and round(s^alpha L) opposition votes to the leader.
 
 The fair parameters come from the data: a0 and v0 are the peaks of the smoothed histograms
 below 95 %, sv = sqrt(mean((v - v0)^2)) over v < v0 (the side fraud does not reach; the
-port's factor 2 belongs to a mean over all units), sa likewise over units with v < v0 and a < a0, and the incremental scale theta starts at (RMS of v - v0 over v > v0)^(1/2) and is also
-tried at 0.1, 0.2, 0.3 and 0.45.
+port's factor 2 belongs to a mean over all units), sa likewise over units with v < v0 and
+a < a0, and the incremental scale theta starts at (RMS of v - v0 over v > v0)^(1/2) and is
+also tried at 0.1, 0.2, 0.3 and 0.45.
 The fit simulates the model for every (f_i, f_e, alpha, theta) on a grid, coarse then fine, with the
 same random numbers throughout, and keeps the triple whose 2-D histogram of (turnout, share)
 in 5 % bins minimises sum((sim - obs)^2 / (obs + 1)), the port's distance.  f_i = f_e = 0 is

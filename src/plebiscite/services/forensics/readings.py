@@ -7,6 +7,7 @@ statistics show where protocols are unlikely to be honest counts, not who did wh
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 Json = dict[str, Any]
@@ -16,8 +17,12 @@ def _pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f} %"
 
 
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
+
+
 def _p(p: float) -> str:
-    if p != p:  # NaN
+    if math.isnan(p):
         return "not defined"
     return "below 1e-12" if p < 1e-12 else f"{p:.3g}"
 
@@ -28,7 +33,8 @@ def control_relations(t: Json) -> str:
     fails = [r for r in t["relations"] if r["failed"]]
     if not fails:
         return (
-            f"All {len(t['relations'])} control relations hold at all {t['checked']:,} units. "
+            f"All {_n(len(t['relations']), 'control relation')} checked hold at all "
+            f"{t['checked']:,} units. "
             "Official data usually do: a protocol rewritten on purpose keeps its arithmetic, "
             "so this is a necessary check, not evidence of an honest count."
         )
@@ -66,7 +72,7 @@ def fingerprint(t: Json) -> str:
         f"{_pct(t['corner_leader_vote_share'], 2)} of the leader's votes. In elections without "
         "ballot stuffing this corner is practically empty."
     )
-    if t.get("f_incremental") is not None and t["f_incremental"] == t["f_incremental"]:
+    if t.get("f_incremental") is not None:
         text += (
             f" Klimek's fraud model fits best with incremental fraud at "
             f"{_pct(t['f_incremental'])} of stations and extreme fraud at "
@@ -78,7 +84,7 @@ def fingerprint(t: Json) -> str:
 
 
 def shpilkin(t: Json) -> str:
-    if t["excess_votes"] != t["excess_votes"]:
+    if t["excess_votes"] is None:
         return "Shpilkin's estimate could not be made: no clean turnout peak was found."
     return (
         f"Assuming the leader's share does not depend on turnout, the least suspicious "

@@ -175,7 +175,9 @@ def analyse(
     if has_turnout:
         positive &= table.line("registered") > 0
     tests["second_digit"] = asdict(second_digit(W[positive]))
-    turnout = rates(table.line("registered"), table.line("issued"), R, W)[0] if has_turnout else None
+    turnout = (
+        rates(table.line("registered"), table.line("issued"), R, W)[0] if has_turnout else None
+    )
     tests["last_digit"] = asdict(
         last_digit(W[positive], None if turnout is None else turnout[positive])
     )

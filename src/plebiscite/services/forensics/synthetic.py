@@ -88,7 +88,7 @@ def simulate_election(
             found = int(G[i])
             target = round(round(100 * W[i] / found) * found / 100)
             delta = target - int(W[i])
-            if 0 <= o2[i] - delta:
+            if o2[i] - delta >= 0:
                 W[i] += delta
                 o2[i] -= delta
         # Turnout rewritten to a whole percent; the added or removed ballots are the leader's.

@@ -68,9 +68,7 @@ def read_results(
     if used == "ru-cec":
         table = read_ru_cec(path, region_column=region_column, progress=progress)
     elif used == "nist-err":
-        table = read_nist_err(
-            path, contest=contest, region_column=region_column, progress=progress
-        )
+        table = read_nist_err(path, contest=contest, region_column=region_column, progress=progress)
     else:
         if mapping is None:
             raise DataFormatError(

@@ -60,9 +60,7 @@ class ColumnMapping:
         except OSError as exc:
             raise DataFormatError(f"{path}: cannot read the column mapping ({exc})") from None
         try:
-            data: Any = (
-                tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
-            )
+            data: Any = tomllib.loads(raw) if path.suffix.lower() == ".toml" else json.loads(raw)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
             raise DataFormatError(f"{path}: not a valid column mapping ({exc})") from None
         if not isinstance(data, dict):

@@ -94,9 +94,7 @@ def read_nist_err(
             raise DataFormatError(f"{path}: Contest {contest!r}: no such contest (have {ids})")
         election, con = chosen[0]
     else:
-        measures = [
-            (e, c) for e, c in all_contests if "BallotMeasure" in str(c.get("@type", ""))
-        ]
+        measures = [(e, c) for e, c in all_contests if "BallotMeasure" in str(c.get("@type", ""))]
         election, con = (measures or all_contests)[0]
     cid = str(con.get("@id", "?"))
 
@@ -160,7 +158,10 @@ def read_nist_err(
     for field, line in (("VotersRegistered", "registered"), ("VotersParticipated", "issued")):
         if unit_ids and all(field in units[u] for u in unit_ids):
             lines[line] = np.array(
-                [_count(units[u][field], path=path, where=f"GpUnit {u}, {field}") for u in unit_ids],
+                [
+                    _count(units[u][field], path=path, where=f"GpUnit {u}, {field}")
+                    for u in unit_ids
+                ],
                 dtype=np.int64,
             )
             columns[line] = f"GpUnit.{field}"

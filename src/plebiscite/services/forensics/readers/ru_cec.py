@@ -135,10 +135,10 @@ def read_ru_cec(
     lines = {k: v for k, v in values.items() if not k.startswith("option:")}
     parts = [k for k in ("issued_early", "issued_in_room", "issued_outside") if k in lines]
     if "issued" not in lines and parts:
-        lines["issued"] = np.sum([lines[k] for k in parts], axis=0, dtype=np.int64)
+        lines["issued"] = np.asarray(np.sum([lines[k] for k in parts], axis=0), dtype=np.int64)
     boxes = [k for k in ("found_mobile", "found_stationary") if k in lines]
     if "found" not in lines and boxes:
-        lines["found"] = np.sum([lines[k] for k in boxes], axis=0, dtype=np.int64)
+        lines["found"] = np.asarray(np.sum([lines[k] for k in boxes], axis=0), dtype=np.int64)
     votes = np.stack([values[f"option:{o}"] for o in options], axis=1).astype(np.int64)
     uik = labels.get("uik", [str(r) for r in rows.tolist()])
     tik = labels.get("tik")

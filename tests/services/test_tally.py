@@ -1,0 +1,163 @@
+"""The whole count: ceremony (3 of 5, one cheater), ballots, close, tally, decrypt, results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from plebiscite.crypto.ballot import encrypt_answer
+from plebiscite.crypto.randomness import SeededRng
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.manifest_load import parse_manifest
+from plebiscite.domain.roll import build_roll, generate_roll
+from plebiscite.errors import InputError, ThresholdError
+from plebiscite.record.events import Event, EventType
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.services.cells import published_cells
+from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
+from plebiscite.services.election import (
+    load_election,
+    publish_close,
+    publish_manifest,
+    publish_roll,
+)
+from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+
+SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
+MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
+
+
+@dataclass
+class World:
+    board: MemoryBoard
+    trustees: list[TrusteeState]
+    truth: dict[str, dict[str, int]] = field(default_factory=dict)
+    ceremony: dict[str, object] = field(default_factory=dict)
+
+
+def _cast(board: MemoryBoard, manifest: Manifest, voters: int, rng: random.Random) -> dict:
+    """Append signed ballots as the casting service records them; return the plaintext truth."""
+    election = load_election(board)
+    digest = election.manifest_hash
+    roll = list(election.voters.values())
+    rng.shuffle(roll)
+    crypto_rng = SeededRng(b"tally-test-ballots")
+    codes: dict[str, str] = {}
+    truth: dict[str, dict[str, int]] = {}
+    device_keys: dict[str, SigningKey] = {}
+    for voter in roll[:voters]:
+        kind = LocationKind.MOBILE_TEAM if rng.random() < 0.5 else LocationKind.MAKESHIFT_STATION
+        day = manifest.days[rng.randrange(4)]
+        if rng.random() < 0.3:
+            kind, day = LocationKind.REGULAR_STATION, manifest.days[4]
+        location = next(
+            loc
+            for loc in manifest.locations
+            if loc.precinct_id == voter.precinct_id and loc.kind is kind
+        )
+        device = f"dev-{location.id}"
+        key = device_keys.setdefault(
+            device, SigningKey(bytes(32 - len(device)) + device.encode()[:32])
+        )
+        yes = rng.random() < 0.7
+        answers = tuple(
+            encrypt_answer(
+                election.election_key,  # type: ignore[arg-type]
+                election.context,
+                spec,
+                [1, 0] if yes else [0, 1],
+                rng.randbytes(32),
+                crypto_rng,
+            )
+            for spec in region_specs(manifest, voter.region_id)
+        )
+        ballot = Ballot(
+            digest.hex(),
+            device,
+            location.id,
+            voter.pseudonym,
+            codes.get(device, genesis_code(digest, device)),
+            answers,
+        )
+        codes[device] = ballot.tracking_code()
+        at = dt.datetime.combine(day.date, dt.time(12), manifest.zone)
+        payload = {
+            "ballot": ballot.to_json(),
+            "signature": ballot.sign(key),
+            "tracking_code": ballot.tracking_code(),
+            "received_at": at.isoformat(),
+            "supersedes": None,
+        }
+        board.append(Event.create(EventType.BALLOT_CAST, payload))
+        region = truth.setdefault(voter.region_id, {"yes": 0, "no": 0})
+        region["yes" if yes else "no"] += 1
+    return truth
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    board = MemoryBoard()
+    publish_manifest(board, MANIFEST)
+    digest = manifest_hash(MANIFEST)
+    entries = generate_roll(MANIFEST, 400, random.Random(7))
+    publish_roll(board, build_roll(MANIFEST, digest, entries, b"r" * 32))
+    trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
+    summary = run_local_ceremony(board, trustees, SeededRng(b"ceremony"), cheaters={2: [4]})
+    truth = _cast(board, MANIFEST, 240, random.Random(3))
+    return World(board, trustees, truth, summary)
+
+
+def test_cheating_dealer_is_disqualified(world: World) -> None:
+    assert world.ceremony["qualified"] == [1, 3, 4, 5]
+    assert "2" in world.ceremony["disqualified"]  # type: ignore[operator]
+    with pytest.raises(ThresholdError, match="disqualified"):
+        trustee_decrypt(world.board, world.trustees[1], SeededRng(b"x"))
+
+
+def test_tally_needs_closing_then_k_trustees(world: World) -> None:
+    board = world.board
+    with pytest.raises(InputError, match="not closed"):
+        publish_tally(board)
+    publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
+    publish_tally(board)
+    rng = SeededRng(b"decrypt")
+    trustee_decrypt(board, world.trustees[0], rng)
+    trustee_decrypt(board, world.trustees[2], rng)
+    waiting = combine(board)
+    assert isinstance(waiting, Waiting)
+    assert str(waiting) == "waiting for trustees: have 2 of 3"
+    # Trustee 5 is absent; trustee 4 completes the quorum.
+    trustee_decrypt(board, world.trustees[3], rng)
+    results = combine(board)
+    assert not isinstance(results, Waiting)
+    assert results["decrypted_by"] == [1, 3, 4]
+    got = {r["region"]: r["questions"][0]["options"] for r in results["regions"] if r["ballots"]}
+    assert got == world.truth
+    for region in results["regions"]:
+        for cell in region["cells"]:
+            assert cell["ballots"] >= MANIFEST.small_cell_threshold
+            assert sum(cell["questions"][0]["options"].values()) == cell["ballots"]
+    assert load_election(board).closed_at is not None
+
+
+def test_small_cells_merge_so_no_subtraction_reveals_them() -> None:
+    counts = {
+        ("donetsk", "dn-0101", "mobile_team", 1): 3,
+        ("donetsk", "dn-0102", "mobile_team", 1): 40,
+        ("donetsk", "dn-0103", "regular_station", 5): 12,
+    }
+    cells = published_cells(MANIFEST, counts, threshold=10)
+    precinct_cells = {c.id: c for c in cells if c.level == "precinct"}
+    # dn-0101 alone is under the threshold: it shares an "other" cell with the next smallest.
+    for cell in precinct_cells.values():
+        assert sum(counts.get(k, 0) for k in cell.members) >= 10
+    assert not any(c.units == ("dn-0101",) for c in precinct_cells.values())
+    channel = {c.units: c for c in cells if c.level == "channel"}
+    assert ("mobile_team",) in channel

@@ -196,8 +196,8 @@ class BoardBase(ABC):
 
     # --- reading --------------------------------------------------------------------------
 
-    def _check_size(self, tree_size: int | None) -> int:
-        current = self.size()
+    def _check_size(self, tree_size: int | None, current: int | None = None) -> int:
+        current = self.size() if current is None else current
         if tree_size is None:
             return current
         if not 0 <= tree_size <= current:

@@ -41,7 +41,7 @@ from plebiscite.errors import BoardError, InputError
 from plebiscite.record.board import BoardBase, check_next_head, plan
 from plebiscite.record.events import Event
 from plebiscite.record.heads import SignedHead
-from plebiscite.record.merkle import Frontier, NodeKey
+from plebiscite.record.merkle import Frontier, InclusionProof, NodeKey, inclusion_proof
 from plebiscite.record.schema import (
     board_entries,
     board_heads,
@@ -177,6 +177,12 @@ class SqlBoard(BoardBase):
     def _read_nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         with self._reading() as connection:
             return _nodes(connection, keys)
+
+    def inclusion_proof(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        # One connection for the size and the nodes: a proof is two queries, one round trip each.
+        with self._reading() as connection:
+            size = self._check_size(tree_size, _size(connection))
+            return inclusion_proof(index, size, lambda keys: _nodes(connection, keys))
 
     def _append_locked(self, events: Sequence[Event]) -> list[int]:
         try:

@@ -38,10 +38,10 @@ def detect_format(path: Path) -> str:
         raise DataFormatError(f"{path}: JSON that is not a NIST SP 1500-100 results file")
     try:
         with open_text(path) as text:
-            sample, _ = peek_lines(text, 1)
+            sample, _ = peek_lines(text)
     except UnicodeDecodeError:
         raise DataFormatError(f"{path}: row 1: not UTF-8 text") from None
-    header = next(csv.reader([sample], sniff_dialect(sample)), [])
+    header = next(csv.reader(sample.splitlines(), sniff_dialect(sample)), [])
     return "ru-cec" if looks_like_ru_cec(header) else "csv"
 
 

@@ -1,0 +1,1 @@
+"""The HTTP API of ``plebiscite serve``: problem details, wire models, routes, client."""

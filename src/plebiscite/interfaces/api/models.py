@@ -1,0 +1,183 @@
+"""Wire shapes of the HTTP API (pydantic, for validation at the edge and for the OpenAPI).
+
+The domain keeps its own frozen dataclasses; these only describe JSON. ``docs/voting.md``
+lists the same shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Hex = Annotated[str, Field(pattern=r"^[0-9a-f]*$", max_length=256)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RangeProofModel(_Strict):
+    range: Annotated[list[int], Field(min_length=2, max_length=2)]
+    c: Annotated[list[Hex], Field(max_length=64)]
+    v: Annotated[list[Hex], Field(max_length=64)]
+
+
+class AnswerModel(_Strict):
+    question: Id
+    selections: Annotated[
+        list[Annotated[list[Hex], Field(min_length=2, max_length=2)]],
+        Field(min_length=1, max_length=64),
+    ]
+    selection_proofs: Annotated[list[RangeProofModel], Field(min_length=1, max_length=64)]
+    sum_proof: RangeProofModel
+
+
+class BallotModel(_Strict):
+    """The signed content of a ballot (``plebiscite.domain.ballot.Ballot``)."""
+
+    election: Hex
+    device: Id
+    location: Id
+    voter: Hex
+    previous_code: Hex
+    answers: Annotated[list[AnswerModel], Field(min_length=1, max_length=32)]
+
+
+class CastRequest(_Strict):
+    ballot: BallotModel
+    signature: Hex
+
+
+class OpeningModel(_Strict):
+    nonce_seed: Hex
+    choices: Annotated[
+        list[Annotated[list[Annotated[int, Field(ge=0, le=1)]], Field(max_length=64)]],
+        Field(max_length=32),
+    ]
+
+
+class ChallengeRequest(CastRequest):
+    opening: OpeningModel
+
+
+class CheckInRequest(_Strict):
+    voter: Hex
+    signature: Hex
+
+
+class EnrolRequest(_Strict):
+    device: Id
+    location: Id
+    public_key: Hex
+
+
+class RevokeRequest(_Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class ClockRequest(_Strict):
+    now: Annotated[str, Field(description="ISO-8601 time with a UTC offset", max_length=64)]
+
+
+class HeadModel(BaseModel):
+    key: str
+    root_hash: str
+    signature: str
+    timestamp: int
+    tree_size: int
+    version: int
+
+
+class InclusionProofModel(BaseModel):
+    leaf_index: int
+    tree_size: int
+    path: list[str]
+
+
+class ConsistencyProofModel(BaseModel):
+    first_size: int
+    second_size: int
+    path: list[str]
+
+
+class ReceiptModel(BaseModel):
+    tracking_code: str
+    kind: Annotated[str, Field(description="cast or challenged")]
+    leaf_index: int
+    leaf_hash: str
+    received_at: str
+    supersedes: str | None
+    head: HeadModel
+    inclusion_proof: InclusionProofModel
+
+
+class LeafModel(BaseModel):
+    leaf_index: int
+
+
+class EntryModel(BaseModel):
+    index: int
+    leaf_hash: str
+    event: dict[str, Any]
+
+
+class EntriesModel(BaseModel):
+    size: int
+    entries: list[EntryModel]
+
+
+class ElectionModel(BaseModel):
+    manifest_hash: str | None
+    election_key: str | None
+    threshold: int
+    board_key: str
+    board_size: int
+    closed_at: str | None
+    demo_clock: bool
+
+
+class ManifestModel(BaseModel):
+    hash: str
+    manifest: dict[str, Any]
+
+
+class RollModel(BaseModel):
+    commitments: dict[str, str]
+    voters: dict[str, int]
+
+
+class VoterModel(BaseModel):
+    voter: str
+    region: str
+    precinct: str
+    home_voting: bool
+
+
+class VotersModel(BaseModel):
+    total: int
+    voters: list[VoterModel]
+
+
+class DeviceModel(BaseModel):
+    device: str
+    location: str
+    public_key: str
+    enrolled_at: str
+    revoked: bool
+    chain_head: str
+
+
+class ClockModel(BaseModel):
+    now: str
+    demo: bool
+
+
+class ProblemModel(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str

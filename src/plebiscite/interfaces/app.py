@@ -1,0 +1,465 @@
+"""The board service: FastAPI app factory (``plebiscite serve``; ``docs/voting.md``).
+
+Roles: the authority (a bearer token) enrols and revokes devices, closes voting and, in demo
+mode only, sets the clock; enrolled devices authenticate by their Ed25519 signatures on what
+they submit; everyone else reads. Errors are RFC 9457 problem details, mapped in
+:mod:`plebiscite.interfaces.api.problems`.
+
+In-process use (tests, the demo)::
+
+    service = CastingService(board, head_key, clock)
+    app = create_app(service, admin_token="secret", demo_clock=clock)
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.manifest_hash import manifest_document
+from plebiscite.errors import InputError, PlebisciteError
+from plebiscite.interfaces.api import models as m
+from plebiscite.interfaces.api.problems import (
+    PROBLEM_MEDIA_TYPE,
+    error_response,
+    http_problem,
+    problem_body,
+)
+from plebiscite.services.casting import (
+    CastingService,
+    Clock,
+    NotFoundError,
+    SimulatedClock,
+    SystemClock,
+    parse_time,
+)
+
+#: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
+MAX_BODY_BYTES = 256 * 1024
+MAX_ENTRIES_PER_PAGE = 1000
+
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+class _AuthorityRequiredError(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: refuse (413) a body over ``limit`` bytes, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[Any], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        too_big = declared is not None and (not declared.isdigit() or int(declared) > self.limit)
+        chunks: list[bytes] = []
+        if not too_big:
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.limit:
+                    too_big = True
+                    break
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+        if too_big:
+            response = http_problem(
+                "body-too-large", f"request bodies are limited to {self.limit} bytes"
+            )
+            await response(scope, receive, send)
+            return
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": m.ProblemModel, "content": {PROBLEM_MEDIA_TYPE: {}}} for s in statuses}
+
+
+def create_app(
+    service: CastingService,
+    *,
+    admin_token: str | None,
+    demo_clock: SimulatedClock | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The API over ``service``; ``demo_clock`` (its clock) enables PUT /authority/clock."""
+    app = FastAPI(
+        title="plebiscite board",
+        version="1",
+        summary="Bulletin board, device enrolment, check-in, cast or challenge, receipts",
+        description="Problem types are `urn:plebiscite:problem:<slug>`; see docs/voting.md.",
+    )
+    app.state.service = service
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    bearer = HTTPBearer(auto_error=False, description="the authority's admin token")
+
+    def authority(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        if admin_token is None or credentials is None:
+            raise _AuthorityRequiredError("send 'Authorization: Bearer <authority token>'")
+        if not hmac.compare_digest(credentials.credentials.encode(), admin_token.encode()):
+            raise _AuthorityRequiredError("the authority token is wrong")
+
+    Authority = Annotated[None, Depends(authority)]
+
+    # --- errors -----------------------------------------------------------------------------
+
+    @app.exception_handler(PlebisciteError)
+    async def _plebiscite_error(_: Request, exc: PlebisciteError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(_AuthorityRequiredError)
+    async def _unauthorised(_: Request, exc: _AuthorityRequiredError) -> JSONResponse:
+        response = http_problem("unauthorized", str(exc))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()[:20]
+        ]
+        body = problem_body(
+            "malformed-body", 422, "the request is malformed", "see errors", errors=problems
+        )
+        return JSONResponse(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code)
+        if slug is None:
+            body = problem_body(
+                f"http-{exc.status_code}", exc.status_code, "error", str(exc.detail)
+            )
+            return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_MEDIA_TYPE)
+        return http_problem(slug, str(exc.detail))
+
+    # --- public -------------------------------------------------------------------------------
+
+    @app.get("/election", response_model=m.ElectionModel, tags=["public"])
+    def election() -> dict[str, Any]:
+        """What the board says the referendum is, and the board's head key."""
+        service.catch_up()
+        e = service.election
+        return {
+            "manifest_hash": e.manifest_hash.hex() if e.manifest is not None else None,
+            "election_key": None if e.election_key is None else e.election_key.hex(),
+            "threshold": e.threshold,
+            "board_key": service.head_key.verify_key.hex(),
+            "board_size": service.board.size(),
+            "closed_at": None if e.closed_at is None else e.closed_at.isoformat(),
+            "demo_clock": demo_clock is not None,
+        }
+
+    @app.get("/manifest", response_model=m.ManifestModel, responses=_problems(409), tags=["public"])
+    def manifest() -> dict[str, Any]:
+        service.catch_up()
+        e = service.election
+        if e.manifest is None:
+            raise NotFoundError("the board has no manifest yet")
+        return {"hash": e.manifest_hash.hex(), "manifest": manifest_document(e.manifest)}
+
+    @app.get("/roll", response_model=m.RollModel, tags=["public"])
+    def roll() -> dict[str, Any]:
+        """The roll commitment of each region and its number of voters (additions included)."""
+        service.catch_up()
+        counts: dict[str, int] = {}
+        for entry in service.election.voters.values():
+            counts[entry.region_id] = counts.get(entry.region_id, 0) + 1
+        return {"commitments": dict(service.election.roll_commitments), "voters": counts}
+
+    @app.get("/roll/voters", response_model=m.VotersModel, tags=["public"])
+    def roll_voters(
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> dict[str, Any]:
+        """The published pseudonyms, in board order, a page at a time."""
+        service.catch_up()
+        voters = list(service.election.voters.values())
+        page = voters[offset : offset + limit]
+        return {
+            "total": len(voters),
+            "voters": [
+                {
+                    "voter": v.pseudonym,
+                    "region": v.region_id,
+                    "precinct": v.precinct_id,
+                    "home_voting": v.home_voting,
+                }
+                for v in page
+            ],
+        }
+
+    @app.get("/clock", response_model=m.ClockModel, tags=["public"])
+    def clock() -> dict[str, Any]:
+        """The server's time, the one the schedule is checked against."""
+        return {"now": service.clock.now().isoformat(), "demo": demo_clock is not None}
+
+    @app.get(
+        "/board/heads/latest",
+        response_model=m.HeadModel,
+        responses=_problems(404),
+        tags=["board"],
+    )
+    def latest_head() -> dict[str, Any]:
+        head = service.board.latest_head()
+        if head is None:
+            raise NotFoundError("the board has signed no head yet")
+        return head.to_json()
+
+    @app.get("/board/heads", response_model=list[m.HeadModel], tags=["board"])
+    def heads(
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        out = []
+        for i, head in enumerate(service.board.heads()):
+            if i >= offset + limit:
+                break
+            if i >= offset:
+                out.append(head.to_json())
+        return out
+
+    @app.get(
+        "/board/entries",
+        response_model=m.EntriesModel,
+        responses=_problems(422),
+        tags=["board"],
+    )
+    def entries(
+        start: Annotated[int, Query(ge=0)] = 0,
+        stop: Annotated[int | None, Query(ge=0)] = None,
+    ) -> dict[str, Any]:
+        """Entries ``start .. stop-1`` (at most 1000 per page), each as its canonical event."""
+        size = service.board.size()
+        end = min(size, start + MAX_ENTRIES_PER_PAGE, size if stop is None else stop)
+        return {
+            "size": size,
+            "entries": [
+                {
+                    "index": e.index,
+                    "leaf_hash": e.leaf_hash.hex(),
+                    "event": {
+                        "type": e.event.type.value,
+                        "version": e.event.version,
+                        "payload": e.event.payload,
+                    },
+                }
+                for e in service.board.entries(start, max(start, end))
+            ],
+        }
+
+    @app.get(
+        "/board/proofs/inclusion",
+        response_model=m.InclusionProofModel,
+        responses=_problems(422),
+        tags=["board"],
+    )
+    def inclusion(
+        index: Annotated[int, Query(ge=0)],
+        tree_size: Annotated[int | None, Query(ge=1)] = None,
+    ) -> dict[str, object]:
+        size = service.board.size() if tree_size is None else tree_size
+        if index >= size:
+            raise InputError(f"leaf {index} is not in a tree of size {size}")
+        return service.board.inclusion_proof(index, size).to_json()
+
+    @app.get(
+        "/board/proofs/consistency",
+        response_model=m.ConsistencyProofModel,
+        responses=_problems(422),
+        tags=["board"],
+    )
+    def consistency(
+        first: Annotated[int, Query(ge=0)],
+        second: Annotated[int | None, Query(ge=0)] = None,
+    ) -> dict[str, object]:
+        size = service.board.size() if second is None else second
+        if first > size:
+            raise InputError(f"tree size {first} is larger than {size}")
+        return service.board.consistency_proof(first, size).to_json()
+
+    @app.get(
+        "/receipts/{tracking_code}",
+        response_model=m.ReceiptModel,
+        responses=_problems(404),
+        tags=["public"],
+    )
+    def receipt(tracking_code: str) -> dict[str, Any]:
+        """A ballot's receipt (cast or challenged) against a head that covers it."""
+        return service.receipt(tracking_code).to_json()
+
+    @app.get(
+        "/devices/{device_id}",
+        response_model=m.DeviceModel,
+        responses=_problems(403),
+        tags=["public"],
+    )
+    def device(device_id: str) -> dict[str, Any]:
+        """An enrolled device and its chain head (the next ballot's ``previous_code``)."""
+        head = service.device_chain_head(device_id)
+        d = service.devices[device_id]
+        return {
+            "device": d.id,
+            "location": d.location,
+            "public_key": d.public_key.hex(),
+            "enrolled_at": d.enrolled_at,
+            "revoked": d.revoked,
+            "chain_head": head,
+        }
+
+    # --- devices ------------------------------------------------------------------------------
+
+    @app.post(
+        "/devices/{device_id}/check-ins",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(403, 409, 422),
+        tags=["devices"],
+    )
+    def check_in(device_id: str, body: m.CheckInRequest) -> dict[str, int]:
+        """Record that the device checked a voter in (signed by the device)."""
+        return {"leaf_index": service.check_in(device_id, body.voter, body.signature)}
+
+    @app.post(
+        "/ballots",
+        response_model=m.ReceiptModel,
+        status_code=201,
+        responses=_problems(403, 409, 422, 503),
+        tags=["devices"],
+    )
+    def cast(body: m.CastRequest) -> dict[str, Any]:
+        """Cast a signed ballot; the receipt comes only once it is durably on the board.
+        Sending the same signed ballot again returns the same receipt."""
+        return service.cast(body.ballot.model_dump(), body.signature).to_json()
+
+    @app.post(
+        "/challenges",
+        response_model=m.ReceiptModel,
+        status_code=201,
+        responses=_problems(403, 409, 422, 503),
+        tags=["devices"],
+    )
+    def challenge(body: m.ChallengeRequest) -> dict[str, Any]:
+        """Publish a challenged ballot with its opening; it is never counted."""
+        return service.challenge(
+            body.ballot.model_dump(), body.signature, body.opening.model_dump()
+        ).to_json()
+
+    # --- authority ----------------------------------------------------------------------------
+
+    @app.post(
+        "/authority/devices",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(401, 409, 422),
+        tags=["authority"],
+    )
+    def enrol(body: m.EnrolRequest, _: Authority) -> dict[str, int]:
+        """Enrol a device: its Ed25519 key, bound to one location."""
+        return {"leaf_index": service.enrol_device(body.device, body.location, body.public_key)}
+
+    @app.post(
+        "/authority/devices/{device_id}/revoke",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(401, 403, 422),
+        tags=["authority"],
+    )
+    def revoke(device_id: str, body: m.RevokeRequest, _: Authority) -> dict[str, int]:
+        return {"leaf_index": service.revoke_device(device_id, body.reason)}
+
+    @app.post(
+        "/authority/close",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(401, 409),
+        tags=["authority"],
+    )
+    def close(_: Authority) -> dict[str, int]:
+        """Close voting now (server time): every later submission is refused."""
+        return {"leaf_index": service.close_voting()}
+
+    if demo_clock is not None:
+
+        @app.put(
+            "/authority/clock",
+            response_model=m.ClockModel,
+            responses=_problems(401, 422),
+            tags=["authority"],
+        )
+        def set_clock(body: m.ClockRequest, _: Authority) -> dict[str, Any]:
+            """Demo mode only: set the simulated clock."""
+            demo_clock.set(parse_time(body.now, "now"))
+            return {"now": demo_clock.now().isoformat(), "demo": True}
+
+    return app
+
+
+def load_board_key(path: Path, *, create: bool) -> SigningKey:
+    """The board's head-signing key: a file holding the 32-byte seed in hex."""
+    if path.exists():
+        try:
+            return SigningKey(bytes.fromhex(path.read_text(encoding="utf-8").strip()))
+        except ValueError as exc:
+            raise InputError(f"{path}: not a hex Ed25519 seed") from exc
+    if not create:
+        raise InputError(f"{path}: no board key there")
+    key = SigningKey.generate()
+    path.touch(mode=0o600)
+    path.write_text(key.seed.hex() + "\n", encoding="utf-8")
+    return key
+
+
+def new_admin_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def default_clock(demo: bool) -> Clock:
+    if demo:
+        return SimulatedClock(SystemClock().now())
+    return SystemClock()
+
+
+__all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app", "load_board_key", "new_admin_token"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,18 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
-def shared_file(relative: str) -> Path:
+def _shared_file(relative: str) -> Path:
     """A file under ../shared/data, or skip the test: users do not have ../shared."""
     path = SHARED_DATA / relative
     if not path.is_file():
         pytest.skip(f"{path} is absent (reference data live in ../shared, outside the repo)")
     return path
+
+
+@pytest.fixture(scope="session")
+def shared_file() -> Callable[[str], Path]:
+    """Locates ../shared/data relative to the repository root, skipping when absent."""
+    return _shared_file
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from plebiscite.services.election import (
     publish_manifest,
     publish_roll,
 )
+from plebiscite.services.nist import build_report, validate
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
@@ -121,9 +123,19 @@ def test_cheating_dealer_is_disqualified(world: World) -> None:
         trustee_decrypt(world.board, world.trustees[1], SeededRng(b"x"))
 
 
-def test_tally_needs_closing_then_k_trustees(world: World) -> None:
+@dataclass
+class Counted:
+    world: World
+    not_closed_error: str
+    waiting: Waiting | dict[str, Any]
+    results: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def counted(world: World) -> Counted:
+    """Close, tally, decrypt with trustees 1 and 3, then 4 (5 is absent, 2 disqualified)."""
     board = world.board
-    with pytest.raises(InputError, match="not closed"):
+    with pytest.raises(InputError, match="not closed") as refused:
         publish_tally(board)
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
     publish_tally(board)
@@ -131,20 +143,45 @@ def test_tally_needs_closing_then_k_trustees(world: World) -> None:
     trustee_decrypt(board, world.trustees[0], rng)
     trustee_decrypt(board, world.trustees[2], rng)
     waiting = combine(board)
-    assert isinstance(waiting, Waiting)
-    assert str(waiting) == "waiting for trustees: have 2 of 3"
-    # Trustee 5 is absent; trustee 4 completes the quorum.
     trustee_decrypt(board, world.trustees[3], rng)
     results = combine(board)
     assert not isinstance(results, Waiting)
+    return Counted(world, str(refused.value), waiting, results)
+
+
+def test_fewer_than_k_shares_is_a_waiting_state(counted: Counted) -> None:
+    assert "not closed" in counted.not_closed_error
+    assert isinstance(counted.waiting, Waiting)
+    assert str(counted.waiting) == "waiting for trustees: have 2 of 3"
+
+
+def test_results_equal_the_plaintext_count(counted: Counted) -> None:
+    results = counted.results
     assert results["decrypted_by"] == [1, 3, 4]
     got = {r["region"]: r["questions"][0]["options"] for r in results["regions"] if r["ballots"]}
-    assert got == world.truth
+    assert got == counted.world.truth
     for region in results["regions"]:
         for cell in region["cells"]:
             assert cell["ballots"] >= MANIFEST.small_cell_threshold
             assert sum(cell["questions"][0]["options"].values()) == cell["ballots"]
-    assert load_election(board).closed_at is not None
+    assert load_election(counted.world.board).closed_at is not None
+
+
+def test_nist_report_is_valid(counted: Counted) -> None:
+    generated = dt.datetime(2022, 9, 28, 9, tzinfo=dt.UTC)
+    report = build_report(MANIFEST, counted.results, generated, is_test=True)
+    assert validate(report) == []
+    contest = report["Election"][0]["Contest"][0]
+    region_count = contest["ContestSelection"][0]["VoteCounts"][0]
+    region = counted.results["regions"][0]
+    assert region_count["GpUnitId"] == f"ru-region-{region['region']}"
+    assert region_count["Count"] == region["questions"][0]["options"]["yes"]
+    # A dangling reference and a schema violation are both reported.
+    contest["ElectionDistrictId"] = "ru-nowhere"
+    report["Status"] = "final"
+    problems = validate(report)
+    assert any("ru-nowhere" in p for p in problems)
+    assert any(p.startswith("Status:") for p in problems)
 
 
 def test_small_cells_merge_so_no_subtraction_reveals_them() -> None:

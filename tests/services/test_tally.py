@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from plebiscite.services.election import (
     publish_roll,
 )
 from plebiscite.services.nist import build_report, validate
+from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
@@ -198,3 +200,25 @@ def test_small_cells_merge_so_no_subtraction_reveals_them() -> None:
     assert not any(c.units == ("dn-0101",) for c in precinct_cells.values())
     channel = {c.units: c for c in cells if c.level == "channel"}
     assert ("mobile_team",) in channel
+
+
+def test_results_files_and_charts(counted: Counted, tmp_path: Path) -> None:
+    board = counted.world.board
+    dispositions = ballot_dispositions(board.entries())
+    assert dispositions == {"cast": 240, "challenged": 0, "superseded": 0, "counted": 240}
+    paths = write_results(
+        tmp_path,
+        MANIFEST,
+        counted.results,
+        dispositions,
+        generated=dt.datetime(2022, 9, 28, tzinfo=dt.UTC),
+        is_test=True,
+    )
+    data = json.loads(paths["results"].read_text())
+    donetsk = next(r for r in data["regions"] if r["region"] == "donetsk")
+    yes, no = (donetsk["questions"][0]["options"][o] for o in ("yes", "no"))
+    assert donetsk["questions"][0]["percent"]["yes"] == f"{100 * yes / (yes + no):.2f}"
+    assert donetsk["turnout_percent"] == f"{100 * donetsk['ballots'] / donetsk['registered']:.2f}"
+    assert validate(json.loads(paths["nist"].read_text())) == []
+    png = paths["chart:donetsk"].read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000

@@ -13,6 +13,7 @@ In-process use (tests, the demo)::
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -35,6 +36,7 @@ from plebiscite.interfaces.api.problems import (
     http_problem,
     problem_body,
 )
+from plebiscite.record.sql import SqlBoard
 from plebiscite.services.casting import (
     CastingService,
     Clock,
@@ -456,10 +458,44 @@ def new_admin_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def default_clock(demo: bool) -> Clock:
-    if demo:
-        return SimulatedClock(SystemClock().now())
-    return SystemClock()
+def default_board_key_path(db: str) -> Path | None:
+    """Beside a SQLite file: ``<file>.board-key``; a PostgreSQL board needs an explicit one."""
+    if "://" in db and not db.startswith("sqlite"):
+        return None
+    path = db.split("///", 1)[-1] if "://" in db else db
+    return Path(path + ".board-key")
 
 
-__all__ = ["MAX_BODY_BYTES", "BodyLimit", "create_app", "load_board_key", "new_admin_token"]
+def open_app(
+    db: str,
+    *,
+    admin_token: str | None,
+    board_key: Path | None = None,
+    demo_clock: bool = False,
+    demo_start: dt.datetime | None = None,
+) -> tuple[FastAPI, CastingService]:
+    """Open (creating if needed) the board in ``db`` and build the app over it."""
+    key_path = board_key or default_board_key_path(db)
+    if key_path is None:
+        raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
+    key = load_board_key(key_path, create=True)
+    board = SqlBoard.open(db, create=True)
+    clock: Clock
+    simulated: SimulatedClock | None = None
+    if demo_clock:
+        simulated = SimulatedClock(demo_start or SystemClock().now())
+        clock = simulated
+    else:
+        clock = SystemClock()
+    service = CastingService(board, key, clock)
+    return create_app(service, admin_token=admin_token, demo_clock=simulated), service
+
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BodyLimit",
+    "create_app",
+    "load_board_key",
+    "new_admin_token",
+    "open_app",
+]

@@ -22,6 +22,8 @@ _COMMANDS: list[tuple[str, str]] = [
     ("forensics", "forensics"),
     ("manifest", "manifest"),
     ("roll", "roll"),
+    ("serve", "serve"),
+    ("simulate", "simulate"),
 ]
 
 

@@ -1,0 +1,311 @@
+"""The casting service on an in-memory board: every acceptance and every refusal."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from voting_support import MANIFEST, Day, location, new_day, open_at
+
+from plebiscite.crypto.elgamal import KeyPair
+from plebiscite.crypto.group import Scalar
+from plebiscite.crypto.proofs import RangeProof
+from plebiscite.crypto.randomness import SystemRng
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.manifest import LocationKind
+from plebiscite.errors import (
+    DuplicateBallotError,
+    EligibilityError,
+    EncodingError,
+    PlebisciteError,
+    ProofError,
+    ScheduleError,
+    SignatureError,
+)
+from plebiscite.record.board import Board
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.record.merkle import verify_consistency, verify_inclusion
+from plebiscite.services.booth import Booth
+from plebiscite.services.casting import (
+    CastingService,
+    ChainError,
+    ReplayError,
+    RevokedDeviceError,
+    UnknownDeviceError,
+    VotingClosedError,
+    WrongElectionError,
+)
+from plebiscite.services.election import publish_close
+
+MS = LocationKind.MAKESHIFT_STATION
+MT = LocationKind.MOBILE_TEAM
+RS = LocationKind.REGULAR_STATION
+YES = {"dn-q1": "yes"}
+
+
+@pytest.fixture
+def day() -> Day:
+    return new_day(MemoryBoard())
+
+
+def refused(day: Day, error: type[PlebisciteError], action: Callable[[], Any]) -> None:
+    size = day.board.size()
+    with pytest.raises(error):
+        action()
+    assert day.board.size() == size
+
+
+def cast(day: Day, booth: Booth, voter: str, selections: dict[str, str | None] = YES) -> Any:
+    prepared = booth.prepare(voter, selections)
+    receipt = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    booth.accepted(prepared)
+    return receipt
+
+
+def test_cast_gives_a_receipt_that_verifies_and_a_retry_gives_the_same(day: Day) -> None:
+    booth = day.booth(location(MS))
+    voter = day.voters()[0].pseudonym
+    prepared = booth.prepare(voter, YES)
+    receipt = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    assert receipt.tracking_code == prepared.tracking_code
+    assert receipt.kind == "cast" and receipt.supersedes is None
+    receipt.verify(day.head_key.verify_key)
+    size = day.board.size()
+    again = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    assert again.leaf_index == receipt.leaf_index and day.board.size() == size
+    entry = day.board.entry(receipt.leaf_index).event.payload
+    assert entry["tracking_code"] == prepared.tracking_code
+    assert entry["ballot"] == prepared.ballot.to_json()
+    assert dt.datetime.fromisoformat(entry["received_at"]) == day.clock.now()
+
+
+def test_receipts_verify_against_later_heads(day: Day) -> None:
+    booth = day.booth(location(MS))
+    voters = day.voters()
+    first = cast(day, booth, voters[0].pseudonym)
+    for v in voters[1:4]:
+        cast(day, booth, v.pseudonym)
+    later = day.board.latest_head()
+    assert later is not None and later.tree_size > first.head.tree_size
+    proof = day.board.inclusion_proof(first.leaf_index, later.tree_size)
+    verify_inclusion(proof, first.leaf_hash, later.root_hash)
+    growth = day.board.consistency_proof(first.head.tree_size, later.tree_size)
+    verify_consistency(growth, first.head.root_hash, later.root_hash)
+    looked_up = day.service.receipt(first.tracking_code)
+    looked_up.verify(day.head_key.verify_key)
+    assert looked_up.head.tree_size == later.tree_size
+
+
+def test_second_booth_ballot_is_refused(day: Day) -> None:
+    booth = day.booth(location(MS))
+    voter = day.voters()[0].pseudonym
+    cast(day, booth, voter)
+    refused(day, DuplicateBallotError, lambda: cast(day, booth, voter))
+
+
+def test_booth_ballot_supersedes_door_to_door_and_not_the_reverse(day: Day) -> None:
+    home = day.booth(location(MT))
+    voters = day.voters()
+    day.clock.set(open_at(location(MT)))
+    first = cast(day, home, voters[0].pseudonym)
+    refused(day, DuplicateBallotError, lambda: cast(day, home, voters[0].pseudonym))
+    day.clock.set(open_at(location(RS)))
+    station = day.booth(location(RS))
+    override = cast(day, station, voters[0].pseudonym, {"dn-q1": "no"})
+    assert override.supersedes == first.tracking_code
+    assert day.board.entry(override.leaf_index).event.payload["supersedes"] == first.tracking_code
+    # A booth voter cannot then vote door to door.
+    day.clock.set(open_at(location(MS), 1))  # makeshift and mobile teams both open
+    cast(day, day.booth(location(MS)), voters[1].pseudonym)
+    refused(day, DuplicateBallotError, lambda: cast(day, home, voters[1].pseudonym))
+
+
+def test_not_eligible_unknown_voter_and_other_region(day: Day) -> None:
+    booth = day.booth(location(MS))
+    refused(day, EligibilityError, lambda: cast(day, booth, "ab" * 32))
+    other = day.voters("luhansk")[0].pseudonym
+    refused(day, EligibilityError, lambda: cast(day, booth, other))
+
+
+def test_location_closed(day: Day) -> None:
+    booth = day.booth(location(RS))  # regular stations open on day 5 only
+    refused(day, ScheduleError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+    day.clock.set(MANIFEST.open_spans(location(RS))[-1][1])  # the closing minute itself
+    refused(day, ScheduleError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+
+
+def _resign(booth: Booth, ballot_json: dict[str, Any]) -> str:
+    from plebiscite.domain.ballot import Ballot
+
+    return Ballot.from_json(ballot_json).sign(booth.key)
+
+
+def test_bad_proof_refused(day: Day) -> None:
+    booth = day.booth(location(MS))
+    prepared = booth.prepare(day.voters()[0].pseudonym, YES)
+    answer = prepared.ballot.answers[0]
+    bad = dataclasses.replace(
+        answer.sum_proof, v=(answer.sum_proof.v[0] + Scalar(1), *answer.sum_proof.v[1:])
+    )
+    assert isinstance(bad, RangeProof)
+    ballot = dataclasses.replace(
+        prepared.ballot, answers=(dataclasses.replace(answer, sum_proof=bad),)
+    )
+    refused(day, ProofError, lambda: day.service.cast(ballot.to_json(), ballot.sign(booth.key)))
+
+
+def test_proof_for_another_election_refused(day: Day) -> None:
+    key = SigningKey.generate()
+    loc = location(MS)
+    day.service.enrol_device("other", loc.id, key.verify_key.hex())
+    other_key = KeyPair.generate(SystemRng()).public
+    booth = Booth(MANIFEST, day.bed.manifest_hash, other_key, "other", loc.id, key)
+    refused(day, ProofError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+    other_hash = bytes(64)
+    booth = Booth(MANIFEST, other_hash, day.bed.key.public, "other", loc.id, key)
+    booth.previous_code = day.service.device_chain_head("other")
+    refused(day, WrongElectionError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+
+
+def test_unknown_and_revoked_devices_and_bad_signatures(day: Day) -> None:
+    loc = location(MS)
+    stranger = day.booth(loc, "stranger", enrol=False)
+    voter = day.voters()[0].pseudonym
+    refused(day, UnknownDeviceError, lambda: cast(day, stranger, voter))
+    booth = day.booth(loc)
+    prepared = booth.prepare(voter, YES)
+    forged = SigningKey.generate()
+    refused(
+        day,
+        SignatureError,
+        lambda: day.service.cast(prepared.ballot.to_json(), prepared.ballot.sign(forged)),
+    )
+    refused(day, EncodingError, lambda: day.service.cast(prepared.ballot.to_json(), "zz"))
+    day.service.revoke_device(booth.device_id, "stolen")
+    refused(
+        day,
+        RevokedDeviceError,
+        lambda: day.service.cast(prepared.ballot.to_json(), prepared.signature),
+    )
+
+
+def test_replay_from_another_device_refused(day: Day) -> None:
+    loc = location(MS)
+    a, b = day.booth(loc, "a"), day.booth(loc, "b")
+    voters = day.voters()
+    prepared = a.prepare(voters[0].pseudonym, YES)
+    day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    copy = dataclasses.replace(
+        prepared.ballot, device="b", voter=voters[1].pseudonym, previous_code=b.previous_code
+    )
+    refused(day, ReplayError, lambda: day.service.cast(copy.to_json(), copy.sign(b.key)))
+    # The original, sent again by anyone, only gets its own receipt back.
+    size = day.board.size()
+    day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    assert day.board.size() == size
+
+
+def test_chain_must_continue(day: Day) -> None:
+    booth = day.booth(location(MS))
+    voters = day.voters()
+    prepared = booth.prepare(voters[0].pseudonym, YES)  # never sent
+    assert prepared.tracking_code
+    booth.previous_code = prepared.tracking_code  # the device skips it
+    refused(day, ChainError, lambda: cast(day, booth, voters[1].pseudonym))
+
+
+def test_challenge_then_cast(day: Day) -> None:
+    booth = day.booth(location(MS))
+    voter = day.voters()[0].pseudonym
+    first = booth.prepare(voter, YES)
+    receipt = day.service.challenge(first.ballot.to_json(), first.signature, first.opening())
+    booth.accepted(first)
+    assert receipt.kind == "challenged"
+    payload = day.board.entry(receipt.leaf_index).event.payload
+    assert payload["opening"] == {"nonce_seed": first.nonce_seed.hex(), "choices": [[1, 0]]}
+    refused(day, ChainError, lambda: day.service.cast(first.ballot.to_json(), first.signature))
+    second = cast(day, booth, voter, {"dn-q1": "no"})
+    assert second.kind == "cast" and second.supersedes is None
+
+
+def test_challenge_with_a_false_opening_is_refused(day: Day) -> None:
+    booth = day.booth(location(MS))
+    prepared = booth.prepare(day.voters()[0].pseudonym, YES)
+    lie = {"nonce_seed": prepared.nonce_seed.hex(), "choices": [[0, 1]]}
+    refused(
+        day,
+        ProofError,
+        lambda: day.service.challenge(prepared.ballot.to_json(), prepared.signature, lie),
+    )
+
+
+def test_everything_refused_after_close(day: Day) -> None:
+    booth = day.booth(location(MS))
+    publish_close(day.board, day.clock.now())
+    refused(day, VotingClosedError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+    key = SigningKey.generate()
+    refused(
+        day,
+        VotingClosedError,
+        lambda: day.service.enrol_device("late", location(MS).id, key.verify_key.hex()),
+    )
+
+
+def test_check_in_is_signed_checked_and_idempotent(day: Day) -> None:
+    booth = day.booth(location(MS))
+    voter = day.voters()[0].pseudonym
+    body = booth.check_in(voter)
+    index = day.service.check_in(booth.device_id, body["voter"], body["signature"])
+    assert day.service.check_in(booth.device_id, body["voter"], body["signature"]) == index
+    payload = day.board.entry(index).event.payload
+    assert set(payload) == {"device", "voter", "at", "signature"}
+    other = day.voters()[1].pseudonym
+    refused(
+        day,
+        SignatureError,
+        lambda: day.service.check_in(booth.device_id, other, body["signature"]),
+    )
+    stranger = day.voters("kherson")[0].pseudonym
+    signed = booth.check_in(stranger)
+    refused(
+        day,
+        EligibilityError,
+        lambda: day.service.check_in(booth.device_id, stranger, signed["signature"]),
+    )
+
+
+def _restart(board: Board, day: Day) -> CastingService:
+    return CastingService(board, day.head_key, day.clock)
+
+
+def test_indexes_are_rebuilt_from_the_board(day: Day) -> None:
+    home, station = day.booth(location(MT)), day.booth(location(MS))
+    voters = day.voters()
+    day.clock.set(open_at(location(MS)))  # both open
+    first = cast(day, home, voters[0].pseudonym)
+    cast(day, station, voters[1].pseudonym)
+    day.service = _restart(day.board, day)
+    refused(day, DuplicateBallotError, lambda: cast(day, station, voters[1].pseudonym))
+    day.clock.set(open_at(location(MS), 1))
+    override = cast(day, station, voters[0].pseudonym)  # the chain continues after restart
+    assert override.supersedes == first.tracking_code
+    stranger = Booth(
+        MANIFEST, day.bed.manifest_hash, day.bed.key.public, "x", location(MS).id, home.key
+    )
+    refused(day, UnknownDeviceError, lambda: cast(day, stranger, voters[2].pseudonym))
+
+
+def test_device_enrolment_payloads(day: Day) -> None:
+    booth = day.booth(location(MS))
+    found = [
+        e.event.payload for e in day.board.entries() if e.event.type.value == "device_enrolment"
+    ]
+    assert found[-1]["device"] == booth.device_id
+    assert set(found[-1]) == {"device", "location", "public_key", "enrolled_at"}
+    day.service.revoke_device(booth.device_id, "lost")
+    revocation = day.board.entry(day.board.size() - 1).event.payload
+    assert revocation["revoked"] is True and revocation["reason"] == "lost"
+    refused(day, RevokedDeviceError, lambda: day.service.revoke_device(booth.device_id, "again"))

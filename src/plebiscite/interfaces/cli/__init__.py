@@ -15,15 +15,22 @@ import click
 
 from plebiscite.errors import PlebisciteError
 
-#: (module under plebiscite.interfaces.cli, attribute) for every top-level command.
+#: (module under plebiscite.interfaces.cli, attribute) for every top-level command; the
+#: command's name is the attribute's.
 _COMMANDS: list[tuple[str, str]] = [
     ("bench", "bench"),
+    ("election", "election"),
+    ("trustee", "trustee"),
+    ("trustee", "ceremony"),
+    ("tally", "tally"),
     ("board", "board"),
     ("forensics", "forensics"),
     ("manifest", "manifest"),
     ("roll", "roll"),
     ("serve", "serve"),
     ("simulate", "simulate"),
+    ("legitimacy", "legitimacy"),
+    ("paper", "paper"),
 ]
 
 
@@ -31,11 +38,11 @@ class _Group(click.Group):
     """Loads command modules lazily so ``plebiscite --help`` stays fast."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, _ in _COMMANDS)
+        return sorted(attr for _, attr in _COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         for module_name, attr in _COMMANDS:
-            if module_name == cmd_name:
+            if attr == cmd_name:
                 module = importlib.import_module(f"plebiscite.interfaces.cli.{module_name}")
                 command: click.Command = getattr(module, attr)
                 return command

@@ -1,0 +1,175 @@
+"""``plebiscite paper``: enter paper records into a board and print paper results
+(``docs/paper.md``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.paper import LINES
+from plebiscite.errors import InputError
+from plebiscite.record.sql import SqlBoard
+from plebiscite.services.election import load_election, publish_manifest
+from plebiscite.services.paper import (
+    SUBMITTERS,
+    Submission,
+    load_paper,
+    paper_findings,
+    paper_results,
+    results_document,
+    submit,
+)
+from plebiscite.services.setup import load_manifest
+
+_DB_HELP = "board database: sqlite:///PATH, a file path, or postgresql+psycopg://USER@HOST/DB"
+_HELP = {
+    "protocol": "a precinct result protocol (or a corrected one: next version, with a reason)",
+    "trip": "a mobile-box trip",
+    "custody": "a daily custody act (one box, one day, one packet)",
+    "report": "an observer's visit report",
+    "complaint": "a complaint, or the decision on one",
+}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not JSON: {exc}") from None
+
+
+def _print_submissions(console: Console, done: list[Submission]) -> None:
+    for item in done:
+        flags = item.flags
+        hard = [c for c in flags if c.hard]
+        if not flags:
+            console.print(
+                f"[green]stored[/] {item.kind.value} {item.subject} at entry {item.index}"
+            )
+            continue
+        label = "[bold red]stored, FLAGGED[/]" if hard else "[yellow]stored, with warnings[/]"
+        console.print(f"{label} {item.kind.value} {item.subject} at entry {item.index}")
+        for check in flags:
+            kind = "hard" if check.hard else "soft"
+            console.print(f"  {check.id} ({kind}: {check.rule}): {check.message}")
+
+
+@click.group()
+def paper() -> None:
+    """The paper count: protocols, mobile trips, custody acts, observers and complaints."""
+
+
+@paper.command()
+@click.option("--db", required=True, help=_DB_HELP)
+@click.option(
+    "--manifest", "manifest_path", required=True, type=click.Path(exists=True, path_type=Path)
+)
+def init(db: str, manifest_path: Path) -> None:
+    """Create the board in DB if needed and publish the manifest on it (once)."""
+    manifest = load_manifest(manifest_path)
+    with SqlBoard.open(db, create=True) as board:
+        election = load_election(board)
+        if election.manifest is None:
+            index = publish_manifest(board, manifest)
+            Console().print(f"[green]published[/] manifest {manifest.id} at entry {index}")
+        elif election.manifest_hash != manifest_hash(manifest):
+            raise InputError(f"the board already holds another manifest ({election.manifest.id})")
+        else:
+            Console().print(f"the board already holds manifest {manifest.id}")
+
+
+def _submit_command(kind: str) -> click.Command:
+    @click.command(name=kind, help=f"Store {_HELP[kind]} from FILE (one JSON object or a list).")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--db", required=True, help=_DB_HELP)
+    def command(file: Path, db: str) -> None:
+        data = _read_json(file)
+        with SqlBoard.open(db) as board:
+            done = submit(board, kind, data)
+        _print_submissions(Console(), done)
+
+    return command
+
+
+for _kind in SUBMITTERS:
+    paper.add_command(_submit_command(_kind))
+
+
+@paper.command()
+@click.option("--db", required=True, help=_DB_HELP)
+@click.option("--exclude", multiple=True, help="leave this precinct out (repeatable)")
+@click.option("--keep-annulled", is_flag=True, help="count precincts annulled by complaints")
+@click.option(
+    "--level",
+    type=click.Choice(["region", "district", "precinct"]),
+    default="district",
+    help="print units down to this level",
+)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+def results(
+    db: str, exclude: tuple[str, ...], keep_annulled: bool, level: str, json_out: Path | None
+) -> None:
+    """Paper results per region, district and precinct, summed from the precinct protocols."""
+    with SqlBoard.open(db) as board:
+        manifest, record = load_paper(board)
+    res = paper_results(manifest, record, exclude=exclude, apply_annulments=not keep_annulled)
+    depth = ["region", "district", "precinct"].index(level)
+    console = Console()
+    table = Table(title=f"Paper results: {manifest.id}")
+    for column in ("unit", "question", "protocols"):
+        table.add_column(column)
+    shown = [line for line in LINES if line.code not in ("lost", "surplus")]
+    for line in shown:
+        table.add_column(f"{line.number} {line.code.replace('_', ' ')}", justify="right")
+    table.add_column("options", justify="right")
+    for t in res.totals:
+        if ["region", "district", "precinct"].index(t.level) > depth:
+            continue
+        indent = "  " * ["region", "district", "precinct"].index(t.level)
+        options = ", ".join(f"{k} {v:,}" for k, v in t.options.items())
+        table.add_row(
+            f"{indent}{t.unit_id}",
+            t.question_id,
+            f"{t.reporting}/{t.expected}" + (f" (-{len(t.excluded)})" if t.excluded else ""),
+            *(f"{t.lines[line.code]:,}" for line in shown),
+            options,
+        )
+    console.print(table)
+    console.print(
+        f"annulled by complaints: {', '.join(sorted(res.annulled)) or 'none'}; "
+        f"excluded: {', '.join(sorted(res.excluded)) or 'none'}"
+    )
+    if json_out is not None:
+        text = json.dumps(results_document(res), indent=2, ensure_ascii=False) + "\n"
+        json_out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {json_out}")
+
+
+@paper.command()
+@click.option("--db", required=True, help=_DB_HELP)
+def checks(db: str) -> None:
+    """Every failing check on the paper records in force, recomputed from the board."""
+    with SqlBoard.open(db) as board:
+        manifest, record = load_paper(board)
+    bad = [f for f in paper_findings(manifest, record) if not f.check.ok]
+    console = Console()
+    if not bad:
+        console.print("[green]no failing check[/]")
+        return
+    table = Table(title=f"Failing checks ({len(bad)})")
+    for column in ("entry", "record", "check", "explanation"):
+        table.add_column(column)
+    for f in bad:
+        style = "bold red" if f.check.hard else "yellow"
+        table.add_row(
+            str(f.index), f"{f.kind} {f.subject}", f"[{style}]{f.check.id}[/]", f.check.message
+        )
+    console.print(table)

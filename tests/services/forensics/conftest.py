@@ -35,9 +35,7 @@ def clean_election() -> SyntheticElection:
 
 @pytest.fixture(scope="session")
 def stuffed_election() -> SyntheticElection:
-    return simulate_election(
-        np.random.default_rng(12), 20_000, f_incremental=0.3, f_extreme=0.05
-    )
+    return simulate_election(np.random.default_rng(12), 20_000, f_incremental=0.3, f_extreme=0.05)
 
 
 @pytest.fixture(scope="session")

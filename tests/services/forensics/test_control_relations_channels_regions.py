@@ -60,9 +60,10 @@ def test_mobile_box_outliers_are_found(clean_election: SyntheticElection) -> Non
     moved = (0.8 * issued[suspects]).astype(np.int64) - outside[suspects]
     outside[suspects] += moved
     room[suspects] -= moved
-    results = {c.channel: c for c in channel_outliers(
-        _with_lines(t, issued_outside=outside, issued_in_room=room)
-    )}
+    results = {
+        c.channel: c
+        for c in channel_outliers(_with_lines(t, issued_outside=outside, issued_in_room=room))
+    }
     assert set(suspects.tolist()) <= set(results["issued_outside"].outliers.tolist())
     # Clean binomial channel shares stay inside 5 robust sd almost everywhere.
     clean = {c.channel: c for c in channel_outliers(t)}

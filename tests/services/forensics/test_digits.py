@@ -44,9 +44,7 @@ def test_invented_counts_fail_second_digit() -> None:
 
 def test_last_digit_uniform_passes_and_rounded_fails() -> None:
     rng = np.random.default_rng(6)
-    rejections = sum(
-        last_digit(rng.integers(100, 3000, 3000)).p_value < 0.01 for _ in range(40)
-    )
+    rejections = sum(last_digit(rng.integers(100, 3000, 3000)).p_value < 0.01 for _ in range(40))
     assert rejections <= 3
     honest = rng.integers(100, 3000, 3000)
     rounded = honest.copy()

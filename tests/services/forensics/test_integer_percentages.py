@@ -43,7 +43,9 @@ def test_integer_probability_is_the_binomial_mass_of_integer_outcomes() -> None:
 
 def _run(e: SyntheticElection):  # type: ignore[no-untyped-def]
     t = e.table
-    return integer_percentages(t.line("registered"), t.line("issued"), t.ballots_found, t.leader_votes)
+    return integer_percentages(
+        t.line("registered"), t.line("issued"), t.ballots_found, t.leader_votes
+    )
 
 
 def test_rounded_protocols_are_found(rounded_election: SyntheticElection) -> None:

@@ -31,9 +31,63 @@ RU_HEADER = [
     "Петров Пётр",
 ]
 RU_ROWS = [
-    ["Область А", "1 Тик", "УИК №1", "1000", "900", "0", "500", "50", "350", "50", "500", "10", "540", "0", "0", "300", "240"],
-    ["Область А", "1 Тик", "УИК №2", "800", "700", "10", "400", "0", "290", "0", "410", "5", "405", "0", "0", "205", "200"],
-    ["Область Б", "2 Тик", "УИК №3", "1200", "1100", "0", "900", "100", "100", "100", "900", "0", "1000", "0", "0", "990", "10"],
+    [
+        "Область А",
+        "1 Тик",
+        "УИК №1",
+        "1000",
+        "900",
+        "0",
+        "500",
+        "50",
+        "350",
+        "50",
+        "500",
+        "10",
+        "540",
+        "0",
+        "0",
+        "300",
+        "240",
+    ],
+    [
+        "Область А",
+        "1 Тик",
+        "УИК №2",
+        "800",
+        "700",
+        "10",
+        "400",
+        "0",
+        "290",
+        "0",
+        "410",
+        "5",
+        "405",
+        "0",
+        "0",
+        "205",
+        "200",
+    ],
+    [
+        "Область Б",
+        "2 Тик",
+        "УИК №3",
+        "1200",
+        "1100",
+        "0",
+        "900",
+        "100",
+        "100",
+        "100",
+        "900",
+        "0",
+        "1000",
+        "0",
+        "0",
+        "990",
+        "10",
+    ],
 ]
 
 
@@ -54,9 +108,10 @@ def _zip(path: Path, inner: Path) -> Path:
 
 def test_headers_of_every_layout_are_classified() -> None:
     assert classify_header(RU_HEADER[3]) == "registered"
-    assert classify_header(
-        "Число участников голосования, включенных в список участников голосования"
-    ) == "registered"
+    assert (
+        classify_header("Число участников голосования, включенных в список участников голосования")
+        == "registered"
+    )
     assert classify_header("Число бюллетеней, выданных участникам голосования") == "issued"
     assert classify_header("Число бюллетеней, содержащихся в ящиках для голосования") == "found"
     assert classify_header("Число полученных открепительных  удостоверений") == "certificate"
@@ -150,11 +205,19 @@ def test_generic_csv_with_a_mapping(tmp_path: Path) -> None:
     path = _write_csv(
         tmp_path / "generic.csv",
         ["precinct", "district", "electors", "ballots", "spoilt", "yes", "no"],
-        [["P1", "D1", "500", "300", "3", "200", "97"], ["P2", "D2", "400", "200", "0", "50", "150"]],
+        [
+            ["P1", "D1", "500", "300", "3", "200", "97"],
+            ["P2", "D2", "400", "200", "0", "50", "150"],
+        ],
     )
     mapping = ColumnMapping(
         options=("yes", "no"),
-        lines={"registered": "electors", "issued": "ballots", "found": "ballots", "invalid": "spoilt"},
+        lines={
+            "registered": "electors",
+            "issued": "ballots",
+            "found": "ballots",
+            "invalid": "spoilt",
+        },
         unit="precinct",
         region="district",
     )
@@ -187,7 +250,12 @@ def test_mapping_files_in_json_and_toml(tmp_path: Path) -> None:
 
 def _nist_doc() -> dict[str, object]:
     def vc(unit: str, n: int) -> dict[str, object]:
-        return {"@type": "ElectionResults.VoteCounts", "GpUnitId": unit, "Type": "total", "Count": n}
+        return {
+            "@type": "ElectionResults.VoteCounts",
+            "GpUnitId": unit,
+            "Type": "total",
+            "Count": n,
+        }
 
     def name(text: str) -> dict[str, object]:
         return {"Text": [{"Content": text, "Language": "en"}]}
@@ -195,10 +263,20 @@ def _nist_doc() -> dict[str, object]:
     return {
         "@type": "ElectionResults.ElectionReport",
         "GpUnit": [
-            {"@id": "p1", "Type": "precinct", "Name": name("One"), "VotersRegistered": 900,
-             "VotersParticipated": 500},
-            {"@id": "p2", "Type": "precinct", "Name": name("Two"), "VotersRegistered": 700,
-             "VotersParticipated": 300},
+            {
+                "@id": "p1",
+                "Type": "precinct",
+                "Name": name("One"),
+                "VotersRegistered": 900,
+                "VotersParticipated": 500,
+            },
+            {
+                "@id": "p2",
+                "Type": "precinct",
+                "Name": name("Two"),
+                "VotersRegistered": 700,
+                "VotersParticipated": 300,
+            },
             {"@id": "d", "Type": "district", "Name": name("North"), "ComposingGpUnitIds": ["p1"]},
         ],
         "Election": [
@@ -213,7 +291,10 @@ def _nist_doc() -> dict[str, object]:
                         "@type": "ElectionResults.BallotMeasureContest",
                         "@id": "q1",
                         "ContestSelection": [
-                            {"Selection": name("Yes"), "VoteCounts": [vc("p1", 400), vc("p2", 100)]},
+                            {
+                                "Selection": name("Yes"),
+                                "VoteCounts": [vc("p1", 400), vc("p2", 100)],
+                            },
                             {"Selection": name("No"), "VoteCounts": [vc("p1", 90), vc("p2", 195)]},
                         ],
                         "OtherCounts": [

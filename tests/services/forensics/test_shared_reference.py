@@ -54,7 +54,9 @@ def test_integer_percentages_reproduce_kobak(shared_file: Locate, year: str) -> 
     ("year", "units", "unit_share", "vote_share"),
     [("2011", 3_114, 3.27, 5.74), ("2012", 3_141, 3.29, 4.13)],
 )
-def test_fingerprint_corner(shared_file: Locate, year: str, units: int, unit_share: float, vote_share: float) -> None:
+def test_fingerprint_corner(
+    shared_file: Locate, year: str, units: int, unit_share: float, vote_share: float
+) -> None:
     t = _report(shared_file, year)["tests"]["fingerprint"]
     assert t["corner_units"] == units
     assert round(100 * t["corner_unit_share"], 2) == unit_share
@@ -73,7 +75,9 @@ def test_sobyanin_slopes(shared_file: Locate, year: str, slope: float, others: f
 @pytest.mark.parametrize(
     ("year", "excess", "share"), [("2011", 14.93e6, 0.463), ("2012", 11.18e6, 0.246)]
 )
-def test_shpilkin_is_close_to_cedar(shared_file: Locate, year: str, excess: float, share: float) -> None:
+def test_shpilkin_is_close_to_cedar(
+    shared_file: Locate, year: str, excess: float, share: float
+) -> None:
     # Cedar picks the clean peak by a two-Gaussian fit; we take the argmax of the others'
     # votes.  Both years give the same peak bin and agree within 1 % of the votes.
     t = _report(shared_file, year)["tests"]["shpilkin"]

@@ -48,9 +48,7 @@ def _mapping(
         if not sep or not name.strip() or not column.strip():
             raise click.BadParameter(f"{item!r} is not LINE=COLUMN", param_hint="--line")
         parsed[name.strip()] = column.strip()
-    opts = (
-        tuple(o.strip() for o in options.split(",") if o.strip()) if options else mapping.options
-    )
+    opts = tuple(o.strip() for o in options.split(",") if o.strip()) if options else mapping.options
     return ColumnMapping(
         options=opts, lines=parsed, unit=unit_column or mapping.unit, region=mapping.region
     )
@@ -191,9 +189,7 @@ def _print_summary(console: Console, report: dict[str, Any], n_regions: int) -> 
         )
     if "sobyanin" in tests:
         t = tests["sobyanin"]
-        grid.add_row(
-            "Sobyanin slope", f"{t['slope']:.3f} (others {t['others_slope']:+.3f})", ""
-        )
+        grid.add_row("Sobyanin slope", f"{t['slope']:.3f} (others {t['others_slope']:+.3f})", "")
     for name in ("second_digit", "last_digit"):
         t = tests[name]
         if t["n_counts"]:

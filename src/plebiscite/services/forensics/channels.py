@@ -11,8 +11,9 @@ stations with at least 50 ballots issued.  Each count is first standardised as a
 draw at the median share m, r = (c - n m) / sqrt(n m (1 - m)), so that small and large
 stations compare; a station is an outlier when r lies more than ``threshold`` robust standard
 deviations above the median r (scale = 1.4826 * MAD, or 1.2533 * mean absolute deviation when
-the MAD is zero, as when most stations have no early voting).  Under a normal null a threshold of 5 flags about 3 in 10 million stations; real
-channel shares are skewed, so the count is a pointer to stations to look at, not a test.
+the MAD is zero, as when most stations have no early voting).  Under a normal null a
+threshold of 5 flags about 3 in 10 million stations; real channel shares are overdispersed
+and skewed, so the count is a pointer to stations to look at, not a test.
 """
 
 from __future__ import annotations

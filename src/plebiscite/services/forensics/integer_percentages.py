@@ -30,6 +30,7 @@ from plebiscite.services.forensics.table import BoolArray, FloatArray, IntArray
 MIN_REGISTERED = 100
 #: Stations above this turnout or leader share are left out (100 % is trivially integer).
 MAX_RATE = 0.99
+CHUNK = 8_192
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,11 @@ def station_integerness(
     q_leader = np.zeros(len(registered))
     q_turnout = np.zeros(len(registered))
     idx = np.flatnonzero(included)
-    q_leader[idx] = integer_probability(found[idx], share[idx])
-    q_turnout[idx] = integer_probability(registered[idx], turnout[idx])
+    # In chunks: the per-station work is a (stations x 101) array, kept small in memory.
+    for start in range(0, len(idx), CHUNK):
+        part = idx[start : start + CHUNK]
+        q_leader[part] = integer_probability(found[part], share[part])
+        q_turnout[part] = integer_probability(registered[part], turnout[part])
     return StationIntegerness(
         included=included,
         leader_integer=included & is_integer_percent(leader, found),

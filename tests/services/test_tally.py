@@ -11,16 +11,11 @@ from typing import Any
 
 import pytest
 
-from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import SeededRng
-from plebiscite.crypto.signing import SigningKey
-from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
-from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.errors import InputError, ThresholdError
-from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.services.cells import published_cells
 from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
@@ -32,6 +27,7 @@ from plebiscite.services.election import (
 )
 from plebiscite.services.nist import build_report, validate
 from plebiscite.services.results import ballot_dispositions, write_results
+from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
@@ -46,62 +42,15 @@ class World:
     ceremony: dict[str, object] = field(default_factory=dict)
 
 
-def _cast(board: MemoryBoard, manifest: Manifest, voters: int, rng: random.Random) -> dict:
-    """Append signed ballots as the casting service records them; return the plaintext truth."""
+def _cast(board: MemoryBoard, voters: int, seed: int) -> dict[str, dict[str, int]]:
     election = load_election(board)
-    digest = election.manifest_hash
-    roll = list(election.voters.values())
-    rng.shuffle(roll)
-    crypto_rng = SeededRng(b"tally-test-ballots")
-    codes: dict[str, str] = {}
+    board.append_batch(enrolment_events(election.require_manifest()))
     truth: dict[str, dict[str, int]] = {}
-    device_keys: dict[str, SigningKey] = {}
-    for voter in roll[:voters]:
-        kind = LocationKind.MOBILE_TEAM if rng.random() < 0.5 else LocationKind.MAKESHIFT_STATION
-        day = manifest.days[rng.randrange(4)]
-        if rng.random() < 0.3:
-            kind, day = LocationKind.REGULAR_STATION, manifest.days[4]
-        location = next(
-            loc
-            for loc in manifest.locations
-            if loc.precinct_id == voter.precinct_id and loc.kind is kind
-        )
-        device = f"dev-{location.id}"
-        key = device_keys.setdefault(
-            device, SigningKey(bytes(32 - len(device)) + device.encode()[:32])
-        )
-        yes = rng.random() < 0.7
-        answers = tuple(
-            encrypt_answer(
-                election.election_key,  # type: ignore[arg-type]
-                election.context,
-                spec,
-                [1, 0] if yes else [0, 1],
-                rng.randbytes(32),
-                crypto_rng,
-            )
-            for spec in region_specs(manifest, voter.region_id)
-        )
-        ballot = Ballot(
-            digest.hex(),
-            device,
-            location.id,
-            voter.pseudonym,
-            codes.get(device, genesis_code(digest, device)),
-            answers,
-        )
-        codes[device] = ballot.tracking_code()
-        at = dt.datetime.combine(day.date, dt.time(12), manifest.zone)
-        payload = {
-            "ballot": ballot.to_json(),
-            "signature": ballot.sign(key),
-            "tracking_code": ballot.tracking_code(),
-            "received_at": at.isoformat(),
-            "supersedes": None,
-        }
-        board.append(Event.create(EventType.BALLOT_CAST, payload))
-        region = truth.setdefault(voter.region_id, {"yes": 0, "no": 0})
-        region["yes" if yes else "no"] += 1
+    made = synthetic_ballots(election, voters, random.Random(seed), SeededRng(b"ballots"))
+    for ballot in made:
+        board.append(ballot.event)
+        region = truth.setdefault(ballot.region, {"yes": 0, "no": 0})
+        region[ballot.choice] += 1
     return truth
 
 
@@ -114,7 +63,7 @@ def world() -> World:
     publish_roll(board, build_roll(MANIFEST, digest, entries, b"r" * 32))
     trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
     summary = run_local_ceremony(board, trustees, SeededRng(b"ceremony"), cheaters={2: [4]})
-    truth = _cast(board, MANIFEST, 240, random.Random(3))
+    truth = _cast(board, 240, 3)
     return World(board, trustees, truth, summary)
 
 

@@ -1,0 +1,67 @@
+"""``plebiscite election``: publish a referendum's definition on a board, and show its state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from plebiscite.errors import InputError
+from plebiscite.record.sql import SqlBoard
+from plebiscite.services.election import load_election, publish_manifest, publish_roll
+from plebiscite.services.setup import load_manifest, load_roll
+
+_PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def election() -> None:
+    """A referendum's public definition on the board: manifest, roll, key, closing."""
+
+
+@election.command()
+@click.option("--db", required=True, help="board database URL or SQLite path (created if new)")
+@click.option("--manifest", "manifest_path", required=True, type=_PATH)
+@click.option("--roll", "roll_path", required=True, type=_PATH, help="the roll CSV")
+@click.option("--roll-key", "key_path", required=True, type=_PATH, help="the pseudonym key file")
+def publish(db: str, manifest_path: Path, roll_path: Path, key_path: Path) -> None:
+    """Publish the manifest and the roll commitments on a new board."""
+    manifest = load_manifest(manifest_path)
+    roll = load_roll(manifest, roll_path, key_path)
+    board = SqlBoard.open(db, create=True)
+    try:
+        if board.size():
+            raise InputError(f"the board already holds {board.size()} entries: use a new one")
+        publish_manifest(board, manifest)
+        publish_roll(board, roll)
+        size = board.size()
+    finally:
+        board.close()
+    Console().print(
+        f"published {manifest.id}: manifest and {len(roll.public_entries):,} voters "
+        f"in {size - 1} roll entries"
+    )
+
+
+@election.command()
+@click.option("--db", required=True, help="board database URL or SQLite path")
+def show(db: str) -> None:
+    """What the board says the referendum is."""
+    board = SqlBoard.open(db)
+    try:
+        state = load_election(board)
+    finally:
+        board.close()
+    manifest = state.require_manifest()
+    table = Table(title=manifest.title, show_header=False)
+    table.add_row("manifest hash", state.manifest_hash.hex())
+    table.add_row("voters on the roll", f"{len(state.voters):,}")
+    table.add_row(
+        "election key", state.election_key.hex() if state.election_key else "(ceremony not over)"
+    )
+    if state.election_key:
+        table.add_row("trustees", f"{state.threshold} of qualified {list(state.qualified)}")
+    table.add_row("voting", f"closed at {state.closed_at}" if state.closed_at else "open")
+    Console().print(table)

@@ -1,0 +1,195 @@
+"""``plebiscite trustee`` and ``plebiscite ceremony``: the key ceremony and decryption.
+
+Each trustee runs its own steps on its own machine, with its own key file, against the board::
+
+    plebiscite trustee init     --db URL --index I --key trustee-I.key
+    plebiscite trustee announce --db URL --key trustee-I.key
+    plebiscite trustee deal     --db URL --key trustee-I.key
+    plebiscite trustee check    --db URL --key trustee-I.key     (complains about bad shares)
+    plebiscite trustee answer   --db URL --key trustee-I.key     (answers complaints)
+    plebiscite ceremony finish  --db URL                         (anyone: publish the key)
+    plebiscite trustee confirm  --db URL --key trustee-I.key
+    plebiscite trustee decrypt  --db URL --key trustee-I.key     (after the tally)
+
+The passphrase comes from ``PLEBISCITE_PASSPHRASE`` or a prompt.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from plebiscite.crypto import keyfile
+from plebiscite.crypto.randomness import SystemRng
+from plebiscite.errors import InputError
+from plebiscite.record.sql import SqlBoard
+from plebiscite.services import ceremony as svc
+from plebiscite.services.election import load_election
+from plebiscite.services.tally import trustee_decrypt
+
+_DB = click.option("--db", required=True, help="board database URL or SQLite path")
+_KEY = click.option(
+    "--key", "key_path", required=True, type=click.Path(path_type=Path), help="key file"
+)
+
+
+def _passphrase(confirm: bool = False) -> str:
+    env = os.environ.get("PLEBISCITE_PASSPHRASE")
+    if env:
+        return env
+    text: str = click.prompt("key file passphrase", hide_input=True, confirmation_prompt=confirm)
+    return text
+
+
+@contextmanager
+def _trustee(db: str, key_path: Path) -> Iterator[tuple[SqlBoard, svc.TrusteeState]]:
+    """Open the board and the key file; write the key file back after the step."""
+    board = SqlBoard.open(db)
+    try:
+        election = load_election(board)
+        manifest = election.require_manifest()
+        if not key_path.exists():
+            raise InputError(f"no key file at {key_path}")
+        text = key_path.read_text(encoding="utf-8")
+        passphrase = _passphrase()
+        index = _index_hint(text)
+        purpose = svc.key_file_purpose(manifest.id, index)
+        state = svc.TrusteeState.from_json(keyfile.open_sealed(text, passphrase, purpose))
+        yield board, state
+        _save(key_path, state, passphrase, purpose)
+    finally:
+        board.close()
+
+
+def _index_hint(text: str) -> int:
+    """The trustee index named in the container's (authenticated) purpose."""
+    import json
+
+    purpose = json.loads(text).get("purpose", "")
+    try:
+        return int(str(purpose).split()[1])
+    except (IndexError, ValueError) as exc:
+        raise InputError("not a trustee key file") from exc
+
+
+def _save(path: Path, state: svc.TrusteeState, passphrase: str, purpose: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(keyfile.seal(state.to_json(), passphrase, purpose), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+@click.group()
+def trustee() -> None:
+    """A trustee's steps: key ceremony and decryption shares."""
+
+
+@trustee.command()
+@_DB
+@click.option("--index", type=int, required=True, help="this trustee's number in the manifest")
+@_KEY
+def init(db: str, index: int, key_path: Path) -> None:
+    """Create this trustee's key file (refuses to overwrite one)."""
+    if key_path.exists():
+        raise InputError(f"{key_path} exists: a key file is never overwritten")
+    board = SqlBoard.open(db)
+    try:
+        election = load_election(board)
+        manifest = election.require_manifest()
+        n = len(manifest.trustees.members)
+        if not 1 <= index <= n:
+            raise InputError(f"--index must be in 1..{n}")
+        state = svc.TrusteeState.create(index, election.manifest_hash)
+    finally:
+        board.close()
+    passphrase = _passphrase(confirm=True)
+    _save(key_path, state, passphrase, svc.key_file_purpose(manifest.id, index))
+    member = manifest.trustees.members[index - 1]
+    Console().print(f"key file for trustee {index} ({member.name}) written to {key_path}")
+
+
+def _step(name: str, run: Callable[[SqlBoard, svc.TrusteeState], object]) -> click.Command:
+    @_DB
+    @_KEY
+    def command(db: str, key_path: Path) -> None:
+        with _trustee(db, key_path) as (board, state):
+            outcome = run(board, state)
+        Console().print(f"trustee {state.index}: {name}: {outcome}")
+
+    return click.command(name)(command)
+
+
+trustee.add_command(_step("announce", lambda b, s: f"entry {svc.announce(b, s)}"))
+trustee.add_command(_step("deal", lambda b, s: f"entry {svc.deal_shares(b, s, SystemRng())}"))
+trustee.add_command(
+    _step("check", lambda b, s: f"complaints against {svc.check_shares(b, s) or 'nobody'}")
+)
+trustee.add_command(
+    _step("answer", lambda b, s: f"answered {svc.answer_complaints(b, s) or 'nothing'}")
+)
+trustee.add_command(
+    _step("confirm", lambda b, s: "key share confirmed" if svc.confirm_key_share(b, s) else "")
+)
+trustee.add_command(
+    _step("decrypt", lambda b, s: f"shares posted at entry {trustee_decrypt(b, s, SystemRng())}")
+)
+
+
+@click.group()
+def ceremony() -> None:
+    """The key ceremony as a whole: its state, and publishing the election key."""
+
+
+@ceremony.command()
+@_DB
+def status(db: str) -> None:
+    """Who has announced, dealt, complained and answered."""
+    board = SqlBoard.open(db)
+    try:
+        election = load_election(board)
+        manifest = election.require_manifest()
+        transcript = svc.read_transcript(board, manifest, election.manifest_hash)
+    finally:
+        board.close()
+    table = Table(title=f"key ceremony ({transcript.k} of {transcript.n})")
+    for column in ("trustee", "nominated by", "announced", "dealt", "complaints", "confirmed"):
+        table.add_column(column)
+    for member in manifest.trustees.members:
+        t = member.index
+        against = [str(d) for d, by in transcript.complaints if by == t]
+        table.add_row(
+            f"{t} {member.name}",
+            member.nominated_by,
+            "yes" if t in transcript.keys else "no",
+            "yes" if t in transcript.deals else "no",
+            ", ".join(against) or "-",
+            "yes" if t in transcript.confirmed else "no",
+        )
+    console = Console()
+    console.print(table)
+    if transcript.election_key:
+        console.print(f"election key {transcript.election_key['election_key']}")
+    for problem in transcript.problems:
+        console.print(f"[red]problem[/] {problem}")
+
+
+@ceremony.command()
+@_DB
+def finish(db: str) -> None:
+    """Fold the transcript into the election key and publish it."""
+    board = SqlBoard.open(db)
+    try:
+        summary = svc.finish(board)
+    finally:
+        board.close()
+    console = Console()
+    console.print(f"election key {summary['election_key']}")
+    console.print(f"qualified trustees: {summary['qualified']}")
+    for t, why in summary["disqualified"].items():
+        console.print(f"[red]disqualified[/] trustee {t}: {why}")

@@ -56,6 +56,9 @@ ASGIApp = Callable[
 ]
 
 
+_BEARER = HTTPBearer(auto_error=False, description="the authority's admin token")
+
+
 class _AuthorityRequiredError(Exception):
     pass
 
@@ -132,17 +135,16 @@ def create_app(
     )
     app.state.service = service
     app.add_middleware(BodyLimit, limit=max_body_bytes)
-    bearer = HTTPBearer(auto_error=False, description="the authority's admin token")
 
     def authority(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
         if admin_token is None or credentials is None:
             raise _AuthorityRequiredError("send 'Authorization: Bearer <authority token>'")
         if not hmac.compare_digest(credentials.credentials.encode(), admin_token.encode()):
             raise _AuthorityRequiredError("the authority token is wrong")
 
-    Authority = Annotated[None, Depends(authority)]
+    as_authority = [Depends(authority)]
 
     # --- errors -----------------------------------------------------------------------------
 
@@ -397,8 +399,9 @@ def create_app(
         status_code=201,
         responses=_problems(401, 409, 422),
         tags=["authority"],
+        dependencies=as_authority,
     )
-    def enrol(body: m.EnrolRequest, _: Authority) -> dict[str, int]:
+    def enrol(body: m.EnrolRequest) -> dict[str, int]:
         """Enrol a device: its Ed25519 key, bound to one location."""
         return {"leaf_index": service.enrol_device(body.device, body.location, body.public_key)}
 
@@ -408,8 +411,9 @@ def create_app(
         status_code=201,
         responses=_problems(401, 403, 422),
         tags=["authority"],
+        dependencies=as_authority,
     )
-    def revoke(device_id: str, body: m.RevokeRequest, _: Authority) -> dict[str, int]:
+    def revoke(device_id: str, body: m.RevokeRequest) -> dict[str, int]:
         return {"leaf_index": service.revoke_device(device_id, body.reason)}
 
     @app.post(
@@ -418,8 +422,9 @@ def create_app(
         status_code=201,
         responses=_problems(401, 409),
         tags=["authority"],
+        dependencies=as_authority,
     )
-    def close(_: Authority) -> dict[str, int]:
+    def close() -> dict[str, int]:
         """Close voting now (server time): every later submission is refused."""
         return {"leaf_index": service.close_voting()}
 
@@ -430,8 +435,9 @@ def create_app(
             response_model=m.ClockModel,
             responses=_problems(401, 422),
             tags=["authority"],
+            dependencies=as_authority,
         )
-        def set_clock(body: m.ClockRequest, _: Authority) -> dict[str, Any]:
+        def set_clock(body: m.ClockRequest) -> dict[str, Any]:
             """Demo mode only: set the simulated clock."""
             demo_clock.set(parse_time(body.now, "now"))
             return {"now": demo_clock.now().isoformat(), "demo": True}

@@ -1,0 +1,161 @@
+"""``plebiscite legitimacy`` and ``plebiscite paper`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plebiscite.interfaces.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "examples" / "seed-referendum" / "manifest.toml"
+
+LINES = {
+    "voters_on_list": 1855,
+    "ballots_received": 1900,
+    "issued_early": 1200,
+    "issued_in_station": 300,
+    "issued_at_home": 0,
+    "cancelled": 400,
+    "in_mobile_boxes": 900,
+    "in_stationary_boxes": 600,
+    "invalid": 10,
+    "valid": 1490,
+    "lost": 0,
+    "surplus": 0,
+}
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _write(path: Path, data: Any) -> str:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def _protocol(precinct: str, **lines: int) -> dict[str, Any]:
+    return {
+        "precinct": precinct,
+        "question": "dn-q1",
+        "lines": {**LINES, **lines},
+        "options": {"yes": 1400, "no": 90},
+        "signed_by": ["chair", "secretary"],
+        "signed_at": "2022-09-27T21:40:00+03:00",
+    }
+
+
+def test_legitimacy_of_the_seed_manifest(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_json, out_html = tmp_path / "l.json", tmp_path / "l.html"
+    code, out, err = _run(
+        capsys, "legitimacy", str(SEED), "--json", str(out_json), "--html", str(out_html)
+    )
+    assert code == 0, err
+    fail_line = next(line for line in out.splitlines() if line.startswith("fail ("))
+    for cid in ("CX2", "F5", "F9", "F13", "P2"):
+        assert re.search(rf"\b{cid}\b", fail_line), cid
+    doc = json.loads(out_json.read_text(encoding="utf-8"))
+    statuses = {c["id"]: c["status"] for c in doc["conditions"]}
+    assert statuses["CX2"] == statuses["F5"] == statuses["F13"] == "fail"
+    assert "Mobile boxes, multi-day voting and custody" in out_html.read_text(encoding="utf-8")
+
+
+def test_legitimacy_names_a_bad_subject(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "legitimacy", str(tmp_path))
+    assert code == 2
+    assert "without events.jsonl: not an exported record" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SEED.read_text(encoding="utf-8").replace("k = 3", "k = 9", 1), "utf-8")
+    code, _, err = _run(capsys, "legitimacy", str(bad))
+    assert code == 2 and "invalid manifest" in err
+
+
+def test_paper_entry_results_and_the_legitimacy_of_the_board(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "board.db")
+    code, out, err = _run(capsys, "paper", "init", "--db", db, "--manifest", str(SEED))
+    assert code == 0 and "published" in out, err
+
+    protocols = [_protocol("dn-0101"), _protocol("dn-0102", ballots_received=2000)]
+    code, out, err = _run(
+        capsys, "paper", "protocol", _write(tmp_path / "p.json", protocols), "--db", db
+    )
+    assert code == 0, err
+    assert "stored, FLAGGED protocol dn-0102/dn-q1 v1" in out
+    assert "K2 (hard: line 2 = lines 3 + 4 + 5 + 6 + 11 - 12)" in out
+
+    trip = {
+        "trip": "t-1", "precinct": "dn-0101", "date": "2022-09-23", "team": ["a", "b"],
+        "observers": [], "box": "MB-1", "seal_out": "S-1", "seal_in": "S-1",
+        "applications": 30, "taken": 40, "issued": 35, "spoiled": 0, "returned": 5, "found": 35,
+    }  # fmt: skip
+    code, out, err = _run(capsys, "paper", "trip", _write(tmp_path / "t.json", trip), "--db", db)
+    assert code == 0 and "T3" in out and "the box is void" in out, err
+
+    complaint = {
+        "complaint": "c-1", "precinct": "dn-0102", "filed_by": "a voter",
+        "filed_at": "2022-09-28", "grounds": "stock does not balance",
+        "decision": {"outcome": "upheld", "annul": True, "decided_by": "court",
+                     "decided_at": "2022-09-30", "reasons": "K2 fails"},
+    }  # fmt: skip
+    path = _write(tmp_path / "c.json", complaint)
+    assert _run(capsys, "paper", "complaint", path, "--db", db)[0] == 0
+
+    out_json = tmp_path / "results.json"
+    code, out, err = _run(capsys, "paper", "results", "--db", db, "--json", str(out_json))
+    assert code == 0, err
+    assert "annulled by complaints: dn-0102" in out
+    units = {u["unit"]: u for u in json.loads(out_json.read_text("utf-8"))["units"]}
+    assert units["donetsk"]["lines"]["valid"] == 1490
+    assert units["donetsk"]["reporting"] == 1 and units["donetsk"]["excluded"] == ["dn-0102"]
+
+    code, out, _ = _run(
+        capsys, "paper", "results", "--db", db, "--keep-annulled", "--json", str(out_json)
+    )
+    units = {u["unit"]: u for u in json.loads(out_json.read_text("utf-8"))["units"]}
+    assert units["donetsk"]["lines"]["valid"] == 2 * 1490
+
+    code, out, _ = _run(capsys, "paper", "checks", "--db", db)
+    assert code == 0 and "K2" in out and "T3" in out
+
+    code, out, err = _run(capsys, "legitimacy", db, "--json", str(tmp_path / "l.json"))
+    assert code == 0, err
+    statuses = {
+        c["id"]: c["status"]
+        for c in json.loads((tmp_path / "l.json").read_text("utf-8"))["conditions"]
+    }
+    assert statuses["M5"] == statuses["F10"] == statuses["D1"] == "fail"
+    assert statuses["P5"] == "pass"
+
+
+def test_paper_refuses_bad_input_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "board.db")
+    _run(capsys, "paper", "init", "--db", db, "--manifest", str(SEED))
+    complaint = {"complaint": "c-9", "precinct": "xx-0000", "filed_by": "v", "filed_at": "d",
+                 "grounds": "g"}  # fmt: skip
+    code, _, err = _run(
+        capsys, "paper", "complaint", _write(tmp_path / "c.json", complaint), "--db", db
+    )
+    assert code == 2
+    assert err.strip() == "plebiscite: invalid input: complaint c-9: unknown precinct 'xx-0000'"
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    code, _, err = _run(capsys, "paper", "protocol", str(tmp_path / "broken.json"), "--db", db)
+    assert code == 2 and "not JSON" in err
+    code, _, err = _run(capsys, "paper", "results", "--db", db, "--exclude", "nowhere")
+    assert code == 2 and "cannot exclude unknown precinct(s): nowhere" in err

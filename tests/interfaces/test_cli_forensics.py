@@ -178,6 +178,14 @@ def test_bad_line_option_is_a_usage_error(tmp_path: Path) -> None:
     assert "LINE=COLUMN" in result.output
 
 
+def test_clean_turnout_can_be_forced(tmp_path: Path) -> None:
+    data = _write_election(tmp_path / "results.csv", f_extreme=0.08)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, [*_args(data), "--clean-turnout", "40", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["tests"]["shpilkin"]["clean_turnout"] == 40
+
+
 def test_forensics_is_listed() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0

@@ -89,6 +89,11 @@ def _mapping(
 @click.option(
     "--strict", is_flag=True, help="Refuse units with more ballots than voters on the list."
 )
+@click.option(
+    "--clean-turnout",
+    type=click.IntRange(0, 100),
+    help="Shpilkin: force the clean turnout bin, in percent (default: the others' peak).",
+)
 @click.option("--regions", "n_regions", default=10, show_default=True, help="Regions to print.")
 def forensics(
     input_path: Path,
@@ -102,6 +107,7 @@ def forensics(
     unit_column: str | None,
     contest: str | None,
     strict: bool,
+    clean_turnout: int | None,
     n_regions: int,
 ) -> None:
     """Statistical forensics of the polling-station results in INPUT."""
@@ -138,6 +144,7 @@ def forensics(
         report = analyse(
             table,
             input_format=used,
+            clean_turnout=clean_turnout,
             step=lambda name: bar.update(task, description=name),
         )
     _print_summary(console, report, n_regions)

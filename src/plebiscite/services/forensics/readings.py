@@ -87,13 +87,20 @@ def shpilkin(t: Json) -> str:
     if t["excess_votes"] is None:
         return "Shpilkin's estimate could not be made: no clean turnout peak was found."
     return (
-        f"Assuming the leader's share does not depend on turnout, the least suspicious "
-        f"stations (the turnout bin at {t['clean_turnout']:.0f} % holding most votes for the "
-        f"others) give the leader {_pct(t['clean_leader_share'])} against "
+        f"Assuming the leader's share does not depend on turnout, the stations in the "
+        f"turnout bin at {t['clean_turnout']:.0f} % (taken as the clean part of the election) "
+        f"give the leader {_pct(t['clean_leader_share'])} against "
         f"{_pct(t['official_leader_share'])} officially. Extrapolated, the leader received "
         f"about {t['excess_votes']:,.0f} votes more than that ({_pct(t['excess_share'])} of "
         "the leader's votes). This is an estimate resting on that assumption, not a test; "
         "turnout and support can also be linked for honest reasons."
+        + (
+            " A negative excess means the peak chosen is not the clean part of the election "
+            "(the peak of the others' votes lies among suspect stations); choose the clean "
+            "turnout by hand (--clean-turnout) after looking at the picture."
+            if t["excess_votes"] < 0
+            else ""
+        )
     )
 
 

@@ -92,8 +92,13 @@ def analyse(
     input_format: str = "unknown",
     step: StepCallback | None = None,
     fit_seed: int = 2012,
+    clean_turnout: int | None = None,
 ) -> Json:
-    """Run every method the table allows and return the report."""
+    """Run every method the table allows and return the report.
+
+    ``clean_turnout`` forces Shpilkin's clean turnout bin (percent); by default it is the
+    bin where the other options' votes peak.
+    """
 
     def say(name: str) -> None:
         if step is not None:
@@ -160,7 +165,7 @@ def analyse(
         }
 
         say("Shpilkin estimate")
-        sh = shpilkin(N, R, W)
+        sh = shpilkin(N, R, W, clean_bin=clean_turnout)
         tests["shpilkin"] = asdict(sh)
 
         say("Sobyanin-Sukhovolsky slope")

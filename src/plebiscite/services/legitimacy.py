@@ -404,7 +404,7 @@ def _mobile_main(f: _Facts) -> tuple[int, set[dt.date]]:
 
 def _f9(f: _Facts) -> Verdict:
     precincts, days = _mobile_main(f)
-    trips = _from_record(f, "trip", {"T1", "T2", "T3", "T4"}, "mobile trips", "")
+    trips = _from_record(f, "trip", {"T1", "T2", "T3", "T4"}, "mobile trips", "no trip to check")
     parts = []
     if precincts:
         parts.append(
@@ -420,7 +420,7 @@ def _f9(f: _Facts) -> Verdict:
         return Status.PASS, "the manifest has no mobile teams"
     if trips[0] is Status.PASS:
         return Status.PASS, f"mobile teams only on station days; {trips[1]}"
-    return Status.UNKNOWN, f"mobile teams only on station days; no trip checked ({trips[1]})"
+    return Status.UNKNOWN, f"mobile teams only on station days; {trips[1]}"
 
 
 def _observers(f: _Facts, what: str) -> Verdict:

@@ -171,13 +171,21 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code)
+        # 400 is Starlette failing to parse a body: the same problem as any malformed body.
+        slug = {400: "malformed-body", 404: "not-found", 405: "method-not-allowed"}.get(
+            exc.status_code
+        )
         if slug is None:
             body = problem_body(
                 f"http-{exc.status_code}", exc.status_code, "error", str(exc.detail)
             )
-            return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_MEDIA_TYPE)
-        return http_problem(slug, str(exc.detail))
+            response = JSONResponse(
+                body, status_code=exc.status_code, media_type=PROBLEM_MEDIA_TYPE
+            )
+        else:
+            response = http_problem(slug, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     # --- public -------------------------------------------------------------------------------
 
@@ -442,7 +450,43 @@ def create_app(
             demo_clock.set(parse_time(body.now, "now"))
             return {"now": demo_clock.now().isoformat(), "demo": True}
 
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every 4xx/5xx answer in the OpenAPI is a problem-details document (FastAPI would
+    describe its 422 as plain JSON); bodies may be refused as too large."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if method in ("post", "put"):
+                    responses.setdefault("413", {"description": "body too large"})
+                for status, response in responses.items():
+                    if status[0] in "45":
+                        response["content"] = problem
+                        if status == "422":
+                            response["description"] = "malformed or invalid request"
+        schema.setdefault("components", {}).setdefault("schemas", {})["ProblemModel"] = (
+            m.ProblemModel.model_json_schema()
+        )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def load_board_key(path: Path, *, create: bool) -> SigningKey:

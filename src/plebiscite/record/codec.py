@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
+from plebiscite.crypto.hashing import canonical_json
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.events import FORMAT_VERSION, MAX_EVENT_BYTES, Event, EventType, type_name
 
@@ -63,16 +64,20 @@ def decode_event(data: bytes, *, where: str = "event") -> Event:
             f"(this plebiscite reads version {FORMAT_VERSION})",
         )
     try:
-        event = Event.create(EventType.parse(envelope["type"]), envelope["payload"])
+        event_type = EventType.parse(envelope["type"])
     except InputError as exc:
         _fail(where, str(exc))
-    if event.data != data:
+    payload = envelope["payload"]
+    if not isinstance(payload, dict):
+        _fail(where, f"{event_type} event: payload must be a JSON object, got {type_name(payload)}")
+    # Floats were refused while parsing, so the re-encoding needs no second scan for them.
+    if canonical_json(envelope, floats_checked=True) != data:
         _fail(
             where,
             "not in canonical form (re-encoding gives different bytes: key order, "
             "whitespace or escapes differ)",
         )
-    return event
+    return Event(type=event_type, payload=payload, data=data)
 
 
 class _StrictJSONError(ValueError):

@@ -3,6 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: setup demo test check lint format typecheck layers bench clean
 
@@ -18,7 +19,10 @@ $(BIN)/plebiscite: pyproject.toml
 setup: $(BIN)/plebiscite
 
 demo: setup
-	$(BIN)/plebiscite demo --out demo-out
+	@if [ -d demo-out ] && [ -n "$$(ls -A demo-out)" ]; then \
+	  rm -rf demo-out.previous && mv demo-out demo-out.previous && \
+	  echo "moved the previous demo-out/ to demo-out.previous/"; fi
+	$(BIN)/plebiscite demo --out demo-out $(DEMO_ARGS)
 
 test: setup
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
@@ -42,4 +46,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-out
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-out demo-out.previous demo-out.failed

@@ -1,62 +1,18 @@
 """Fixtures for the board tests: one behaviour suite runs on every backend.
 
-PostgreSQL comes from ``PLEBISCITE_TEST_PG`` (e.g.
-``postgresql+psycopg://postgres@127.0.0.1:5432/test``); each test gets a fresh schema, put
-first on the search path through the URL, and dropped afterwards.
+PostgreSQL comes from the ``pg_url`` fixture of ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import sqlalchemy as sa
 
 from plebiscite.record.board import Board
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
-
-PG_ENV = "PLEBISCITE_TEST_PG"
-
-
-@cache
-def _pg_base() -> tuple[str | None, str]:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        return None, f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        return None, f"PostgreSQL at {PG_ENV} is unreachable: {str(exc).splitlines()[0]}"
-    finally:
-        engine.dispose()
-    return url, ""
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search path is a fresh, empty schema (skips without a server)."""
-    base, reason = _pg_base()
-    if base is None:
-        pytest.skip(reason)
-    schema = f"board_test_{secrets.token_hex(6)}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture

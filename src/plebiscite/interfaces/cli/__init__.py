@@ -19,7 +19,9 @@ from plebiscite.errors import PlebisciteError
 #: command's name is the attribute's.
 _COMMANDS: list[tuple[str, str]] = [
     ("bench", "bench"),
+    ("demo", "demo"),
     ("election", "election"),
+    ("receipt", "receipt"),
     ("trustee", "trustee"),
     ("trustee", "ceremony"),
     ("tally", "tally"),

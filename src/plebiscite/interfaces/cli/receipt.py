@@ -1,0 +1,71 @@
+"""``plebiscite receipt CODE``: is my ballot on the board, proven, and does it count?"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from plebiscite.errors import InputError
+from plebiscite.record.board import Board
+from plebiscite.record.export import import_export
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.record.sql import SqlBoard
+from plebiscite.services.receipts import check_receipt
+
+
+def _kept_receipt(path: Path, code: str) -> dict[str, Any]:
+    """The receipt for ``code`` in a receipt file (one JSON object, or JSON lines)."""
+    text = path.read_text(encoding="utf-8")
+    candidates = [json.loads(line) for line in text.splitlines() if line.strip()]
+    for item in candidates:
+        if isinstance(item, dict) and item.get("tracking_code") == code:
+            return item
+    raise InputError(f"{path} holds no receipt for tracking code {code[:16]}...")
+
+
+@click.command()
+@click.argument("code")
+@click.option(
+    "--record",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="an exported record directory",
+)
+@click.option("--db", default=None, help="or a board database URL / SQLite path")
+@click.option(
+    "--receipt",
+    "receipt_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the receipt you kept (JSON, or JSON lines with several receipts)",
+)
+def receipt(code: str, record: Path | None, db: str | None, receipt_file: Path | None) -> None:
+    """Find the ballot with tracking CODE, prove it is in the board, say whether it counts."""
+    if (record is None) == (db is None):
+        raise click.UsageError("give exactly one of --record DIR and --db URL")
+    board: Board
+    if record is not None:
+        board = MemoryBoard()
+        import_export(record, board)
+    else:
+        assert db is not None
+        board = SqlBoard.open(db)
+    try:
+        kept = _kept_receipt(receipt_file, code) if receipt_file else None
+        result = check_receipt(board, code.lower(), kept)
+    finally:
+        board.close()
+    table = Table(title=f"ballot {code[:16]}...", show_header=False)
+    table.add_row("on the board", f"yes, entry {result.leaf_index}")
+    table.add_row(
+        "proof", f"inclusion proven against the signed head of {result.head_size} entries"
+    )
+    if result.receipt_checked:
+        table.add_row("your receipt", "its proof and head check, and the board still extends it")
+    table.add_row("received", f"{result.received_at} at {result.location}")
+    colour = {"counted": "green", "superseded": "yellow", "challenged": "yellow"}[result.status]
+    table.add_row("counts?", f"[{colour}]{result.status}[/]: {result.why}")
+    Console().print(table)

@@ -1,0 +1,396 @@
+"""The seed referendum end to end (``plebiscite demo``; ``docs/demo.md``).
+
+Phases, each reported to a progress callback:
+
+1. board: a new board (SQLite in the output folder, or ``--db``), the seed manifest and a roll
+   of N synthetic voters;
+2. ceremony: five trustees run the 3-of-5 key ceremony; trustee 2 sends trustee 4 a bad share,
+   is caught by the complaint and disqualified;
+3. voting: the real HTTP service on a loopback port, on a simulated clock, driven by
+   ``simulate`` through the five days (door to door and makeshift stations on days 1-4, regular
+   stations on day 5, challenges, booth overrides, refused attempts), then closed;
+4. tally: the encrypted tally, decryption shares from trustees 1, 3 and 4 (5 is absent, 2 is
+   excluded), the combination;
+5. record: the exported record with ``results.json``, the NIST file, charts;
+6. verify: the independent verifier over the exported record alone.
+
+This module starts an HTTP server, so it lives among the interfaces; everything it does to the
+referendum goes through the services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import json
+import random
+import resource
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plebiscite.crypto import keyfile
+from plebiscite.crypto.randomness import SystemRng
+from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.roll import build_roll, generate_roll, render_roll_csv
+from plebiscite.errors import BoardError, InputError, PlebisciteError
+from plebiscite.record.export import export_board
+from plebiscite.record.sql import SqlBoard
+from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
+from plebiscite.services.election import publish_manifest, publish_roll
+from plebiscite.services.results import ballot_dispositions, write_results
+from plebiscite.services.setup import load_manifest
+from plebiscite.services.simulate import simulate
+from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+
+SEED_MANIFEST = (
+    Path(__file__).resolve().parents[3] / "examples" / "seed-referendum" / "manifest.toml"
+)
+#: Trustee 2 cheats against trustee 4 in the ceremony; trustee 5 is absent at decryption.
+CHEATERS = {2: [4]}
+DECRYPTING = (1, 3, 4)
+DEMO_PASSPHRASE = "demo passphrase: use your own in a real referendum"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class DemoResult:
+    out: Path
+    db: str
+    record: Path
+    results: dict[str, Any]
+    truth: dict[str, dict[str, dict[str, int]]]
+    simulation: dict[str, Any]
+    ceremony: dict[str, Any]
+    verification: dict[str, Any] | None
+    timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: float = 0.0
+    receipt_example: str | None = None
+
+    def matches_truth(self) -> bool:
+        for region in self.results["regions"]:
+            for q in region["questions"]:
+                want = self.truth.get(region["region"], {}).get(q["question"], {})
+                got = {o: n for o, n in q["options"].items() if n or o in want}
+                if {o: n for o, n in want.items() if n} != {o: n for o, n in got.items() if n}:
+                    return False
+        return True
+
+
+def check_out_dir(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"--out {out} exists and is not empty: choose a new folder")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise InputError(f"port {port} on {host} is in use ({exc.strerror})") from exc
+
+
+@contextlib.contextmanager
+def running_server(app: Any, host: str, port: int) -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread on ``host:port`` until the block ends."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="plebiscite-demo-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise BoardError(f"the service did not start on {host}:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _phase(timings: dict[str, float], name: str, started: float) -> None:
+    timings[name] = round(time.perf_counter() - started, 2)
+
+
+def run_demo(
+    out: Path,
+    *,
+    voters: int = 2000,
+    db: str | None = None,
+    seed: int = 2022,
+    port: int | None = None,
+    workers: int = 2,
+    manifest_path: Path = SEED_MANIFEST,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Run the whole seed referendum into ``out``; see the module docstring."""
+
+    report = progress or (lambda _phase, _done, _total: None)
+    if voters < 20:
+        raise InputError("--voters must be at least 20")
+    check_out_dir(out)
+    host = "127.0.0.1"
+    if port is not None:
+        check_port(host, port)
+    manifest = load_manifest(manifest_path)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(out, manifest, voters, db, seed, host, port, workers, report)
+    except BaseException:
+        # Leave nothing half-written where a second run would trip over it.
+        failed = out.with_name(out.name + ".failed")
+        if failed.exists():
+            shutil.rmtree(failed)
+        out.rename(failed)
+        raise
+
+
+def _run(
+    out: Path,
+    manifest: Manifest,
+    voters: int,
+    db: str | None,
+    seed: int,
+    host: str,
+    port: int | None,
+    workers: int,
+    report: Progress,
+) -> DemoResult:
+    from plebiscite.interfaces.api.client import HttpVotingServer
+    from plebiscite.interfaces.app import load_board_key, open_app
+
+    private = out / "private"
+    private.mkdir()
+    db = db or str(out / "board.sqlite")
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    board = _new_board(db)
+    digest = manifest_hash(manifest)
+    roll_entries = generate_roll(manifest, voters, random.Random(seed))
+    roll_key = secrets.token_bytes(32)
+    (private / "roll.csv").write_text(render_roll_csv(roll_entries), encoding="utf-8")
+    (private / "roll.key").write_text(roll_key.hex() + "\n", encoding="utf-8")
+    publish_manifest(board, manifest)
+    publish_roll(board, build_roll(manifest, digest, roll_entries, roll_key))
+    report("board", 1, 1)
+    _phase(timings, "board", started)
+
+    started = time.perf_counter()
+    trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
+    ceremony = run_local_ceremony(
+        board,
+        trustees,
+        SystemRng(),
+        cheaters=CHEATERS,
+        progress=lambda step: report("ceremony", 1 + _STEPS.index(step), len(_STEPS)),
+    )
+    for state in trustees:
+        path = private / f"trustee-{state.index}.key"
+        path.write_text(
+            keyfile.seal(
+                state.to_json(), DEMO_PASSPHRASE, key_file_purpose(manifest.id, state.index)
+            )
+        )
+    _phase(timings, "ceremony", started)
+
+    started = time.perf_counter()
+    key_path = private / "board.key"
+    token = secrets.token_urlsafe(24)
+    first = min(d.date for d in manifest.days)
+    demo_start = dt.datetime.combine(first, dt.time(0), manifest.zone)
+    app, service = open_app(
+        db, admin_token=token, board_key=key_path, demo_clock=True, demo_start=demo_start
+    )
+    voting = max(1, voters * 4 // 5)
+    with running_server(app, host, port or free_port(host)) as url:
+        client = HttpVotingServer(url, token)
+        try:
+            simulation = simulate(
+                client,
+                voting,
+                seed=seed,
+                concurrency=8,
+                refusals=4,
+                receipts_path=out / "receipts.jsonl",
+                close=True,
+                progress=lambda stage, done, total: report(f"voting: {stage}", done, total),
+            )
+        finally:
+            client.close_client()
+    with contextlib.suppress(Exception):
+        service.board.close()
+    if simulation.unexpected:
+        raise PlebisciteError(
+            "the simulation saw unexpected answers: " + "; ".join(simulation.unexpected[:3])
+        )
+    _phase(timings, "voting", started)
+
+    started = time.perf_counter()
+    publish_tally(
+        board,
+        db=db,
+        workers=workers,
+        progress=lambda done, total: report("tally: aggregate", done, total),
+    )
+    for n, index in enumerate(DECRYPTING, start=1):
+        trustee_decrypt(board, trustees[index - 1], SystemRng())
+        report("tally: trustees decrypt", n, len(DECRYPTING))
+    results = combine(board)
+    if isinstance(results, Waiting):  # pragma: no cover - three qualified trustees decrypted
+        raise PlebisciteError(str(results))
+    board.sign_head(load_board_key(key_path, create=False))
+    _phase(timings, "tally", started)
+
+    started = time.perf_counter()
+    record = out / "record"
+    export_board(board, record, progress=lambda done, total: report("record", done, total))
+    dispositions = ballot_dispositions(board.entries())
+    write_results(
+        record,
+        manifest,
+        results,
+        dispositions,
+        generated=dt.datetime.now(dt.UTC),
+        is_test=True,
+    )
+    board.close()
+    _phase(timings, "record", started)
+
+    started = time.perf_counter()
+    verification = _verify(record, workers, progress=report)
+    if verification is not None:
+        (out / "verification.json").write_text(json.dumps(verification, indent=1) + "\n")
+    _phase(timings, "verify", started)
+
+    receipt = None
+    receipts = out / "receipts.jsonl"
+    if receipts.exists():
+        with receipts.open() as lines:
+            first_line = lines.readline()
+        if first_line:
+            receipt = json.loads(first_line).get("tracking_code")
+    result = DemoResult(
+        out=out,
+        db=db,
+        record=record,
+        results=results,
+        truth=simulation.truth,
+        simulation=simulation.to_json(),
+        ceremony=ceremony,
+        verification=verification,
+        timings=timings,
+        peak_rss_mib=peak_rss_mib(),
+        receipt_example=receipt,
+    )
+    (out / "README.txt").write_text(readme_text(result, manifest), encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(
+            {
+                "voters_on_roll": voters,
+                "simulation": simulation.to_json(),
+                "ceremony": ceremony,
+                "matches_truth": result.matches_truth(),
+                "verified": None if verification is None else verification.get("passed"),
+                "timings_s": timings,
+                "peak_rss_mib": result.peak_rss_mib,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    return result
+
+
+_STEPS = [
+    "announced",
+    "dealt",
+    "shares checked",
+    "complaints answered",
+    "election key published",
+    "key shares confirmed",
+]
+
+
+def _new_board(db: str) -> SqlBoard:
+    try:
+        board = SqlBoard.open(db, create=True)
+    except PlebisciteError:
+        raise
+    except Exception as exc:  # pragma: no cover - depends on the database
+        raise BoardError(f"cannot open the board at {db}: {exc}") from exc
+    if board.size():
+        board.close()
+        raise InputError(f"the board at {db} already holds {board.size()} entries: use a new one")
+    return board
+
+
+def _verify(record: Path, workers: int, progress: Progress) -> dict[str, Any] | None:
+    """Run the independent verifier if this installation has it."""
+    try:
+        verifier = importlib.import_module("plebiscite.services.verify")
+    except ImportError:  # pragma: no cover - the verifier ships with plebiscite
+        return None
+    run = getattr(verifier, "verify_record", None)
+    if run is None:  # pragma: no cover
+        return None
+    report = run(record, workers=workers, progress=lambda d, t: progress("verify", d, t))
+    data: dict[str, Any] = report.to_json() if hasattr(report, "to_json") else dict(report)
+    return data
+
+
+def readme_text(result: DemoResult, manifest: Manifest) -> str:
+    verified = result.verification
+    status = "not run" if verified is None else ("passed" if verified.get("passed") else "FAILED")
+    code = result.receipt_example or "TRACKING-CODE"
+    return f"""plebiscite demo: {manifest.title}
+
+What is here
+  record/                the election record: everything needed to verify the referendum
+    manifest.json        the referendum's definition (regions, questions, schedule, trustees)
+    events.jsonl         every board event, one canonical JSON line each, in log order
+    heads.jsonl          the board's signed Merkle tree heads
+    results.json         the decrypted results per region, with the published breakdowns
+    results-nist.json    the same results in NIST SP 1500-100 v2 JSON
+    results-sidecar.json what NIST cannot carry: counts by day, challenged and superseded ballots
+    charts/              yes/no by channel and by day, one picture per region
+  receipts.jsonl         every receipt the simulated voters received
+  verification.json      the verifier's report on record/ ({status})
+  summary.json           the simulation's plaintext truth, timings, peak memory
+  board.sqlite           the board itself (when the demo ran on SQLite)
+  private/               what the authority and trustees keep to themselves: the roll with
+                         voter ids, the pseudonym key, the board's signing key, and the
+                         trustees' key files (passphrase: "{DEMO_PASSPHRASE}")
+
+Check it yourself
+  plebiscite verify {result.record}
+  plebiscite board check-export {result.record}
+  plebiscite receipt {code} --record {result.record}
+  plebiscite serve --db {result.db}      (then open http://127.0.0.1:8000/ in a browser)
+"""
+
+
+def peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+__all__ = ["DemoResult", "check_out_dir", "run_demo"]

@@ -1,0 +1,86 @@
+"""The seed referendum end to end, as `plebiscite demo` runs it (SQLite, and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from plebiscite.errors import BoardError, InputError, PlebisciteError
+from plebiscite.interfaces import cli
+from plebiscite.interfaces.demo import DemoResult, run_demo
+from plebiscite.record.export import check_export, import_export
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.services.receipts import check_receipt
+
+
+def _assert_demo(result: DemoResult) -> None:
+    assert result.matches_truth()
+    sim = result.simulation
+    assert sim["challenged"] > 0 and sim["superseded"] > 0
+    assert sim["refusals"] and all(r["board_unchanged"] for r in sim["refusals"])
+    assert result.ceremony["qualified"] == [1, 3, 4, 5]
+    assert result.results["decrypted_by"] == [1, 3, 4]
+    if result.verification is not None:
+        assert result.verification["passed"], result.verification
+    check_export(result.record)
+    for name in ("results.json", "results-nist.json", "results-sidecar.json"):
+        assert (result.record / name).exists()
+    assert (result.out / "README.txt").read_text().count("plebiscite verify") == 1
+    # Every receipt a voter got is in the record, proven against its latest head.
+    board = MemoryBoard()
+    import_export(result.record, board)
+    receipts = [
+        json.loads(line) for line in (result.out / "receipts.jsonl").read_text().splitlines()
+    ]
+    assert len(receipts) >= sim["cast"]
+    for receipt in receipts[:40]:
+        check = check_receipt(board, receipt["tracking_code"], receipt)
+        assert check.receipt_checked and check.status in ("counted", "superseded", "challenged")
+
+
+@pytest.fixture(scope="module")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    return run_demo(out, voters=220, seed=7)
+
+
+def test_demo_on_sqlite(sqlite_demo: DemoResult) -> None:
+    _assert_demo(sqlite_demo)
+
+
+def test_demo_refuses_a_used_output_folder(sqlite_demo: DemoResult) -> None:
+    with pytest.raises(InputError, match="exists and is not empty"):
+        run_demo(sqlite_demo.out, voters=50)
+
+
+def test_demo_refuses_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(InputError, match=f"port {port}"):
+            run_demo(tmp_path / "out", voters=50, port=port)
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_with_an_unreachable_database_leaves_nothing_in_the_way(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(PlebisciteError) as exc:
+        run_demo(out, voters=50, db="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert isinstance(exc.value, BoardError)
+    assert not out.exists() and (tmp_path / "out.failed").exists()
+
+
+def test_demo_cli_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["demo", "--voters", "60", "--out", str(tmp_path / "d"), "--seed", "3"])
+    out = capsys.readouterr().out
+    assert "results beside the simulation's plaintext truth" in out
+    assert "plebiscite verify" in out
+
+
+@pytest.mark.postgres
+def test_demo_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    _assert_demo(run_demo(tmp_path / "out", voters=150, db=pg_url, seed=11))

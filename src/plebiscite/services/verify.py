@@ -1,0 +1,603 @@
+"""The independent verifier: check an exported election record from its files alone.
+
+``docs/verifier.md`` is the checklist (V1 ... V28) this module implements; each check cites
+``docs/protocol.md``, ``docs/board.md``, ``docs/ceremony.md``, ``docs/voting.md`` or
+``docs/tally.md``. :func:`verify_record` reads only the record directory (``manifest.json``,
+``events.jsonl``, ``heads.jsonl``, ``results.json`` and ``results-nist.json`` if present),
+trusts nothing precomputed in it, and returns a :class:`VerificationReport`; it never raises
+for a fault in the record (a fault is a finding).
+
+Memory is flat in the number of ballots: ``events.jsonl`` is streamed (twice: once for every
+check, once to re-add the counted ballots into the tally's base cells), the Merkle tree is a
+frontier of O(log n) hashes, each device keeps only its chain tip, and each voter a summary of
+its cast ballots (the one-voter rule needs them). The per-ballot cryptography fans out to
+processes or a Dask cluster (:mod:`.verify_ballots`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from plebiscite.crypto.group import Point
+from plebiscite.crypto.hashing import canonical_json, hash_bytes
+from plebiscite.domain.ballot import CODE_BYTES, election_context, genesis_code, region_specs
+from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.manifest_load import parse_manifest_json
+from plebiscite.domain.roll import PublicEntry
+from plebiscite.domain.rules import check_location_open
+from plebiscite.errors import PlebisciteError, RecordError
+from plebiscite.record.board import Entry
+from plebiscite.record.codec import decode_event
+from plebiscite.record.events import MAX_EVENT_BYTES, Event, EventType
+from plebiscite.record.export import EVENTS, HEADS, MANIFEST
+from plebiscite.record.heads import SignedHead
+from plebiscite.record.merkle import Frontier, leaf_hash
+from plebiscite.services.ceremony import Transcript, ceremony_context
+from plebiscite.services.verify_ballots import BallotChecker, Statics
+from plebiscite.services.verify_checks import (
+    check_ceremony,
+    check_one_voter_rule,
+    check_roll,
+    check_tally_and_results,
+)
+from plebiscite.services.verify_report import PROTOCOL, VerificationReport
+
+#: Called with (stage, done, total); stages: "events" (bytes), "tally" (bytes), "results".
+Progress = Callable[[str, int, int], None]
+
+CAST_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at", "supersedes"})
+CHALLENGE_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at", "opening"})
+_BALLOT_FIELDS = ("election", "device", "location", "voter", "previous_code")
+
+
+@dataclass
+class Device:
+    location: str
+    key: str
+    enrolled_at: int  # entry index
+    revoked_at: dt.datetime | None = None
+    revoked_entry: int | None = None
+    tip: str = ""  # tracking code of the device's last ballot (its genesis code at first)
+
+
+@dataclass
+class VoterBallot:
+    """What the one-voter rule needs of a cast ballot (kept per voter, never per device)."""
+
+    code: str
+    kind: LocationKind
+    received_at: dt.datetime
+    supersedes: str | None
+    entry: int
+
+
+@dataclass
+class RecordState:
+    """Everything the streaming pass learns, flat in the number of ballots."""
+
+    manifest: Manifest | None = None
+    manifest_hash: bytes = b""
+    transcript: Transcript | None = None
+    key_message: tuple[int, dict[str, Any]] | None = None
+    confirmations: list[tuple[int, int, str]] = field(default_factory=list)
+    election_key: str | None = None
+    context: bytes = b""
+    qualified: list[int] = field(default_factory=list)  # recomputed from the transcript
+    public_shares: dict[int, Point] = field(default_factory=dict)  # recomputed X_l
+    voters: dict[str, PublicEntry] = field(default_factory=dict)
+    roll_parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
+    voter_ballots: dict[tuple[str, str], list[VoterBallot]] = field(default_factory=dict)
+    closed: tuple[int, dt.datetime | None] | None = None
+    tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    results: tuple[int, dict[str, Any]] | None = None
+    cast: int = 0
+    challenged: int = 0
+    superseding: int = 0
+    checker: BallotChecker | None = None
+
+
+def verify_record(
+    directory: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> VerificationReport:
+    """Run every check of ``docs/verifier.md`` on the record in ``directory``.
+
+    ``workers`` processes (default: every core) check the ballots' cryptography, or a Dask
+    cluster at ``scheduler``. The report's ``ok`` is true only if every check passed.
+    """
+    started = time.perf_counter()
+    report = VerificationReport(str(directory))
+    say = progress or (lambda _stage, _done, _total: None)
+    events, heads = directory / EVENTS, directory / HEADS
+    if not events.is_file() or not heads.is_file():
+        report.fail("V1", f"{directory} has no {EVENTS} or no {HEADS}: not an election record")
+        report.seconds = time.perf_counter() - started
+        return report
+    state = RecordState()
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    try:
+        _stream(directory, state, report, n_workers, scheduler, say)
+    finally:
+        if state.checker is not None:
+            state.checker.close()
+    if state.manifest is not None:
+        check_roll(state, report)
+        check_ceremony(state, report)
+        counted = check_one_voter_rule(state, report)
+        check_tally_and_results(directory, state, report, counted, say)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- the log: lines, heads, Merkle roots (V1-V5) --------------------------------------------
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
+    """(entry index, line without newline, whether it ended with a newline)."""
+    index = 0
+    while True:
+        raw = stream.readline(MAX_EVENT_BYTES + 2)
+        if not raw:
+            return
+        ended = raw.endswith(b"\n")
+        yield index, raw[:-1] if ended else raw, ended
+        index += 1
+
+
+def _read_heads(path: Path, report: VerificationReport) -> list[tuple[int, SignedHead]]:
+    """Every head that parses and is signed by the board key (V3, V5)."""
+    out: list[tuple[int, SignedHead]] = []
+    key = None
+    previous: SignedHead | None = None
+    with path.open("rb") as stream:
+        for number, raw, ended in _lines(stream):
+            where = f"{HEADS} line {number + 1}"
+            report.count("V3")
+            try:
+                if not ended:
+                    raise RecordError(f"{where}: no newline at its end (file cut short?)")
+                head = SignedHead.decode(raw, where=where)
+                head.verify(key)
+            except PlebisciteError as exc:
+                report.fail("V3", str(exc) if str(exc).startswith(HEADS) else f"{where}: {exc}")
+                continue
+            key = head.key
+            report.count("V5")
+            if previous is not None and head.tree_size < previous.tree_size:
+                report.fail(
+                    "V5",
+                    f"{where}: tree size {head.tree_size} after a head of tree size "
+                    f"{previous.tree_size}: the log shrank (or heads were reordered)",
+                )
+            elif previous is not None and head.timestamp < previous.timestamp:
+                report.fail("V5", f"{where}: its timestamp is earlier than the previous head's")
+            previous = head
+            out.append((number + 1, head))
+    if not out:
+        report.fail("V3", f"{HEADS} holds no valid signed head: nothing vouches for the log")
+    return out
+
+
+def _stream(
+    directory: Path,
+    state: RecordState,
+    report: VerificationReport,
+    workers: int,
+    scheduler: str | None,
+    say: Progress,
+) -> None:
+    heads = sorted(_read_heads(directory / HEADS, report), key=lambda h: h[1].tree_size)
+    pending = 0
+    frontier = Frontier()
+    total = (directory / EVENTS).stat().st_size
+    done_bytes = 0
+    manifest_file = directory / MANIFEST
+
+    def match_heads() -> None:
+        nonlocal pending
+        while pending < len(heads) and heads[pending][1].tree_size == frontier.size:
+            number, head = heads[pending]
+            report.count("V4")
+            if head.root_hash != frontier.root():
+                report.fail(
+                    "V4",
+                    f"{HEADS} line {number}: the root of tree size {head.tree_size} does not "
+                    f"match the first {head.tree_size} lines of {EVENTS} (changed, dropped, "
+                    "inserted or reordered lines)",
+                )
+            pending += 1
+
+    match_heads()
+    with (directory / EVENTS).open("rb") as stream:
+        for index, raw, ended in _lines(stream):
+            report.count("V2")
+            frontier.append(leaf_hash(raw))
+            match_heads()
+            done_bytes += len(raw) + 1
+            if index % 2000 == 0:
+                say("events", done_bytes, total)
+            if not ended:
+                report.fail("V2", "no newline at the end of the file (cut short?)", index)
+            try:
+                event = decode_event(raw, where=f"{EVENTS} line {index + 1}")
+            except RecordError as exc:
+                report.fail("V2", str(exc), index)
+                continue
+            try:
+                _apply(event, index, state, report, manifest_file, workers, scheduler)
+            except (PlebisciteError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                report.fail(_check_of(event.type), f"{event.type} event: malformed: {exc}", index)
+            if state.checker is not None:
+                for failed_index, check, message in state.checker.take():
+                    report.fail(check, message, failed_index)
+    report.entries = frontier.size
+    for number, head in heads[pending:]:
+        report.count("V4")
+        report.fail(
+            "V4",
+            f"{HEADS} line {number}: a head of tree size {head.tree_size}, but {EVENTS} has "
+            f"only {frontier.size} lines (lines missing at the end)",
+        )
+    signed = max((h.tree_size for _, h in heads), default=0)
+    report.count("V5")
+    if signed < frontier.size:
+        report.fail(
+            "V5",
+            f"entries {signed} to {frontier.size - 1} are not covered by any signed head",
+        )
+    report.count("V1")
+    if state.manifest is None and manifest_file.exists():
+        report.fail("V1", f"{MANIFEST} is present but {EVENTS} has no manifest event")
+    if state.checker is not None:
+        for failed_index, check, message in state.checker.finish():
+            report.fail(check, message, failed_index)
+    say("events", total, total)
+
+
+def _check_of(kind: EventType) -> str:
+    return {
+        EventType.MANIFEST: "V6",
+        EventType.CEREMONY_MESSAGE: "V7",
+        EventType.ROLL_COMMITMENT: "V9",
+        EventType.ROLL_ADDITION: "V10",
+        EventType.DEVICE_ENROLMENT: "V11",
+        EventType.CHECK_IN: "V11",
+        EventType.BALLOT_CAST: "V12",
+        EventType.BALLOT_CHALLENGED: "V12",
+        EventType.VOTING_CLOSED: "V22",
+        EventType.ENCRYPTED_TALLY: "V23",
+        EventType.DECRYPTION_SHARE: "V24",
+        EventType.RESULTS: "V26",
+    }.get(kind, "V2")
+
+
+# --- the stateful checks, event by event ----------------------------------------------------
+
+
+def _apply(
+    event: Event,
+    index: int,
+    state: RecordState,
+    report: VerificationReport,
+    manifest_file: Path,
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    kind, payload = event.type, event.payload
+    if kind is EventType.MANIFEST:
+        _manifest(event, index, state, report, manifest_file)
+        return
+    if state.manifest is None:
+        report.count("V6")
+        report.fail("V6", f"a {kind} event before the manifest", index)
+        return
+    if kind is EventType.ROLL_COMMITMENT:
+        _roll_part(payload, index, state, report)
+    elif kind is EventType.ROLL_ADDITION:
+        _roll_addition(payload, index, state, report)
+    elif kind is EventType.CEREMONY_MESSAGE:
+        _ceremony_message(payload, index, state, report, workers, scheduler)
+    elif kind is EventType.DEVICE_ENROLMENT:
+        _device(payload, index, state, report)
+    elif kind is EventType.CHECK_IN:
+        _check_in(event, index, state, report)
+    elif kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
+        _ballot(event, index, state, report)
+    elif kind is EventType.VOTING_CLOSED:
+        report.count("V22")
+        if state.closed is not None:
+            report.fail("V22", f"voting closed a second time (first at entry {state.closed[0]})")
+        else:
+            closed_at = dt.datetime.fromisoformat(payload["closed_at"])
+            if closed_at.tzinfo is None:
+                report.fail("V22", "the closing time has no UTC offset", index)
+            state.closed = (index, closed_at)
+    elif kind is EventType.ENCRYPTED_TALLY:
+        state.tallies.append((index, payload))
+    elif kind is EventType.DECRYPTION_SHARE:
+        state.shares.append((index, payload))
+    elif kind is EventType.RESULTS:
+        state.results = (index, payload)
+
+
+def _manifest(
+    event: Event, index: int, state: RecordState, report: VerificationReport, manifest_file: Path
+) -> None:
+    report.count("V6")
+    if state.manifest is not None:
+        report.fail("V6", "a second manifest event", index)
+        return
+    if index != 0:
+        report.fail("V6", "the manifest is not the first event", index)
+    payload = event.payload
+    manifest = parse_manifest_json(canonical_json(payload["manifest"]), f"entry {index}")
+    digest = manifest_hash(manifest)
+    if digest.hex() != payload.get("hash"):
+        report.fail(
+            "V6",
+            f"the manifest hashes to {digest.hex()[:16]}..., the event states "
+            f"{str(payload.get('hash'))[:16]}...",
+            index,
+        )
+    if manifest.protocol_version != PROTOCOL:
+        report.fail(
+            "V6", f"protocol {manifest.protocol_version!r}: this verifier checks {PROTOCOL}", index
+        )
+    report.count("V1")
+    if not manifest_file.is_file():
+        report.fail("V1", f"the record has no {MANIFEST}")
+    elif manifest_file.read_bytes() != canonical_json(payload) + b"\n":
+        report.fail("V1", f"{MANIFEST} differs from the manifest event (entry {index})")
+    state.manifest, state.manifest_hash = manifest, digest
+    n, k = manifest.trustees.n, manifest.trustees.k
+    state.transcript = Transcript(n, k, ceremony_context(digest, n, k))
+
+
+def _roll_part(
+    payload: dict[str, Any], index: int, state: RecordState, report: VerificationReport
+) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    region = payload["region"]
+    report.count("V9")
+    if region not in manifest.region_by_id:
+        report.fail("V9", f"a roll commitment for unknown region {region!r}", index)
+        return
+    info = state.roll_parts.setdefault(
+        region,
+        {
+            "commitment": payload["commitment"],
+            "parts": payload["parts"],
+            "count": payload["count"],
+            "seen": [],
+            "listed": 0,
+        },
+    )
+    if payload["commitment"] != info["commitment"] or payload["count"] != info["count"]:
+        report.fail("V9", f"region {region!r}: parts state different commitments or counts", index)
+    info["seen"].append(payload["part"])
+    for pseudonym, precinct, home in payload["voters"]:
+        info["listed"] += 1
+        where = manifest.precinct_by_id.get(precinct)
+        if where is None or where.region_id != region:
+            report.fail("V9", f"voter {pseudonym[:16]}...: precinct {precinct!r} not in {region}")
+        if pseudonym in state.voters:
+            report.fail("V9", f"voter {pseudonym[:16]}... is on the roll twice", index)
+        state.voters[pseudonym] = PublicEntry(pseudonym, region, precinct, bool(home))
+
+
+def _roll_addition(
+    payload: dict[str, Any], index: int, state: RecordState, report: VerificationReport
+) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    report.count("V10")
+    voter, region, precinct = payload["voter"], payload["region"], payload["precinct"]
+    problems = []
+    for name in ("reason", "decision"):
+        if not isinstance(payload.get(name), str) or not payload[name].strip():
+            problems.append(f"no {name}")
+    where = manifest.precinct_by_id.get(precinct)
+    if where is None or where.region_id != region:
+        problems.append(f"precinct {precinct!r} is not in region {region!r}")
+    if voter in state.voters:
+        problems.append("the voter is already on the roll")
+    if problems:
+        report.fail("V10", f"roll addition of {str(voter)[:16]}...: {'; '.join(problems)}", index)
+        if voter in state.voters:
+            return
+    state.voters[voter] = PublicEntry(
+        voter, region, precinct, bool(payload.get("home_voting")), str(payload.get("decision"))
+    )
+
+
+def _ceremony_message(
+    payload: dict[str, Any],
+    index: int,
+    state: RecordState,
+    report: VerificationReport,
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    transcript = state.transcript
+    assert transcript is not None and state.manifest is not None
+    step = payload.get("step")
+    if step == "election_key":
+        report.count("V8")
+        if state.key_message is not None:
+            report.fail("V8", "a second election key message", index)
+            return
+        state.key_message = (index, payload)
+        state.election_key = str(payload["election_key"])
+        state.context = election_context(state.manifest_hash, Point.from_hex(state.election_key))
+        manifest = state.manifest
+        specs = {
+            r.id: tuple(
+                (s.question_id, s.n_options, s.min_selections, s.max_selections)
+                for s in region_specs(manifest, r.id)
+            )
+            for r in manifest.regions
+        }
+        statics = Statics(state.manifest_hash.hex(), state.election_key, state.context, specs)
+        state.checker = BallotChecker(statics, workers=workers, scheduler=scheduler)
+        return
+    report.count("V7")
+    before = len(transcript.problems)
+    transcript.apply(Entry(index, Event.create(EventType.CEREMONY_MESSAGE, payload)))
+    for problem in transcript.problems[before:]:
+        report.fail("V7", problem, index)
+    if step == "confirm" and len(transcript.problems) == before:
+        state.confirmations.append((index, int(payload["trustee"]), str(payload["public_share"])))
+
+
+def _device(
+    payload: dict[str, Any], index: int, state: RecordState, report: VerificationReport
+) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    report.count("V11")
+    device_id = payload["device"]
+    if payload.get("revoked"):
+        device = state.devices.get(device_id)
+        if device is None:
+            report.fail("V11", f"revocation of device {device_id!r}, which was never enrolled")
+            return
+        device.revoked_at = dt.datetime.fromisoformat(payload["revoked_at"])
+        device.revoked_entry = index
+        return
+    if device_id in state.devices:
+        report.fail("V11", f"device {device_id!r} enrolled a second time", index)
+        return
+    location = payload["location"]
+    if location not in manifest.location_by_id:
+        report.fail("V11", f"device {device_id!r} enrolled at unknown location {location!r}", index)
+    key = str(payload["public_key"])
+    if len(key) != 64 or key != key.lower():
+        report.fail("V11", f"device {device_id!r}: the public key is not 32 bytes of hex", index)
+    state.devices[device_id] = Device(
+        location, key, index, tip=genesis_code(state.manifest_hash, device_id)
+    )
+
+
+def _check_in(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
+    report.count("V11")
+    device = state.devices.get(event.payload["device"])
+    if device is None:
+        report.fail("V11", f"check-in by unknown device {event.payload['device']!r}", index)
+    elif state.checker is not None:
+        state.checker.add((index, event.data, device.key, None))
+
+
+def _ballot(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    payload = event.payload
+    cast = event.type is EventType.BALLOT_CAST
+    report.ballots += 1
+    state.cast += cast
+    state.challenged += not cast
+    for check in ("V12", "V13", "V14", "V15", "V16", "V17", "V18", "V19"):
+        report.count(check)
+    if not cast:
+        report.count("V20")
+    keys = set(payload)
+    if cast and "opening" in keys:
+        report.count("V20")
+        report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)
+    expected = CAST_KEYS if cast else CHALLENGE_KEYS
+    if keys != expected and not (cast and keys == expected | {"opening"}):
+        report.fail("V12", f"payload fields {sorted(keys)}, expected {sorted(expected)}", index)
+    ballot = payload["ballot"]
+    if not isinstance(ballot, dict) or not all(
+        isinstance(ballot.get(f), str) for f in _BALLOT_FIELDS
+    ):
+        report.fail("V12", "the ballot lacks its election, device, location, voter or chain", index)
+        return
+    code = str(payload["tracking_code"])
+    device_id, location_id = ballot["device"], ballot["location"]
+    who = f"device {device_id!r}, ballot {code[:16]}"
+    if ballot["election"] != state.manifest_hash.hex():
+        report.fail("V12", f"{who}: the ballot names election {ballot['election'][:16]}...", index)
+    received = _time(payload.get("received_at"))
+    device = state.devices.get(device_id)
+    if device is None:
+        report.fail("V13", f"{who}: the device was never enrolled (before this entry)", index)
+    elif device.location != location_id:
+        report.fail("V13", f"{who}: the device is enrolled at {device.location!r}", index)
+    elif device.revoked_entry is not None or (
+        device.revoked_at is not None and received is not None and received >= device.revoked_at
+    ):
+        report.fail("V13", f"{who}: the device was revoked", index)
+    location = manifest.location_by_id.get(location_id)
+    if received is None:
+        report.fail("V15", f"{who}: received_at is not an ISO-8601 time with an offset", index)
+    elif location is not None:
+        try:
+            check_location_open(manifest, location_id, received)
+        except PlebisciteError as exc:
+            report.fail("V15", f"{who}: {exc}", index)
+    if state.closed is not None:
+        report.fail("V15", f"{who}: recorded after voting closed (entry {state.closed[0]})", index)
+    voter = state.voters.get(ballot["voter"])
+    region = None if location is None else location.region_id
+    if location is None:
+        report.fail("V16", f"{who}: unknown location {location_id!r}", index)
+    elif voter is None:
+        report.fail("V16", f"{who}: voter {ballot['voter'][:16]}... is not on the roll", index)
+    elif voter.region_id != region:
+        report.fail(
+            "V16", f"{who}: the voter is on the roll of {voter.region_id!r}, not {region!r}", index
+        )
+    try:
+        digest = hash_bytes("ballot", canonical_json(ballot))
+        computed = hash_bytes("tracking-code", bytes.fromhex(ballot["previous_code"]), digest)
+        computed_code = computed[:CODE_BYTES].hex()
+    except (PlebisciteError, ValueError):
+        computed_code = ""
+    if computed_code != code:
+        report.fail("V18", f"{who}: the tracking code is not H(previous code, ballot)", index)
+    tip = device.tip if device is not None else genesis_code(state.manifest_hash, device_id)
+    if ballot["previous_code"] != tip:
+        report.fail(
+            "V19",
+            f"{who}: continues from {ballot['previous_code'][:16]}..., but the device's "
+            f"previous ballot is {tip[:16]}... (a ballot dropped, inserted, reordered or forked)",
+            index,
+        )
+    if device is not None:
+        device.tip = code
+    if state.checker is not None:
+        state.checker.add((index, event.data, None if device is None else device.key, region))
+    else:
+        report.fail("V17", f"{who}: a ballot before the election key", index)
+    supersedes = payload.get("supersedes") if cast else None
+    state.superseding += bool(supersedes)
+    if cast and location is not None and received is not None and state.closed is None:
+        state.voter_ballots.setdefault((ballot["voter"], location.region_id), []).append(
+            VoterBallot(code, location.kind, received, supersedes, index)
+        )
+
+
+def _time(text: object) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return t if t.utcoffset() is not None else None
+
+
+__all__ = ["Progress", "RecordState", "VerificationReport", "verify_record"]

@@ -1,0 +1,457 @@
+"""The verifier's checks that run after the streaming pass (``docs/verifier.md`` V8-V28).
+
+The roll commitments (V9), the election key from the ceremony transcript (V8), the one-voter
+rule over the per-voter summaries (V21), and then the count: a second streaming pass re-adds
+the counted ballots into base cells and the encrypted tally is recomputed with the small-cell
+rule (V23); every decryption share is checked against the public share recomputed from the
+transcript (V24); the shares the results name combine to the published counts (V25); the
+results event (V26), ``results.json`` (V27) and the NIST file (V28) are rebuilt and compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from plebiscite.crypto.elgamal import Ciphertext
+from plebiscite.crypto.group import g_pow
+from plebiscite.crypto.threshold import (
+    DecryptionShare,
+    combine_shares,
+    joint_public_key,
+    public_share,
+    verify_decryption_share,
+)
+from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.roll import roll_commitment
+from plebiscite.domain.rules import CastBallot, Disposition, resolve_ballots
+from plebiscite.errors import PlebisciteError
+from plebiscite.record.board import Entry
+from plebiscite.record.events import Event, EventType
+from plebiscite.record.export import EVENTS
+from plebiscite.services.ceremony import check_signed
+from plebiscite.services.election import Election
+from plebiscite.services.results import summary
+from plebiscite.services.tally import Partial, base_key, results_payload, tally_payload
+from plebiscite.services.verify_report import VerificationReport
+
+if TYPE_CHECKING:
+    from plebiscite.services.verify import RecordState
+
+Progress = Callable[[str, int, int], None]
+_CAST_SUFFIX = b'"type":"ballot_cast","version":1}'
+
+
+def difference(a: object, b: object, path: str = "") -> str | None:
+    """The first place where two JSON values differ, as a path, or None if they are equal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}.{key} (present in only one)"
+            found = difference(a[key], b[key], f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path} (lengths {len(a)} and {len(b)})"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = difference(x, y, f"{path}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if a == b and type(a) is type(b):
+        return None
+    return f"{path or '(top)'}: {json.dumps(a)[:60]} != {json.dumps(b)[:60]}"
+
+
+# --- V9: roll commitments -------------------------------------------------------------------
+
+
+def check_roll(state: RecordState, report: VerificationReport) -> None:
+    by_region: dict[str, list[str]] = {}
+    for entry in state.voters.values():
+        if entry.added_by is None:
+            by_region.setdefault(entry.region_id, []).append(entry.pseudonym)
+    for region, info in sorted(state.roll_parts.items()):
+        report.count("V9")
+        parts = info["parts"]
+        if sorted(info["seen"]) != list(range(1, parts + 1)):
+            report.fail("V9", f"region {region!r}: roll parts {sorted(info['seen'])} of {parts}")
+        if info["listed"] != info["count"]:
+            report.fail(
+                "V9", f"region {region!r}: {info['listed']} voters listed, {info['count']} stated"
+            )
+        actual = roll_commitment(state.manifest_hash, region, by_region.get(region, []))
+        if actual.hex() != info["commitment"]:
+            report.fail(
+                "V9",
+                f"region {region!r}: the commitment is not the hash of the published pseudonyms",
+            )
+
+
+# --- V8: the election key -------------------------------------------------------------------
+
+
+def check_ceremony(state: RecordState, report: VerificationReport) -> None:
+    transcript, manifest = state.transcript, state.manifest
+    assert transcript is not None and manifest is not None
+    report.count("V8")
+    if state.key_message is None:
+        report.fail("V8", "the record has no election key message")
+        return
+    index, payload = state.key_message
+    qualified = transcript.qualified()
+    state.qualified = qualified
+    if payload.get("k") != manifest.trustees.k:
+        report.fail(
+            "V8", f"k is {payload.get('k')}, the manifest says {manifest.trustees.k}", index
+        )
+    if payload.get("qualified") != qualified:
+        report.fail(
+            "V8",
+            f"the published qualified set {payload.get('qualified')} is not the transcript's "
+            f"{qualified} (disqualified: {transcript.disqualified()})",
+            index,
+        )
+    if len(qualified) < manifest.trustees.k:
+        report.fail("V8", f"only {len(qualified)} trustees qualified, k = {manifest.trustees.k}")
+        return
+    messages = [transcript.deals[t] for t in qualified]
+    key = joint_public_key(messages)
+    if key.hex() != payload.get("election_key"):
+        report.fail("V8", "the election key is not the sum of the qualified dealers' C_0", index)
+    state.public_shares = {t: public_share(messages, t) for t in qualified}
+    published = payload.get("public_shares", {})
+    for t, share in state.public_shares.items():
+        report.count("V8")
+        if published.get(str(t)) != share.hex():
+            report.fail("V8", f"trustee {t}'s public share differs from the transcript's", index)
+    for entry, trustee, stated in state.confirmations:
+        report.count("V8")
+        mine = state.public_shares.get(trustee)
+        if mine is None or mine.hex() != stated:
+            report.fail(
+                "V8", f"trustee {trustee} confirmed a public share that is not its own", entry
+            )
+
+
+# --- V21: one voter, one counted ballot -----------------------------------------------------
+
+
+def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[str]:
+    """The tracking codes that count, by the rule; every disagreement is a finding."""
+    counted: set[str] = set()
+    for (voter, region), ballots in state.voter_ballots.items():
+        report.count("V21", len(ballots))
+        by_code = {b.code: b for b in ballots}
+        try:
+            resolution = resolve_ballots(
+                CastBallot(b.code, voter, region, b.kind, b.received_at) for b in ballots
+            )
+        except ValueError as exc:
+            report.fail("V21", f"voter {voter[:16]}... in {region}: {exc}", ballots[0].entry)
+            continue
+        if resolution.counted is not None:
+            counted.add(resolution.counted.ballot_id)
+        superseded_by: dict[str, str] = {}
+        for ruling in resolution.rulings:
+            b = by_code[ruling.ballot_id]
+            if ruling.disposition in (Disposition.DUPLICATE, Disposition.AFTER_BOOTH):
+                report.fail(
+                    "V21",
+                    f"voter {voter[:16]}... in {region}: ballot {b.code[:16]} is {ruling.reason} "
+                    f"(first: {str(ruling.by)[:16]}); the rule lets it not count",
+                    b.entry,
+                )
+            elif ruling.disposition is Disposition.SUPERSEDED and ruling.by is not None:
+                superseded_by[ruling.by] = b.code
+        for b in ballots:
+            should = superseded_by.get(b.code)
+            if b.supersedes != should:
+                what = (
+                    f"records that it supersedes {str(b.supersedes)[:16]}"
+                    if b.supersedes
+                    else "records no supersession"
+                )
+                ought = f"it supersedes {should[:16]}" if should else "it supersedes nothing"
+                report.fail(
+                    "V21", f"voter {voter[:16]}...: ballot {b.code[:16]} {what}; {ought}", b.entry
+                )
+    return counted
+
+
+# --- V22-V28: tally, decryption, results ----------------------------------------------------
+
+
+def check_tally_and_results(
+    directory: Path,
+    state: RecordState,
+    report: VerificationReport,
+    counted: set[str],
+    say: Progress,
+) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    report.count("V22")
+    if state.closed is None:
+        report.fail("V22", "voting was never closed")
+    report.count("V23")
+    if not state.tallies:
+        report.fail("V23", "the record has no encrypted tally")
+        return
+    tally_index, tally = state.tallies[-1]
+    if state.closed is None or tally_index < state.closed[0]:
+        report.fail("V22", "the tally precedes the close of voting", tally_index)
+        return
+    closed_index = state.closed[0]
+    partial = _recount(directory, manifest, counted, closed_index, say)
+    partial.last_index = closed_index - 1
+    expected = tally_payload(Election(manifest=manifest), partial, closed_index)
+    _compare_tally(expected, tally, tally_index, report)
+    try:
+        valid = _check_shares(state, report, tally_index, tally)
+        _check_results(directory, state, report, tally_index, tally, valid)
+    except (PlebisciteError, KeyError, TypeError, ValueError, IndexError) as exc:
+        report.fail("V26", f"the results cannot be read: {exc!r}")
+
+
+def _recount(
+    directory: Path, manifest: Manifest, counted: set[str], stop: int, say: Progress
+) -> Partial:
+    """Second pass: add the counted cast ballots before the close into base cells."""
+    partial = Partial()
+    path = directory / EVENTS
+    total, done = path.stat().st_size, 0
+    with path.open("rb") as stream:
+        for index, line in enumerate(stream):
+            done += len(line)
+            if index >= stop:
+                break
+            if index % 2000 == 0:
+                say("tally", done, total)
+            if not line.rstrip(b"\n").endswith(_CAST_SUFFIX):
+                continue
+            try:
+                payload = json.loads(line)["payload"]
+                if payload["tracking_code"] not in counted:
+                    continue
+                answers = [
+                    [Ciphertext.from_json(ct) for ct in answer["selections"]]
+                    for answer in payload["ballot"]["answers"]
+                ]
+                partial.add(base_key(manifest, payload), answers)
+            except (PlebisciteError, KeyError, TypeError, ValueError):
+                continue  # reported by the first pass (V12); it adds nothing here
+    say("tally", total, total)
+    return partial
+
+
+def _compare_tally(
+    expected: dict[str, Any], tally: dict[str, Any], index: int, report: VerificationReport
+) -> None:
+    for name in ("closed_entry", "entries", "small_cell_threshold"):
+        if tally.get(name) != expected[name]:
+            report.fail("V23", f"{name} is {tally.get(name)}, recomputed {expected[name]}", index)
+    mine = {c["id"]: c for c in expected["cells"]}
+    theirs = {c.get("id"): c for c in tally.get("cells", []) if isinstance(c, dict)}
+    for cell_id in sorted(set(mine) | set(theirs), key=str):
+        report.count("V23")
+        if cell_id not in theirs:
+            report.fail("V23", f"cell {cell_id}: missing from the tally", index)
+        elif cell_id not in mine:
+            report.fail("V23", f"cell {cell_id}: not a cell the small-cell rule publishes", index)
+        else:
+            where = difference(mine[cell_id], theirs[cell_id])
+            if where is not None:
+                report.fail(
+                    "V23", f"cell {cell_id}: recomputed and published differ at {where}", index
+                )
+    if [c["id"] for c in expected["cells"]] != [c.get("id") for c in tally.get("cells", [])]:
+        report.fail("V23", "the cells are not in the order the tally publishes them", index)
+
+
+def _ciphertexts(tally: dict[str, Any]) -> list[tuple[str, int, int, Ciphertext]]:
+    out = []
+    for cell in tally["cells"]:
+        for q, row in enumerate(cell["sums"]):
+            for o, ct in enumerate(row):
+                out.append((str(cell["id"]), q, o, Ciphertext.from_json(ct)))
+    return out
+
+
+def _check_shares(
+    state: RecordState, report: VerificationReport, tally_index: int, tally: dict[str, Any]
+) -> dict[int, dict[str, Any]]:
+    """V24: the valid shares by trustee; an invalid one is a finding unless results name it."""
+    transcript = state.transcript
+    assert transcript is not None
+    cts = _ciphertexts(tally)
+    rejected = {} if state.results is None else state.results[1].get("rejected_shares", {})
+    valid: dict[int, dict[str, Any]] = {}
+    for index, payload in state.shares:
+        if payload.get("tally") != tally_index:
+            continue
+        report.count("V24")
+        trustee = payload.get("trustee")
+        try:
+            trustee = check_signed(transcript, payload)
+            if trustee not in state.qualified:
+                raise PlebisciteError(f"trustee {trustee} is not qualified")
+            public = state.public_shares[trustee]
+            for cell_id, q, o, ct in cts:
+                share = DecryptionShare.from_json(payload["shares"][cell_id][q][o])
+                if share.trustee != trustee:
+                    raise PlebisciteError(
+                        f"cell {cell_id} holds a share of trustee {share.trustee}"
+                    )
+                try:
+                    verify_decryption_share(state.context, public, ct, share)
+                except PlebisciteError as exc:
+                    raise PlebisciteError(f"cell {cell_id} question {q} option {o}: {exc}") from exc
+        except (PlebisciteError, KeyError, IndexError, TypeError, ValueError) as exc:
+            if str(trustee) in rejected or (not isinstance(trustee, int) and "-1" in rejected):
+                continue  # combine rejected it too, and the results say so
+            report.fail("V24", f"decryption share of trustee {trustee!r}: {exc}", index)
+            continue
+        if trustee not in valid:
+            valid[trustee] = payload["shares"]
+    return valid
+
+
+def _counts_from_results(manifest: Manifest, results: dict[str, Any]) -> dict[str, list[list[int]]]:
+    counts: dict[str, list[list[int]]] = {}
+    for region in results["regions"]:
+        spec = manifest.region_by_id[region["region"]]
+        cells = [("region:" + region["region"], region["questions"])]
+        cells += [(c["id"], c["questions"]) for c in region["cells"]]
+        for cell_id, questions in cells:
+            counts[cell_id] = [
+                [int(q["options"][opt.id]) for opt in question.options]
+                for question, q in zip(spec.questions, questions, strict=True)
+            ]
+    return counts
+
+
+def _check_results(
+    directory: Path,
+    state: RecordState,
+    report: VerificationReport,
+    tally_index: int,
+    tally: dict[str, Any],
+    valid: dict[int, dict[str, Any]],
+) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    k = manifest.trustees.k
+    for check in ("V25", "V26", "V27"):
+        report.count(check)
+    if state.results is None:
+        report.fail("V25", "the record has no results event")
+        return
+    results_index, results = state.results
+    group = results.get("decrypted_by")
+    if not isinstance(group, list) or len(set(group)) != len(group) or len(group) < k:
+        report.fail(
+            "V25", f"decrypted_by {group!r}: need at least {k} distinct trustees", results_index
+        )
+        return
+    invalid = [t for t in group if t not in valid]
+    if invalid:
+        report.fail("V25", f"trustees {invalid} have no valid decryption share", results_index)
+        return
+    counts = _counts_from_results(manifest, results)
+    for cell_id, q, o, ct in _ciphertexts(tally):
+        report.count("V25")
+        values = {t: DecryptionShare.from_json(valid[t][cell_id][q][o]).value for t in group}
+        plain = combine_shares(ct, values, k)
+        stated = counts.get(cell_id)
+        if stated is None:
+            report.fail("V25", f"cell {cell_id} is missing from the results", results_index)
+            continue
+        if plain != g_pow(stated[q][o]):
+            report.fail(
+                "V25",
+                f"cell {cell_id} question {q} option {o}: the results say {stated[q][o]}, the "
+                "shares decrypt to another number",
+                results_index,
+            )
+    election = Election(manifest=manifest, voters=dict(state.voters))
+    tally_entry = Entry(tally_index, Event.create(EventType.ENCRYPTED_TALLY, tally))
+    expected = results_payload(election, tally_entry, counts, group, {})
+    expected["rejected_shares"] = results.get("rejected_shares")
+    where = difference(expected, results)
+    if where is not None:
+        report.fail("V26", f"recomputed and published results differ at {where}", results_index)
+    _check_files(directory, state, report, results)
+
+
+def _check_files(
+    directory: Path, state: RecordState, report: VerificationReport, results: dict[str, Any]
+) -> None:
+    manifest = state.manifest
+    assert manifest is not None
+    dispositions = {
+        "cast": state.cast,
+        "challenged": state.challenged,
+        "superseded": state.superseding,
+        "counted": state.cast - state.superseding,
+    }
+    path = directory / "results.json"
+    if not path.is_file():
+        report.fail("V27", "the record has no results.json")
+    else:
+        try:
+            published = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            report.fail("V27", f"results.json is not JSON: {exc}")
+        else:
+            where = difference(summary(results, dispositions), published)
+            if where is not None:
+                report.fail("V27", f"results.json differs from the results event at {where}")
+    nist = directory / "results-nist.json"
+    if nist.is_file():
+        from plebiscite.services.nist import build_report
+
+        report.count("V28")
+        try:
+            published = json.loads(nist.read_text(encoding="utf-8"))
+            generated = dt.datetime.fromisoformat(published["GeneratedDate"])
+            rebuilt = build_report(manifest, results, generated, is_test=published["IsTest"])
+            where = difference(_languages_sorted(rebuilt), _languages_sorted(published))
+        except (PlebisciteError, ValueError, KeyError, TypeError) as exc:
+            where = f"(unreadable: {exc})"
+        if where is not None:
+            report.fail("V28", f"results-nist.json differs from the results at {where}")
+    side = directory / "results-sidecar.json"
+    if side.is_file():
+        from plebiscite.services.nist import sidecar
+
+        report.count("V28")
+        try:
+            published = json.loads(side.read_text(encoding="utf-8"))
+            where = difference(sidecar(manifest, results, dispositions), published)
+        except (PlebisciteError, ValueError, KeyError, TypeError) as exc:
+            where = f"(unreadable: {exc})"
+        if where is not None:
+            report.fail("V28", f"results-sidecar.json differs from the results at {where}")
+
+
+def _languages_sorted(value: Any) -> Any:
+    """Texts in language order: the NIST writer keeps the manifest source's order, which the
+    record's canonical manifest (keys sorted) does not preserve."""
+    if isinstance(value, dict):
+        out = {k: _languages_sorted(v) for k, v in value.items()}
+        text = out.get("Text")
+        if isinstance(text, list) and all(isinstance(t, dict) for t in text):
+            out["Text"] = sorted(text, key=lambda t: str(t.get("Language")))
+        return out
+    if isinstance(value, list):
+        return [_languages_sorted(v) for v in value]
+    return value
+
+
+__all__ = ["check_ceremony", "check_one_voter_rule", "check_roll", "check_tally_and_results"]

@@ -1,0 +1,292 @@
+"""Builds a complete small election record for the verifier's tests, and tampers with copies.
+
+Not a test module of its own (it holds no tests); ``test_verify.py`` and the CLI tests import
+it. The record: the seed manifest, a roll with one addition, a 3-of-5 ceremony with a cheating
+dealer, synthetic enrolment and ballots, a challenged ballot, a booth ballot superseding a
+door-to-door one, the close, the tally, three trustees' shares, the results, signed heads, the
+export and ``results.json`` with the NIST file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plebiscite.crypto.ballot import encrypt_answer
+from plebiscite.crypto.randomness import SeededRng
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.manifest import LocationKind
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.manifest_load import parse_manifest
+from plebiscite.domain.roll import RollAddition, RollEntry, build_roll, generate_roll
+from plebiscite.record.events import Event, EventType
+from plebiscite.record.export import export_board
+from plebiscite.record.heads import sign_head
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.record.merkle import Frontier, leaf_hash
+from plebiscite.services.ceremony import SIGNATURE_TAG, TrusteeState, run_local_ceremony
+from plebiscite.services.election import (
+    load_election,
+    publish_close,
+    publish_manifest,
+    publish_roll,
+    publish_roll_addition,
+)
+from plebiscite.services.results import ballot_dispositions, write_results
+from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
+from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+
+SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
+MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
+DIGEST = manifest_hash(MANIFEST)
+HEAD_KEY = SigningKey(bytes(range(32)))
+HEAD_TIME = 1_664_300_000_000
+
+
+@dataclass
+class Built:
+    record: Path
+    trustees: list[TrusteeState]
+    challenged: str  # tracking code of the challenged ballot
+    superseded: str  # the door-to-door ballot a booth ballot superseded
+    superseding: str
+
+
+def _tips(board: MemoryBoard) -> dict[str, str]:
+    tips: dict[str, str] = {}
+    for entry in board.entries():
+        if entry.event.type in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
+            tips[entry.event.payload["ballot"]["device"]] = entry.event.payload["tracking_code"]
+    return tips
+
+
+def make_ballot(
+    board: MemoryBoard,
+    voter: str,
+    location_id: str,
+    previous: str,
+    seed: bytes,
+    pick: int = 0,
+) -> tuple[Ballot, list[list[int]]]:
+    election = load_election(board)
+    assert election.election_key is not None
+    location = MANIFEST.location_by_id[location_id]
+    answers, choices = [], []
+    for spec in region_specs(MANIFEST, location.region_id):
+        choice = [1 if i == pick else 0 for i in range(spec.n_options)]
+        choices.append(choice)
+        answers.append(
+            encrypt_answer(
+                election.election_key, election.context, spec, choice, seed, SeededRng(seed)
+            )
+        )
+    ballot = Ballot(
+        DIGEST.hex(),
+        f"synthetic-{location_id}",
+        location_id,
+        voter,
+        previous,
+        tuple(answers),
+    )
+    return ballot, choices
+
+
+def _station(precinct: str, kind: LocationKind) -> str:
+    return next(
+        loc.id for loc in MANIFEST.locations if loc.precinct_id == precinct and loc.kind is kind
+    )
+
+
+def build_record(out: Path, voters: int = 120) -> Built:
+    board = MemoryBoard()
+    publish_manifest(board, MANIFEST)
+    roll = build_roll(MANIFEST, DIGEST, generate_roll(MANIFEST, 300, random.Random(7)), b"r" * 32)
+    publish_roll(board, roll)
+    addition = RollAddition(
+        RollEntry("V999999999", "donetsk", "dn-0101"), "court order", "decision-17"
+    )
+    publish_roll_addition(board, roll, addition)
+    trustees = [TrusteeState.create(i, DIGEST) for i in range(1, 6)]
+    run_local_ceremony(board, trustees, SeededRng(b"ceremony"), cheaters={2: [4]})
+    board.append_batch(enrolment_events(MANIFEST))
+    board.sign_head(HEAD_KEY, HEAD_TIME)
+    election = load_election(board)
+    made = list(synthetic_ballots(election, voters, random.Random(3), SeededRng(b"ballots")))
+    for synthetic in made[: voters // 2]:
+        board.append(synthetic.event)
+    board.sign_head(HEAD_KEY, HEAD_TIME + 1000)
+    for synthetic in made[voters // 2 :]:
+        board.append(synthetic.event)
+
+    # A challenged ballot by a voter who has not voted.
+    voted = {s.event.payload["ballot"]["voter"] for s in made}
+    fresh = next(
+        p for p, e in sorted(election.voters.items()) if p not in voted and e.region_id == "donetsk"
+    )
+    station = _station(election.voters[fresh].precinct_id, LocationKind.MAKESHIFT_STATION)
+    tips = _tips(board)
+    device = f"synthetic-{station}"
+    ballot, choices = make_ballot(
+        board, fresh, station, tips.get(device, genesis_code(DIGEST, device)), b"c" * 32
+    )
+    at = MANIFEST.open_spans(MANIFEST.location_by_id[station])[3][0] + dt.timedelta(hours=2)
+    challenged = ballot.tracking_code()
+    board.append(
+        Event.create(
+            EventType.BALLOT_CHALLENGED,
+            {
+                "ballot": ballot.to_json(),
+                "signature": ballot.sign(device_key(station)),
+                "tracking_code": challenged,
+                "received_at": at.astimezone(dt.UTC).isoformat(),
+                "opening": {"nonce_seed": (b"c" * 32).hex(), "choices": choices},
+            },
+        )
+    )
+
+    # A booth ballot on day 5 superseding a door-to-door ballot.
+    home = next(
+        s.event.payload
+        for s in made
+        if MANIFEST.location_by_id[s.event.payload["ballot"]["location"]].kind
+        is LocationKind.MOBILE_TEAM
+    )
+    voter = home["ballot"]["voter"]
+    booth = _station(election.voters[voter].precinct_id, LocationKind.REGULAR_STATION)
+    device = f"synthetic-{booth}"
+    tips = _tips(board)
+    ballot, _ = make_ballot(
+        board, voter, booth, tips.get(device, genesis_code(DIGEST, device)), b"s" * 32, pick=1
+    )
+    at = MANIFEST.open_spans(MANIFEST.location_by_id[booth])[0][0] + dt.timedelta(hours=3)
+    superseding = ballot.tracking_code()
+    board.append(
+        Event.create(
+            EventType.BALLOT_CAST,
+            {
+                "ballot": ballot.to_json(),
+                "signature": ballot.sign(device_key(booth)),
+                "tracking_code": superseding,
+                "received_at": at.astimezone(dt.UTC).isoformat(),
+                "supersedes": home["tracking_code"],
+            },
+        )
+    )
+
+    publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
+    publish_tally(board)
+    rng = SeededRng(b"decrypt")
+    for index in (0, 2, 3):
+        trustee_decrypt(board, trustees[index], rng)
+    results = combine(board)
+    assert not isinstance(results, Waiting)
+    board.sign_head(HEAD_KEY, HEAD_TIME + 2000)
+    export_board(board, out)
+    write_results(
+        out,
+        MANIFEST,
+        results,
+        ballot_dispositions(board.entries()),
+        generated=dt.datetime(2022, 9, 28, 9, tzinfo=dt.UTC),
+        is_test=True,
+    )
+    return Built(out, trustees, challenged, home["tracking_code"], superseding)
+
+
+# --- tampering -------------------------------------------------------------------------------
+
+Lines = list[dict[str, Any]]
+
+
+def read_events(record: Path) -> Lines:
+    text = (record / "events.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    return Event.create(event["type"], event["payload"]).data
+
+
+def resign_heads(record: Path, lines: list[bytes], sizes: list[int] | None = None) -> None:
+    """Sign heads over ``lines`` with the board key (a dishonest board re-signing its log)."""
+    targets = sorted(set(sizes or []) | {len(lines)})
+    frontier = Frontier()
+    heads = []
+    for size in targets:
+        while frontier.size < size:
+            frontier.append(leaf_hash(lines[frontier.size]))
+        head = sign_head(HEAD_KEY, size, frontier.root(), HEAD_TIME + size)
+        heads.append(head.encode() + b"\n")
+    (record / "heads.jsonl").write_bytes(b"".join(heads))
+
+
+def rechain(events: Lines) -> Lines:
+    """Re-sign and re-chain every synthetic device's ballots (the devices' keys are known)."""
+    tips: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    for event in events:
+        if event["type"] not in ("ballot_cast", "ballot_challenged"):
+            continue
+        payload = event["payload"]
+        ballot = Ballot.from_json(payload["ballot"])
+        device = ballot.device
+        ballot = Ballot(
+            ballot.election,
+            device,
+            ballot.location,
+            ballot.voter,
+            tips.get(device, genesis_code(DIGEST, device)),
+            ballot.answers,
+        )
+        code = ballot.tracking_code()
+        renamed[payload["tracking_code"]] = code
+        payload["ballot"] = ballot.to_json()
+        payload["signature"] = ballot.sign(device_key(ballot.location))
+        payload["tracking_code"] = code
+        if payload.get("supersedes"):
+            payload["supersedes"] = renamed.get(payload["supersedes"], payload["supersedes"])
+        tips[device] = code
+    return events
+
+
+def tampered(
+    built: Built,
+    into: Path,
+    edit: Callable[[Lines], Lines | None],
+    *,
+    chain: bool = False,
+    heads: bool = True,
+) -> Path:
+    """A copy of the record with its events edited, optionally re-chained and re-signed."""
+    out = into / "record"
+    shutil.copytree(built.record, out)
+    events = read_events(out)
+    edited = edit(events)
+    events = events if edited is None else edited
+    if chain:
+        events = rechain(events)
+    lines = [encode(e) for e in events]
+    (out / "events.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+    if heads:
+        resign_heads(out, lines)
+    return out
+
+
+def sign_as_trustee(state: TrusteeState, payload: dict[str, Any]) -> dict[str, Any]:
+    """Re-sign a ceremony or decryption message with a trustee's key."""
+    from plebiscite.crypto.hashing import canonical_json
+
+    body = {k: v for k, v in payload.items() if k != "signature"}
+    body["signature"] = state.signing_key.sign(SIGNATURE_TAG, canonical_json(body)).hex()
+    return body
+
+
+def ballots(events: Lines, kind: str = "ballot_cast") -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == kind]

@@ -130,7 +130,9 @@ def electionguard_python() -> tuple[str | None, str]:
     )
     if done.returncode != 0:
         lines = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
-        return None, lines[-1] if lines else f"{SETUP.name} exited {done.returncode}"
+        return None, lines[-1].removeprefix(
+            "error: "
+        ) if lines else f"{SETUP.name} exited {done.returncode}"
     return done.stdout.strip().splitlines()[-1], ""
 
 
@@ -196,9 +198,6 @@ def main(argv: list[str]) -> int:
             "plebiscite_verify_ballots_per_s_all_cores": our["verify_ballots_per_s_all_cores"],
             "electionguard_tally_batch_append_ballots_per_s": extra[0],
             "electionguard_tally_ballots_fn_ballots_per_s": extra[1],
-            "speed_ratio_tally_vs_tally_ballots_fn": ratio(
-                our["tally_sum_ballots_per_s"], extra[1], "rate"
-            ),
             "electionguard_group_bits": their["group_bits"],
             "electionguard_logging": their["logging"],
             "electionguard_python": their["python"],

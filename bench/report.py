@@ -176,7 +176,7 @@ def render(results: Sequence[BenchResult], machine: Mapping[str, Any], when: dt.
         "## Machine",
         "",
         table(
-            ["", ""],
+            ["what", "value"],
             ([cell(k), cell(v)] for k, v in machine.items()),
             [False, False],
         ),

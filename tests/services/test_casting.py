@@ -88,6 +88,10 @@ def test_receipts_verify_against_later_heads(day: Day) -> None:
     first = cast(day, booth, voters[0].pseudonym)
     for v in voters[1:4]:
         cast(day, booth, v.pseudonym)
+    # Receipts carry freshly signed heads; the board stores one when asked (or every
+    # HEAD_STORE_EVERY entries).
+    assert day.board.latest_head() is None or day.board.latest_head().tree_size < day.board.size()
+    day.service.flush_head()
     later = day.board.latest_head()
     assert later is not None and later.tree_size > first.head.tree_size
     proof = day.board.inclusion_proof(first.leaf_index, later.tree_size)

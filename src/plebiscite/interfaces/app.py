@@ -255,6 +255,7 @@ def create_app(
         tags=["board"],
     )
     def latest_head() -> dict[str, Any]:
+        service.flush_head()  # store the head receipts were last given, if it is newer
         head = service.board.latest_head()
         if head is None:
             raise NotFoundError("the board has signed no head yet")

@@ -310,7 +310,7 @@ def _run(
                 "simulation": simulation.to_json(),
                 "ceremony": ceremony,
                 "matches_truth": result.matches_truth(),
-                "verified": None if verification is None else verification.get("passed"),
+                "verified": None if verification is None else verification.get("ok"),
                 "timings_s": timings,
                 "peak_rss_mib": result.peak_rss_mib,
             },
@@ -353,14 +353,16 @@ def _verify(record: Path, workers: int, progress: Progress) -> dict[str, Any] | 
     run = getattr(verifier, "verify_record", None)
     if run is None:  # pragma: no cover
         return None
-    report = run(record, workers=workers, progress=lambda d, t: progress("verify", d, t))
-    data: dict[str, Any] = report.to_json() if hasattr(report, "to_json") else dict(report)
+    report = run(
+        record, workers=workers, progress=lambda stage, d, t: progress(f"verify: {stage}", d, t)
+    )
+    data: dict[str, Any] = report.to_json()
     return data
 
 
 def readme_text(result: DemoResult, manifest: Manifest) -> str:
     verified = result.verification
-    status = "not run" if verified is None else ("passed" if verified.get("passed") else "FAILED")
+    status = "not run" if verified is None else ("passed" if verified.get("ok") else "FAILED")
     code = result.receipt_example or "TRACKING-CODE"
     return f"""plebiscite demo: {manifest.title}
 

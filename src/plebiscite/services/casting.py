@@ -42,11 +42,13 @@ from plebiscite.errors import (
 )
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
-from plebiscite.record.heads import SignedHead
+from plebiscite.record.heads import SignedHead, sign_head
 from plebiscite.record.merkle import InclusionProof, leaf_hash, verify_inclusion
 from plebiscite.services.election import Election
 
 CHECK_IN_TAG = "check-in"
+#: The board stores a signed head at least once per this many new entries (and at closing).
+HEAD_STORE_EVERY = 256
 NONCE_SEED_BYTES = 32
 
 
@@ -250,6 +252,7 @@ class CastingService:
         self._pending_devices: set[str] = set()
         self._pending_alphas: set[str] = set()
         self._latest_head: SignedHead | None = board.latest_head()
+        self._stored_size = 0 if self._latest_head is None else self._latest_head.tree_size
         self.catch_up()
 
     # --- folding the board --------------------------------------------------------------------
@@ -410,6 +413,7 @@ class CastingService:
         self.catch_up()
         self._ready()
         now = self._open()
+        self.flush_head()
         index = publish_close(self.board, now)
         self.catch_up()
         return index
@@ -598,7 +602,14 @@ class CastingService:
     # --- receipts -----------------------------------------------------------------------------
 
     def _head_covering(self, index: int) -> SignedHead:
-        """A signed head whose tree holds leaf ``index``: concurrent casts share one head."""
+        """A signed head whose tree holds leaf ``index``: concurrent casts share one head.
+
+        Signing is cheap (a root from stored subtree hashes, one Ed25519 signature); storing a
+        head costs a durable commit. So every receipt gets a freshly signed head, and the board
+        stores one head every :data:`HEAD_STORE_EVERY` entries (and at closing): a receipt's
+        head need not be stored, because the voter holds it, signed, and anyone can prove
+        with a consistency proof that a later stored head extends it.
+        """
         with self._head_lock:
             head = self._latest_head
             if head is None or head.tree_size <= index:
@@ -606,9 +617,27 @@ class CastingService:
                 if stored is not None and stored.tree_size > index:
                     head = stored
                 else:
+                    size = self.board.size()
                     when = int(self.clock.now().timestamp() * 1000)
-                    head = self.board.sign_head(self.head_key, when)
+                    head = sign_head(self.head_key, size, self.board.root(size), when)
+                    if size - self._stored_size >= HEAD_STORE_EVERY:
+                        self._store_head(head)
                 self._latest_head = head
+            return head
+
+    def _store_head(self, head: SignedHead) -> None:
+        try:
+            self.board.add_head(head)
+        except InputError:
+            return  # another worker stored a larger head first: ours is covered by it
+        self._stored_size = head.tree_size
+
+    def flush_head(self) -> SignedHead | None:
+        """Store the latest signed head if the board has not stored it yet."""
+        with self._head_lock:
+            head = self._latest_head
+            if head is not None and head.tree_size > self._stored_size:
+                self._store_head(head)
             return head
 
     def _receipt(self, record: BallotRecord, leaf: bytes) -> Receipt:

@@ -54,7 +54,7 @@ def demo(voters: int, out: Path, db: str | None, seed: int, port: int | None, wo
         result = run_demo(out, voters=voters, db=db, seed=seed, port=port, workers=workers,
                           progress=report)  # fmt: skip
     show(console, result)
-    if result.verification is not None and not result.verification.get("passed"):
+    if result.verification is not None and not result.verification.get("ok"):
         raise VerificationError("demo", "the verifier found problems: see verification.json")
     if not result.matches_truth():
         raise VerificationError("demo", "the decrypted results differ from the simulation")
@@ -99,7 +99,7 @@ def show(console: Console, result: DemoResult) -> None:
         console.print("verifier: not available in this installation")
     else:
         console.print(
-            f"verifier: {'[green]passed[/]' if verification.get('passed') else '[red]FAILED[/]'}"
+            f"verifier: {'[green]passed[/]' if verification.get('ok') else '[red]FAILED[/]'}"
         )
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     console.print(f"timings: {timings}; peak memory {result.peak_rss_mib:,.0f} MiB")

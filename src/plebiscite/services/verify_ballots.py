@@ -155,7 +155,7 @@ class BallotChecker:
         if scheduler is not None:
             from dask.distributed import Client
 
-            self._client = Client(scheduler)
+            self._client = Client(scheduler)  # type: ignore[no-untyped-call]
             workers_info = self._client.scheduler_info().get("workers", {})
             threads = sum(w.get("nthreads", 1) for w in workers_info.values())
             self._limit = 2 * max(1, threads)

@@ -211,12 +211,16 @@ def check_tally_and_results(
     partial = _recount(directory, manifest, counted, closed_index, say)
     partial.last_index = closed_index - 1
     expected = tally_payload(Election(manifest=manifest), partial, closed_index)
-    _compare_tally(expected, tally, tally_index, report)
+    try:
+        _compare_tally(expected, tally, tally_index, report)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        report.fail("V23", f"the encrypted tally cannot be read: {exc!r}", tally_index)
+        return
     try:
         valid = _check_shares(state, report, tally_index, tally)
         _check_results(directory, state, report, tally_index, tally, valid)
-    except (PlebisciteError, KeyError, TypeError, ValueError, IndexError) as exc:
-        report.fail("V26", f"the results cannot be read: {exc!r}")
+    except (PlebisciteError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        report.fail("V26", f"the shares or the results cannot be read: {exc!r}")
 
 
 def _recount(
@@ -257,7 +261,10 @@ def _compare_tally(
         if tally.get(name) != expected[name]:
             report.fail("V23", f"{name} is {tally.get(name)}, recomputed {expected[name]}", index)
     mine = {c["id"]: c for c in expected["cells"]}
-    theirs = {c.get("id"): c for c in tally.get("cells", []) if isinstance(c, dict)}
+    cells = tally.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise ValueError("cells is not a list of objects")
+    theirs = {c.get("id"): c for c in cells}
     for cell_id in sorted(set(mine) | set(theirs), key=str):
         report.count("V23")
         if cell_id not in theirs:
@@ -270,7 +277,7 @@ def _compare_tally(
                 report.fail(
                     "V23", f"cell {cell_id}: recomputed and published differ at {where}", index
                 )
-    if [c["id"] for c in expected["cells"]] != [c.get("id") for c in tally.get("cells", [])]:
+    if [c["id"] for c in expected["cells"]] != [c.get("id") for c in cells]:
         report.fail("V23", "the cells are not in the order the tally publishes them", index)
 
 
@@ -354,16 +361,36 @@ def _check_results(
         return
     results_index, results = state.results
     group = results.get("decrypted_by")
+    counts = _counts_from_results(manifest, results)
     if not isinstance(group, list) or len(set(group)) != len(group) or len(group) < k:
         report.fail(
             "V25", f"decrypted_by {group!r}: need at least {k} distinct trustees", results_index
         )
-        return
-    invalid = [t for t in group if t not in valid]
-    if invalid:
+    elif [t for t in group if t not in valid]:
+        invalid = [t for t in group if t not in valid]
         report.fail("V25", f"trustees {invalid} have no valid decryption share", results_index)
-        return
-    counts = _counts_from_results(manifest, results)
+    else:
+        _check_combination(report, tally, valid, group, counts, k, results_index)
+    election = Election(manifest=manifest, voters=dict(state.voters))
+    tally_entry = Entry(tally_index, Event.create(EventType.ENCRYPTED_TALLY, tally))
+    expected = results_payload(election, tally_entry, counts, list(group or []), {})
+    expected["decrypted_by"] = group
+    expected["rejected_shares"] = results.get("rejected_shares")
+    where = difference(expected, results)
+    if where is not None:
+        report.fail("V26", f"recomputed and published results differ at {where}", results_index)
+    _check_files(directory, state, report, results)
+
+
+def _check_combination(
+    report: VerificationReport,
+    tally: dict[str, Any],
+    valid: dict[int, dict[str, Any]],
+    group: list[int],
+    counts: dict[str, list[list[int]]],
+    k: int,
+    results_index: int,
+) -> None:
     for cell_id, q, o, ct in _ciphertexts(tally):
         report.count("V25")
         values = {t: DecryptionShare.from_json(valid[t][cell_id][q][o]).value for t in group}
@@ -379,14 +406,6 @@ def _check_results(
                 "shares decrypt to another number",
                 results_index,
             )
-    election = Election(manifest=manifest, voters=dict(state.voters))
-    tally_entry = Entry(tally_index, Event.create(EventType.ENCRYPTED_TALLY, tally))
-    expected = results_payload(election, tally_entry, counts, group, {})
-    expected["rejected_shares"] = results.get("rejected_shares")
-    where = difference(expected, results)
-    if where is not None:
-        report.fail("V26", f"recomputed and published results differ at {where}", results_index)
-    _check_files(directory, state, report, results)
 
 
 def _check_files(

@@ -33,6 +33,7 @@ _COMMANDS: list[tuple[str, str]] = [
     ("simulate", "simulate"),
     ("legitimacy", "legitimacy"),
     ("paper", "paper"),
+    ("verify", "verify"),
 ]
 
 

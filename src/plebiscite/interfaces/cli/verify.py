@@ -1,0 +1,90 @@
+"""``plebiscite verify RECORD_DIR``: the independent verifier (``docs/verifier.md``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from plebiscite.services.verify import verify_record
+from plebiscite.services.verify_report import VerificationReport
+
+_STAGES = {"events": "checking the log and the ballots", "tally": "recounting the tally"}
+_SHOWN = 10
+
+
+def _table(report: VerificationReport) -> Table:
+    table = Table(title=f"{report.record}: protocol {report.protocol}")
+    table.add_column("check")
+    table.add_column("what")
+    table.add_column("result")
+    table.add_column("checked", justify="right")
+    table.add_column("failed", justify="right")
+    for check in report.checks.values():
+        if check.checked == 0 and check.passed:
+            result = "[dim]n/a[/]"
+        else:
+            result = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
+        table.add_row(check.id, check.title, result, str(check.checked), str(check.failed))
+    return table
+
+
+@click.command()
+@click.argument("record_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the report as JSON to this file",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="processes checking ballot proofs (default: every core)",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="check ballot proofs on this Dask cluster (tcp://HOST:PORT)",
+)
+def verify(
+    record_dir: Path, json_out: Path | None, workers: int | None, scheduler: str | None
+) -> None:
+    """Verify an exported election record, trusting nothing but its files."""
+    console = Console(stderr=False)
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        report = verify_record(record_dir, workers=workers, scheduler=scheduler, progress=progress)
+    console.print(_table(report))
+    console.print(
+        f"{report.entries} entries, {report.ballots} ballots, verified in {report.seconds:.1f} s"
+    )
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_json(), indent=1) + "\n", encoding="utf-8")
+    findings = report.findings()
+    if findings:
+        console.print(f"[red]{len(findings)} findings[/] (first {min(_SHOWN, len(findings))}):")
+        for finding in findings[:_SHOWN]:
+            console.print(f"  {finding}", markup=False, highlight=False)
+    else:
+        console.print("[green]every check passed[/]")
+    report.raise_for_failure()

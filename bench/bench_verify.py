@@ -1,0 +1,236 @@
+"""Verifier throughput and memory: `python bench/bench_verify.py [--ballots N] [--large]`.
+
+Builds a complete exported record (seed manifest, roll, 3-of-5 ceremony, N ballots, close,
+tally, three trustees' shares, results, signed heads, results.json and the NIST file) and runs
+`verify_record` on it in a fresh process, with one worker process and with every core. Prints
+ballots per second, seconds per million ballots, the projection for 5 million ballots (the
+four regions' electorate) and the peak RSS of the verifying process and of its largest worker.
+A smaller record (N/5) is verified too, to show that time grows linearly and memory stays flat.
+
+To build quickly the ballots reuse a pool of real encrypted answers (each ballot is still
+signed, chained and proven; the verifier checks every proof of every ballot, so its cost is
+the same as with fresh encryptions). `--large` runs 100,000 and 1,000,000 ballots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from plebiscite.crypto.ballot import EncryptedAnswer, encrypt_answer
+from plebiscite.crypto.randomness import SystemRng
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.roll import build_roll, generate_roll
+from plebiscite.record.events import Event, EventType
+from plebiscite.record.export import export_board
+from plebiscite.record.sql import SqlBoard
+from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
+from plebiscite.services.election import (
+    Election,
+    load_election,
+    publish_close,
+    publish_manifest,
+    publish_roll,
+)
+from plebiscite.services.results import ballot_dispositions, write_results
+from plebiscite.services.setup import load_manifest
+from plebiscite.services.synthetic import device_key, enrolment_events
+from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = 200
+PROJECT = 5_000_000
+
+
+def _pools(election: Election, manifest: Manifest) -> dict[str, list[tuple[EncryptedAnswer, ...]]]:
+    key, context, rng = election.election_key, election.context, SystemRng()
+    assert key is not None
+    pools: dict[str, list[tuple[EncryptedAnswer, ...]]] = {}
+    for region in manifest.regions:
+        specs = region_specs(manifest, region.id)
+        pools[region.id] = [
+            tuple(
+                encrypt_answer(
+                    key,
+                    context,
+                    s,
+                    [1 if j == i % 2 else 0 for j in range(s.n_options)],
+                    os.urandom(32),
+                    rng,
+                )
+                for s in specs
+            )
+            for i in range(POOL)
+        ]
+    return pools
+
+
+def _ballots(election: Election, manifest: Manifest, n: int) -> list[Event]:
+    """n cast ballots, one per voter, chained per device (answers from a pool)."""
+    rng = random.Random(5)
+    pools = _pools(election, manifest)
+    voters = sorted(election.voters.values(), key=lambda v: v.pseudonym)[:n]
+    locations = {(loc.precinct_id, loc.kind): loc for loc in manifest.locations}
+    keys: dict[str, SigningKey] = {}
+    tips: dict[str, str] = {}
+    events = []
+    for i, voter in enumerate(voters):
+        day = manifest.days[rng.randrange(len(manifest.days))]
+        kinds = sorted({k for w in day.windows for k in w.kinds}, key=lambda k: k.value)
+        location = locations[(voter.precinct_id, rng.choice(kinds))]
+        start, end = next(s for s in manifest.open_spans(location) if s[0].date() == day.date)
+        at = start + (end - start) * rng.random()
+        device = f"synthetic-{location.id}"
+        ballot = Ballot(
+            election.manifest_hash.hex(),
+            device,
+            location.id,
+            voter.pseudonym,
+            tips.get(device, genesis_code(election.manifest_hash, device)),
+            pools[voter.region_id][i % POOL],
+        )
+        code = ballot.tracking_code()
+        tips[device] = code
+        key = keys.setdefault(location.id, device_key(location.id))
+        payload = {
+            "ballot": ballot.to_json(),
+            "signature": ballot.sign(key),
+            "tracking_code": code,
+            "received_at": at.astimezone(dt.UTC).isoformat(),
+            "supersedes": None,
+        }
+        events.append(Event.create(EventType.BALLOT_CAST, payload))
+    return events
+
+
+def build(n: int, out: Path, db: str) -> float:
+    manifest = load_manifest(ROOT / "examples" / "seed-referendum" / "manifest.toml")
+    digest = manifest_hash(manifest)
+    started = time.perf_counter()
+    board = SqlBoard.open(db, create=True)
+    head_key = SigningKey(os.urandom(32))
+    publish_manifest(board, manifest)
+    roll = generate_roll(manifest, n, random.Random(1), home_share=0.0)
+    publish_roll(board, build_roll(manifest, digest, roll, os.urandom(32)))
+    trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
+    run_local_ceremony(board, trustees, SystemRng())
+    election = load_election(board)
+    board.append_batch(enrolment_events(manifest))
+    events = _ballots(election, manifest, n)
+    for i in range(0, len(events), 2000):
+        board.append_batch(events[i : i + 2000])
+        if i % 100_000 == 0:
+            board.sign_head(head_key)
+    del events
+    publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=manifest.zone))
+    publish_tally(board)
+    for trustee in trustees[:3]:
+        trustee_decrypt(board, trustee, SystemRng())
+    results = combine(board)
+    assert not isinstance(results, Waiting)
+    board.sign_head(head_key)
+    export_board(board, out)
+    write_results(
+        out,
+        manifest,
+        results,
+        ballot_dispositions(board.entries()),
+        generated=dt.datetime.now(dt.UTC),
+        is_test=True,
+    )
+    board.close()
+    return time.perf_counter() - started
+
+
+def verify_child(record: Path, workers: int) -> None:
+    """Run in a fresh process: verify, print seconds and peak RSS as JSON."""
+    from plebiscite.services.verify import verify_record
+
+    started = time.perf_counter()
+    report = verify_record(record, workers=workers)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "ok": report.ok,
+                "failed": report.failed_checks(),
+                "ballots": report.ballots,
+                "seconds": seconds,
+                "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def measure(record: Path, workers: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--verify", str(record), "--workers", str(workers)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    if not data["ok"]:
+        raise SystemExit(f"the benchmark record does not verify: {data['failed']}")
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ballots", type=int, default=10_000)
+    parser.add_argument("--large", action="store_true", help="100,000 and 1,000,000 ballots")
+    parser.add_argument("--verify", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.verify is not None:
+        verify_child(args.verify, args.workers)
+        return
+    sizes = [100_000, 1_000_000] if args.large else [max(1, args.ballots // 5), args.ballots]
+    cores = os.cpu_count() or 1
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            record = Path(tmp) / "record"
+            build_s = build(n, record, str(Path(tmp) / "board.sqlite"))
+            size_mib = (record / "events.jsonl").stat().st_size / 2**20
+            for workers in sorted({1, cores}):
+                m = measure(record, workers)
+                rate = m["ballots"] / m["seconds"]
+                rows.append(
+                    {
+                        "ballots": int(m["ballots"]),
+                        "events_mib": round(size_mib, 1),
+                        "build_s": round(build_s, 1),
+                        "workers": workers,
+                        "verify_s": round(m["seconds"], 1),
+                        "ballots_per_s": round(rate, 1),
+                        "s_per_million": round(1e6 / rate, 0),
+                        "projected_5m_h": round(PROJECT / rate / 3600, 2),
+                        "peak_rss_mib": round(m["rss_mib"], 1),
+                        "worker_peak_rss_mib": round(m["worker_rss_mib"], 1),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+    ones = {r["ballots"]: r for r in rows if r["workers"] == 1}
+    alls = {r["ballots"]: r for r in rows if r["workers"] == cores}
+    for n, one in ones.items():
+        if cores > 1:
+            speedup = alls[n]["ballots_per_s"] / one["ballots_per_s"]
+            print(f"{n} ballots: {cores} processes verify {speedup:.2f}x as fast as one")
+
+
+if __name__ == "__main__":
+    main()

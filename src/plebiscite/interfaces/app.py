@@ -45,6 +45,7 @@ from plebiscite.services.casting import (
     SystemClock,
     parse_time,
 )
+from plebiscite.services.proof_pool import ProofPool
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
 MAX_BODY_BYTES = 256 * 1024
@@ -524,8 +525,13 @@ def open_app(
     board_key: Path | None = None,
     demo_clock: bool = False,
     demo_start: dt.datetime | None = None,
+    proof_workers: int = 0,
 ) -> tuple[FastAPI, CastingService]:
-    """Open (creating if needed) the board in ``db`` and build the app over it."""
+    """Open (creating if needed) the board in ``db`` and build the app over it.
+
+    ``proof_workers > 0`` checks ballot proofs in that many worker processes
+    (:class:`~plebiscite.services.proof_pool.ProofPool`); close ``service.proof_checker`` after.
+    """
     key_path = board_key or default_board_key_path(db)
     if key_path is None:
         raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
@@ -538,7 +544,8 @@ def open_app(
         clock = simulated
     else:
         clock = SystemClock()
-    service = CastingService(board, key, clock)
+    checker = ProofPool(proof_workers) if proof_workers > 0 else None
+    service = CastingService(board, key, clock, checker)
     return create_app(service, admin_token=admin_token, demo_clock=simulated), service
 
 

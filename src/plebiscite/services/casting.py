@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from plebiscite.crypto.ballot import verify_opening
+from plebiscite.crypto.ballot import QuestionSpec, verify_opening
+from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
 from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
@@ -231,11 +232,32 @@ class _Reservation:
 # --- the service -----------------------------------------------------------------------------
 
 
+class ProofChecker(Protocol):
+    """Checks a ballot's proofs; raises :class:`ProofError` (e.g. a :class:`ProofPool`)."""
+
+    def __call__(
+        self, ballot: Ballot, key: Point, context: bytes, specs: Sequence[QuestionSpec]
+    ) -> None: ...
+
+
+def _check_in_process(
+    ballot: Ballot, key: Point, context: bytes, specs: Sequence[QuestionSpec]
+) -> None:
+    ballot.verify_proofs(key, context, specs)
+
+
 class CastingService:
     """The voting-day use cases over one board. Thread-safe; one instance per process."""
 
-    def __init__(self, board: Board, head_key: SigningKey, clock: Clock) -> None:
+    def __init__(
+        self,
+        board: Board,
+        head_key: SigningKey,
+        clock: Clock,
+        proof_checker: ProofChecker | None = None,
+    ) -> None:
         self.board = board
+        self.proof_checker: ProofChecker = proof_checker or _check_in_process
         self.head_key = head_key
         self.clock = clock
         self.election = Election()
@@ -493,7 +515,7 @@ class CastingService:
         specs = region_specs(manifest, location.region_id)
         key = self.election.election_key
         assert key is not None
-        ballot.verify_proofs(key, self.election.context, specs)
+        self.proof_checker(ballot, key, self.election.context, specs)
         if choices is not None:
             if len(choices) != len(ballot.answers):
                 raise ProofError(

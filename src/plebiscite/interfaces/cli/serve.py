@@ -31,6 +31,14 @@ _DB_HELP = "board database: a SQLite file (default plebiscite.db) or a postgresq
     help="DEMO ONLY: a simulated clock the authority sets with PUT /authority/clock",
 )
 @click.option("--demo-start", help="with --demo-clock: the clock's first time (ISO-8601)")
+@click.option(
+    "--proof-workers",
+    default=0,
+    show_default=True,
+    type=int,
+    help="processes checking ballot proofs; 0 checks them in the request thread (best on a "
+    "2-core machine shared with clients; more workers pay off with more cores)",
+)
 def serve(
     db: str,
     host: str,
@@ -39,6 +47,7 @@ def serve(
     board_key: Path | None,
     demo_clock: bool,
     demo_start: str | None,
+    proof_workers: int,
 ) -> None:
     """Serve the bulletin board, device enrolment, check-in, cast/challenge and receipts."""
     import uvicorn
@@ -52,7 +61,12 @@ def serve(
         admin_token = new_admin_token()
         click.echo(f"authority token (generated): {admin_token}", err=True)
     app, service = open_app(
-        db, admin_token=admin_token, board_key=board_key, demo_clock=demo_clock, demo_start=start
+        db,
+        admin_token=admin_token,
+        board_key=board_key,
+        demo_clock=demo_clock,
+        demo_start=start,
+        proof_workers=proof_workers,
     )
     click.echo(
         f"plebiscite board on http://{host}:{port} ({service.board.size()} entries, board key "
@@ -62,4 +76,7 @@ def serve(
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
+        close = getattr(service.proof_checker, "close", None)
+        if close is not None:
+            close()
         service.board.close()

@@ -7,8 +7,9 @@
 trusts nothing precomputed in it, and returns a :class:`VerificationReport`; it never raises
 for a fault in the record (a fault is a finding).
 
-Memory is flat in the number of ballots: ``events.jsonl`` is streamed (twice: once for every
-check, once to re-add the counted ballots into the tally's base cells), the Merkle tree is a
+Memory is flat in the number of ballots: ``events.jsonl`` is streamed (once for every check,
+while the workers also sum every cast ballot into the tally's base cells; then once more,
+parsing only the few ballots that do not count, to take them out), the Merkle tree is a
 frontier of O(log n) hashes, each device keeps only its chain tip, and each voter a summary of
 its cast ballots (the one-voter rule needs them). The per-ballot cryptography fans out to
 processes or a Dask cluster (:mod:`.verify_ballots`).
@@ -25,8 +26,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from plebiscite.crypto.group import Point
-from plebiscite.crypto.hashing import canonical_json, hash_bytes
-from plebiscite.domain.ballot import CODE_BYTES, election_context, genesis_code, region_specs
+from plebiscite.crypto.hashing import canonical_json
+from plebiscite.domain.ballot import election_context, genesis_code, region_specs
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
@@ -99,6 +100,7 @@ class RecordState:
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     results: tuple[int, dict[str, Any]] | None = None
+    uncounted: list[int] = field(default_factory=list)  # cast entries that cannot count
     cast: int = 0
     challenged: int = 0
     superseding: int = 0
@@ -135,8 +137,8 @@ def verify_record(
     if state.manifest is not None:
         check_roll(state, report)
         check_ceremony(state, report)
-        counted = check_one_voter_rule(state, report)
-        check_tally_and_results(directory, state, report, counted, say)
+        excluded = check_one_voter_rule(state, report)
+        check_tally_and_results(directory, state, report, excluded, say)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -450,7 +452,18 @@ def _ceremony_message(
             )
             for r in manifest.regions
         }
-        statics = Statics(state.manifest_hash.hex(), state.election_key, state.context, specs)
+        statics = Statics(
+            state.manifest_hash.hex(),
+            state.election_key,
+            state.context,
+            specs,
+            {
+                loc.id: (loc.region_id, loc.precinct_id, loc.kind.value)
+                for loc in manifest.locations
+            },
+            {day.date.isoformat(): day.number for day in manifest.days},
+            manifest.time_zone,
+        )
         state.checker = BallotChecker(statics, workers=workers, scheduler=scheduler)
         return
     report.count("V7")
@@ -560,14 +573,6 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.fail(
             "V16", f"{who}: the voter is on the roll of {voter.region_id!r}, not {region!r}", index
         )
-    try:
-        digest = hash_bytes("ballot", canonical_json(ballot))
-        computed = hash_bytes("tracking-code", bytes.fromhex(ballot["previous_code"]), digest)
-        computed_code = computed[:CODE_BYTES].hex()
-    except (PlebisciteError, ValueError):
-        computed_code = ""
-    if computed_code != code:
-        report.fail("V18", f"{who}: the tracking code is not H(previous code, ballot)", index)
     tip = device.tip if device is not None else genesis_code(state.manifest_hash, device_id)
     if ballot["previous_code"] != tip:
         report.fail(
@@ -588,6 +593,8 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         state.voter_ballots.setdefault((ballot["voter"], location.region_id), []).append(
             VoterBallot(code, location.kind, received, supersedes, index)
         )
+    elif cast:
+        state.uncounted.append(index)  # no location, no time or after the close (V15, V16)
 
 
 def _time(text: object) -> dt.datetime | None:

@@ -11,6 +11,7 @@ flight, so memory does not grow with the record.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing
 from collections import deque
@@ -18,19 +19,25 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plebiscite.crypto.ballot import QuestionSpec, verify_opening
+from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import Ballot
 from plebiscite.errors import PlebisciteError
 from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
+from plebiscite.services.cells import BaseKey
+from plebiscite.services.tally import Partial
 
 #: (entry index, the events.jsonl line, device key hex or None, region id or None)
 Job = tuple[int, bytes, str | None, str | None]
 #: (entry index, check id, message)
 Failure = tuple[int, str, str]
+#: base-cell sums as plain data (``Partial.to_wire``)
+Wire = list[tuple[BaseKey, int, list[list[list[str]]]]]
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,42 @@ class Statics:
     election_key: str | None
     context: bytes
     specs: dict[str, tuple[tuple[str, int, int, int], ...]]  # region -> question specs
+    locations: dict[str, tuple[str, str, str]]  # location -> (region, precinct, channel)
+    days: dict[str, int]  # local date (ISO) -> voting day number
+    zone: str
 
 
-def check_batch(statics: Statics, jobs: list[Job]) -> list[Failure]:
-    """Check the cryptography of a batch of ballot and check-in lines; never raises."""
+def base_cell(
+    statics: Statics, ballot: Ballot, received_at: object
+) -> tuple[BaseKey, list[list[Ciphertext]]] | None:
+    """The base cell a cast ballot adds to, as ``services.tally.base_key`` files it, and its
+    ciphertexts; None if its location or time cannot say (it then fails V13 or V15)."""
+    where = statics.locations.get(ballot.location)
+    if where is None or not isinstance(received_at, str):
+        return None
+    try:
+        t = dt.datetime.fromisoformat(received_at)
+    except ValueError:
+        return None
+    if t.utcoffset() is None:
+        return None
+    day = statics.days.get(t.astimezone(ZoneInfo(statics.zone)).date().isoformat(), 0)
+    return (where[0], where[1], where[2], day), [list(a.selections) for a in ballot.answers]
+
+
+def check_batch(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Wire]:
+    """:func:`check_jobs` with the sums as plain data (for another process)."""
+    failures, partial = check_jobs(statics, jobs)
+    return failures, partial.to_wire()
+
+
+def check_jobs(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Partial]:
+    """Check the cryptography of a batch of ballot and check-in lines; never raises.
+
+    Also sums every cast ballot that parses into its base cell: the verifier later takes out
+    the few that do not count, instead of reading every counted ballot a second time.
+    """
+    partial = Partial()
     key = None if statics.election_key is None else Point.from_hex(statics.election_key)
     specs = {
         region: tuple(QuestionSpec(*spec) for spec in rows)
@@ -58,10 +97,15 @@ def check_batch(statics: Statics, jobs: list[Job]) -> list[Failure]:
             if kind == "check_in":
                 _check_in(statics, payload, device_key, index, out)
             else:
-                _ballot(statics, key, specs, kind, payload, device_key, region, index, out)
+                ballot = _ballot(statics, key, specs, kind, payload, device_key, region, index, out)
+                cell = (
+                    None if ballot is None else base_cell(statics, ballot, payload["received_at"])
+                )
+                if kind == "ballot_cast" and cell is not None:
+                    partial.add(*cell)
         except (PlebisciteError, KeyError, TypeError, ValueError, IndexError) as exc:
             out.append((index, "V12", f"unreadable ballot: {exc}"))
-    return out
+    return out, partial
 
 
 def _check_in(
@@ -92,15 +136,17 @@ def _ballot(
     region: str | None,
     index: int,
     out: list[Failure],
-) -> None:
+) -> Ballot | None:
     who = f"device {payload['ballot'].get('device')!r}, ballot {str(payload['tracking_code'])[:16]}"
     try:
         ballot = Ballot.from_json(payload["ballot"])
     except PlebisciteError as exc:
         out.append((index, "V12", f"{who}: the ballot does not parse: {exc}"))
-        return
+        return None
     if ballot.canonical() != canonical_json(payload["ballot"]):
         out.append((index, "V12", f"{who}: the ballot is not in canonical form"))
+    if ballot.tracking_code() != payload["tracking_code"]:
+        out.append((index, "V18", f"{who}: the tracking code is not H(previous code, ballot)"))
     if device_key is not None:
         try:
             ballot.verify_signature(VerifyKey.from_hex(device_key), str(payload["signature"]))
@@ -113,6 +159,7 @@ def _ballot(
             out.append((index, "V17", f"{who}: {exc}"))
     if kind == "ballot_challenged" and key is not None:
         _opening(key, ballot, payload.get("opening"), who, index, out)
+    return ballot
 
 
 def _opening(
@@ -142,12 +189,13 @@ class BallotChecker:
         *,
         workers: int = 1,
         scheduler: str | None = None,
-        batch: int = 200,
+        batch: int = 500,
     ) -> None:
         self.statics = statics
         self.batch = batch
         self.pending: list[Job] = []
         self.failures: list[Failure] = []
+        self.partial = Partial()  # base-cell sums of every cast ballot checked so far
         self._inflight: deque[Any] = deque()
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
@@ -177,12 +225,16 @@ class BallotChecker:
         elif self._pool is not None:
             self._inflight.append(self._pool.submit(check_batch, self.statics, jobs))
         else:
-            self.failures += check_batch(self.statics, jobs)
+            failures, partial = check_jobs(self.statics, jobs)
+            self.failures += failures
+            self.partial.merge(partial)
         while len(self._inflight) > self._limit:
             self._collect(self._inflight.popleft())
 
-    def _collect(self, future: Future[list[Failure]] | Any) -> None:
-        self.failures += future.result()
+    def _collect(self, future: Future[tuple[list[Failure], Wire]] | Any) -> None:
+        failures, wire = future.result()
+        self.failures += failures
+        self.partial.merge(Partial.from_wire(wire, -1))
 
     def take(self) -> list[Failure]:
         """Failures found so far (then forgotten here)."""

@@ -25,6 +25,7 @@ from plebiscite.crypto.threshold import (
     public_share,
     verify_decryption_share,
 )
+from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.roll import roll_commitment
 from plebiscite.domain.rules import CastBallot, Disposition, resolve_ballots
@@ -32,10 +33,12 @@ from plebiscite.errors import PlebisciteError
 from plebiscite.record.board import Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import EVENTS
+from plebiscite.services.cells import BaseKey
 from plebiscite.services.ceremony import check_signed
 from plebiscite.services.election import Election
 from plebiscite.services.results import summary
-from plebiscite.services.tally import Partial, base_key, results_payload, tally_payload
+from plebiscite.services.tally import Partial, results_payload, tally_payload
+from plebiscite.services.verify_ballots import base_cell
 from plebiscite.services.verify_report import VerificationReport
 
 if TYPE_CHECKING:
@@ -142,9 +145,10 @@ def check_ceremony(state: RecordState, report: VerificationReport) -> None:
 # --- V21: one voter, one counted ballot -----------------------------------------------------
 
 
-def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[str]:
-    """The tracking codes that count, by the rule; every disagreement is a finding."""
-    counted: set[str] = set()
+def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[int]:
+    """The entries of cast ballots that do not count, by the rule (with ``state.uncounted``);
+    every disagreement with the record is a finding."""
+    excluded: set[int] = set(state.uncounted)
     for (voter, region), ballots in state.voter_ballots.items():
         report.count("V21", len(ballots))
         by_code = {b.code: b for b in ballots}
@@ -154,9 +158,10 @@ def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[
             )
         except ValueError as exc:
             report.fail("V21", f"voter {voter[:16]}... in {region}: {exc}", ballots[0].entry)
+            excluded.update(b.entry for b in ballots)
             continue
-        if resolution.counted is not None:
-            counted.add(resolution.counted.ballot_id)
+        counted = None if resolution.counted is None else by_code[resolution.counted.ballot_id]
+        excluded.update(b.entry for b in ballots if b is not counted)
         superseded_by: dict[str, str] = {}
         for ruling in resolution.rulings:
             b = by_code[ruling.ballot_id]
@@ -181,7 +186,7 @@ def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[
                 report.fail(
                     "V21", f"voter {voter[:16]}...: ballot {b.code[:16]} {what}; {ought}", b.entry
                 )
-    return counted
+    return excluded
 
 
 # --- V22-V28: tally, decryption, results ----------------------------------------------------
@@ -191,7 +196,7 @@ def check_tally_and_results(
     directory: Path,
     state: RecordState,
     report: VerificationReport,
-    counted: set[str],
+    excluded: set[int],
     say: Progress,
 ) -> None:
     manifest = state.manifest
@@ -208,7 +213,8 @@ def check_tally_and_results(
         report.fail("V22", "the tally precedes the close of voting", tally_index)
         return
     closed_index = state.closed[0]
-    partial = _recount(directory, manifest, counted, closed_index, say)
+    partial = Partial() if state.checker is None else state.checker.partial
+    _take_out(directory, state, excluded, partial, say)
     partial.last_index = closed_index - 1
     expected = tally_payload(Election(manifest=manifest), partial, closed_index)
     try:
@@ -223,35 +229,51 @@ def check_tally_and_results(
         report.fail("V26", f"the shares or the results cannot be read: {exc!r}")
 
 
-def _recount(
-    directory: Path, manifest: Manifest, counted: set[str], stop: int, say: Progress
-) -> Partial:
-    """Second pass: add the counted cast ballots before the close into base cells."""
-    partial = Partial()
+def _take_out(
+    directory: Path, state: RecordState, excluded: set[int], partial: Partial, say: Progress
+) -> None:
+    """Second pass: subtract from the base cells the cast ballots that do not count.
+
+    The workers summed every cast ballot that parses; the ballots excluded by the one-voter
+    rule, the close, the schedule or the roll are read again (only those lines are parsed)
+    and taken out, by the same rule the workers used to put them in.
+    """
+    if state.checker is None or not excluded:
+        return
+    statics = state.checker.statics
     path = directory / EVENTS
-    total, done = path.stat().st_size, 0
+    total, done, last = path.stat().st_size, 0, max(excluded)
     with path.open("rb") as stream:
         for index, line in enumerate(stream):
             done += len(line)
-            if index >= stop:
-                break
-            if index % 2000 == 0:
+            if index % 5000 == 0:
                 say("tally", done, total)
-            if not line.rstrip(b"\n").endswith(_CAST_SUFFIX):
+            if index > last:
+                break
+            if index not in excluded or not line.rstrip(b"\n").endswith(_CAST_SUFFIX):
                 continue
             try:
                 payload = json.loads(line)["payload"]
-                if payload["tracking_code"] not in counted:
-                    continue
-                answers = [
-                    [Ciphertext.from_json(ct) for ct in answer["selections"]]
-                    for answer in payload["ballot"]["answers"]
-                ]
-                partial.add(base_key(manifest, payload), answers)
+                cell = base_cell(
+                    statics, Ballot.from_json(payload["ballot"]), payload["received_at"]
+                )
             except (PlebisciteError, KeyError, TypeError, ValueError):
-                continue  # reported by the first pass (V12); it adds nothing here
+                continue  # the workers could not add it either
+            if cell is not None:
+                _subtract(partial, *cell)
     say("tally", total, total)
-    return partial
+
+
+def _subtract(partial: Partial, key: BaseKey, answers: list[list[Ciphertext]]) -> None:
+    sums = partial.sums.get(key)
+    if sums is None:
+        return
+    for q, row in enumerate(answers):
+        for o, ct in enumerate(row):
+            sums[q][o] = Ciphertext(sums[q][o].alpha - ct.alpha, sums[q][o].beta - ct.beta)
+    partial.counts[key] -= 1
+    if partial.counts[key] == 0:
+        del partial.counts[key], partial.sums[key]
 
 
 def _compare_tally(

@@ -134,7 +134,7 @@ def _phase(timings: dict[str, float], name: str, started: float) -> None:
 def run_demo(
     out: Path,
     *,
-    voters: int = 2000,
+    voters: int = 5000,
     db: str | None = None,
     seed: int = 2022,
     port: int | None = None,

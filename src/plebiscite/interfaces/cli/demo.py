@@ -21,7 +21,7 @@ from plebiscite.interfaces.demo import DemoResult, run_demo
 
 
 @click.command()
-@click.option("--voters", default=2000, show_default=True, help="voters on the synthetic roll")
+@click.option("--voters", default=5000, show_default=True, help="voters on the synthetic roll")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),

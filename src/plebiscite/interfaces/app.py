@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest_hash import manifest_document
 from plebiscite.errors import InputError, PlebisciteError
+from plebiscite.interfaces import pages
 from plebiscite.interfaces.api import models as m
 from plebiscite.interfaces.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -452,6 +453,7 @@ def create_app(
             demo_clock.set(parse_time(body.now, "now"))
             return {"now": demo_clock.now().isoformat(), "demo": True}
 
+    app.include_router(pages.router_for(app, service, admin_token, demo_clock))
     _document_problems(app)
     return app
 

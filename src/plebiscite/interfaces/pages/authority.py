@@ -1,0 +1,327 @@
+"""The authority's and officials' pages, behind the admin token (``docs/pages.md``).
+
+Sign in with the token (kept in an HttpOnly, SameSite=Strict cookie); then enrol devices
+(an external device's public key, or a booth this server runs), close voting, set the demo
+clock when the server has one, and enter paper protocols. The protocol form asks
+``/officials/protocol/check`` for the control relations as the official types; the same checks
+run again when the protocol is submitted (``services.paper.submit_protocol``), which stores it
+as submitted with its failing relations flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from plebiscite.domain.paper import LINES, parse_protocol, protocol_checks
+from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.pages.booth import Stations
+from plebiscite.interfaces.pages.common import (
+    AUTH_COOKIE,
+    PagesState,
+    authorised,
+    form,
+    language,
+    render,
+)
+from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.services.casting import parse_time
+from plebiscite.services.paper import submit_protocol
+
+#: Line meanings in Ukrainian and Russian (English comes from ``domain.paper.LINES``).
+LINE_WORDS: dict[str, tuple[str, str]] = {
+    "voters_on_list": (
+        "виборців у списку на момент закриття",
+        "избирателей в списке на момент закрытия",
+    ),
+    "ballots_received": ("бюлетенів отримано комісією", "бюллетеней получено комиссией"),
+    "issued_early": ("видано достроково", "выдано досрочно"),
+    "issued_in_station": (
+        "видано на дільниці в день голосування",
+        "выдано на участке в день голосования",
+    ),
+    "issued_at_home": ("видано поза дільницею (вдома)", "выдано вне участка (на дому)"),
+    "cancelled": (
+        "погашено (невикористані та зіпсовані)",
+        "погашено (неиспользованные и испорченные)",
+    ),
+    "in_mobile_boxes": ("у переносних скриньках", "в переносных ящиках"),
+    "in_stationary_boxes": ("у стаціонарних скриньках", "в стационарных ящиках"),
+    "invalid": ("недійсних", "недействительных"),
+    "valid": ("дійсних", "действительных"),
+    "lost": ("втрачених", "утраченных"),
+    "surplus": ("неврахованих при отриманні (надлишок)", "не учтённых при получении (излишек)"),
+}
+
+
+def line_label(lang: str, code: str) -> str:
+    line = next(x for x in LINES if x.code == code)
+    words = LINE_WORDS.get(code)
+    if lang == "uk" and words:
+        return words[0]
+    if lang == "ru" and words:
+        return words[1]
+    return line.meaning
+
+
+def build(state: PagesState, stations: Stations) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    service = state.service
+
+    def login_page(request: Request, error: str = "", status: int = 401) -> HTMLResponse:
+        return render(
+            request,
+            state,
+            "login.html",
+            {"next": request.url.path, "error": error},
+            status=status,
+        )
+
+    @router.post("/officials/login")
+    async def login(request: Request) -> Response:
+        data = await form(request)
+        token = state.admin_token
+        offered = data.get("token", "")
+        target = data.get("next", "/officials")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/officials"
+        if token is None or not hmac.compare_digest(offered.encode(), token.encode()):
+            return login_page(request, translate(language(request), "login_wrong"))
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            AUTH_COOKIE,
+            offered,
+            httponly=True,
+            samesite="strict",
+            path="/",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    @router.post("/officials/logout")
+    def logout() -> Response:
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(AUTH_COOKIE, path="/")
+        return response
+
+    def dashboard(
+        request: Request, notice: str = "", error: str = "", status: int = 200
+    ) -> HTMLResponse:
+        service.catch_up()
+        manifest = service.election.manifest
+        return render(
+            request,
+            state,
+            "officials.html",
+            {
+                "devices": sorted(service.devices.values(), key=lambda d: d.id),
+                "booths": stations.booths,
+                "locations": manifest.locations if manifest else (),
+                "closed": service.election.closed_at,
+                "now": service.clock.now().isoformat(timespec="seconds"),
+                "demo_clock": state.demo_clock is not None,
+                "notice": notice,
+                "error": error,
+            },
+            status=status,
+        )
+
+    @router.get("/officials", response_class=HTMLResponse)
+    def officials(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        return dashboard(request)
+
+    def done(request: Request, index: int) -> HTMLResponse:
+        return dashboard(request, translate(language(request), "done_leaf", n=index))
+
+    @router.post("/officials/devices", response_class=HTMLResponse)
+    async def enrol(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        try:
+            index = service.enrol_device(
+                data.get("device", "").strip(),
+                data.get("location", ""),
+                data.get("public_key", "").strip(),
+            )
+        except PlebisciteError as exc:
+            return dashboard(request, error=str(exc), status=422)
+        return done(request, index)
+
+    @router.post("/officials/booths", response_class=HTMLResponse)
+    async def create_booth(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        try:
+            index = stations.create(
+                service, data.get("device", "").strip(), data.get("location", "")
+            )
+        except PlebisciteError as exc:
+            return dashboard(request, error=str(exc), status=422)
+        return done(request, index)
+
+    @router.post("/officials/close", response_class=HTMLResponse)
+    async def close(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        if data.get("confirm") != "yes":
+            return dashboard(
+                request, error=translate(language(request), "close_confirm"), status=422
+            )
+        try:
+            index = service.close_voting()
+        except PlebisciteError as exc:
+            return dashboard(request, error=str(exc), status=409)
+        return done(request, index)
+
+    @router.post("/officials/clock", response_class=HTMLResponse)
+    async def set_clock(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        if state.demo_clock is None:
+            return dashboard(request, error="this server has no demo clock", status=404)
+        try:
+            state.demo_clock.set(parse_time(data.get("now", ""), "now"))
+        except PlebisciteError as exc:
+            return dashboard(request, error=str(exc), status=422)
+        return dashboard(request, notice=state.demo_clock.now().isoformat())
+
+    # --- paper protocols --------------------------------------------------------------------
+
+    def pairs() -> list[tuple[str, str]]:
+        manifest = service.election.manifest
+        if manifest is None:
+            return []
+        out = []
+        for p in manifest.precincts:
+            region = manifest.region_by_id[p.region_id]
+            for q in region.questions:
+                out.append((f"{p.id}|{q.id}", f"{region.name} / {p.name} / {q.id}"))
+        return out
+
+    def protocol_page(
+        request: Request,
+        data: dict[str, str],
+        stored: Any = None,
+        error: str = "",
+        status: int = 200,
+    ) -> HTMLResponse:
+        service.catch_up()
+        manifest = service.election.manifest
+        lang = language(request)
+        chosen = data.get("pair", "")
+        precinct_id, _, question_id = chosen.partition("|")
+        question = None
+        if manifest is not None and precinct_id in manifest.precinct_by_id:
+            region = manifest.region_by_id[manifest.precinct_by_id[precinct_id].region_id]
+            question = next((q for q in region.questions if q.id == question_id), None)
+        context: dict[str, Any] = {
+            "pairs": pairs(),
+            "pair": chosen if question else "",
+            "stored": stored,
+            "error": error,
+            "data": data,
+            "now": service.clock.now().isoformat(timespec="minutes"),
+        }
+        if question is not None:
+            context["question_text"] = pick(question.text, lang)
+            context["lines"] = [(x.number, x.code, line_label(lang, x.code)) for x in LINES]
+            context["options"] = [
+                (13 + i, o.id, pick(o.label, lang)) for i, o in enumerate(question.options)
+            ]
+            context["precinct"] = precinct_id
+            context["question"] = question_id
+        return render(request, state, "protocol.html", context, status=status)
+
+    @router.get("/officials/protocol", response_class=HTMLResponse)
+    def protocol(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        return protocol_page(request, dict(request.query_params))
+
+    def protocol_data(data: dict[str, str]) -> dict[str, Any]:
+        def number(name: str) -> int:
+            text = data.get(name, "").strip()
+            return int(text) if text.isdigit() else 0
+
+        precinct, _, question = data.get("pair", "").partition("|")
+        options = {k[4:]: number(k) for k in data if k.startswith("opt-")}
+        out: dict[str, Any] = {
+            "precinct": precinct,
+            "question": question,
+            "version": number("version") or 1,
+            "lines": {x.code: number(f"line-{x.code}") for x in LINES},
+            "options": options,
+            "signed_by": [n.strip() for n in data.get("signed_by", "").split(",") if n.strip()],
+            "signed_at": data.get("signed_at", "").strip(),
+        }
+        if data.get("reason", "").strip():
+            out["reason"] = data["reason"].strip()
+        return out
+
+    @router.post("/officials/protocol/check")
+    async def protocol_check(request: Request) -> Response:
+        """The control relations of the protocol typed so far (JSON for the form's script)."""
+        if not authorised(request, state):
+            return JSONResponse({"detail": "sign in first"}, status_code=401)
+        try:
+            raw = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"detail": "not JSON"}, status_code=422)
+        data = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+        filled = protocol_data(data)
+        filled["signed_by"] = filled["signed_by"] or ["-"]
+        filled["signed_at"] = filled["signed_at"] or "-"
+        lang = language(request)
+        try:
+            checks = protocol_checks(parse_protocol(filled))
+        except PlebisciteError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse(
+            {
+                "checks": [
+                    {
+                        "id": c.id,
+                        "hard": c.hard,
+                        "ok": c.ok,
+                        "rule": c.rule,
+                        "message": c.message,
+                        "state": translate(
+                            lang, "rel_ok" if c.ok else ("rel_hard" if c.hard else "rel_soft")
+                        ),
+                    }
+                    for c in checks
+                ]
+            }
+        )
+
+    @router.post("/officials/protocol", response_class=HTMLResponse)
+    async def protocol_submit(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        if not data.get("signed_at"):
+            data["signed_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="minutes")
+        manifest = service.election.manifest
+        if manifest is None:
+            return protocol_page(request, data, error="the board has no manifest", status=409)
+        try:
+            submission = submit_protocol(service.board, protocol_data(data), manifest=manifest)
+        except PlebisciteError as exc:
+            return protocol_page(request, data, error=str(exc), status=422)
+        return protocol_page(request, data, stored=submission)
+
+    return router
+
+
+__all__ = ["LINE_WORDS", "build", "line_label"]

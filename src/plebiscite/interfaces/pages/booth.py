@@ -1,0 +1,373 @@
+"""The station and its booth, run by the server for a station device (``docs/pages.md``).
+
+The authority creates a booth for a location: the server makes the device's Ed25519 key,
+enrols it on the board and keeps it in memory (a restart forgets it; enrol a new one). An
+official opens the station page, checks a voter in (a signed ``check_in`` event) and the
+booth session opens for that voter: choose, review, see the tracking code, then cast or
+challenge. A challenge publishes the ballot with its opening; the page reads the opening back
+from the board and says in words what the device recorded, then offers a fresh ballot.
+
+A session is a random 128-bit id in the URL: the booth screen's capability. It ends when the
+voter casts.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.manifest import Question
+from plebiscite.errors import InputError, PlebisciteError
+from plebiscite.interfaces.pages.common import PagesState, authorised, form, render
+from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, translate
+from plebiscite.services.booth import Booth, PreparedBallot
+from plebiscite.services.casting import CastingService, Receipt
+
+MAX_SESSIONS = 1000
+
+
+@dataclass
+class Session:
+    device: str
+    voter: str
+    lang: str
+    selections: dict[str, str] = field(default_factory=dict)
+    prepared: PreparedBallot | None = None
+    receipt: Receipt | None = None
+
+
+@dataclass
+class Stations:
+    """The booths this server runs and the voters' sessions on them."""
+
+    booths: dict[str, Booth] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def create(self, service: CastingService, device_id: str, location_id: str) -> int:
+        """Make a device key, enrol it at ``location_id`` and keep the booth; the leaf index."""
+        service.catch_up()
+        election = service.election
+        manifest = election.manifest
+        if manifest is None or election.election_key is None:
+            raise InputError("the board has no manifest and election key yet")
+        key = SigningKey.generate()
+        booth = Booth(
+            manifest, election.manifest_hash, election.election_key, device_id, location_id, key
+        )
+        index = service.enrol_device(device_id, location_id, key.verify_key.hex())
+        with self.lock:
+            self.booths[device_id] = booth
+        return index
+
+
+def build(state: PagesState, stations: Stations) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    service = state.service
+
+    def session_or_none(sid: str) -> Session | None:
+        with stations.lock:
+            return stations.sessions.get(sid)
+
+    def questions(session: Session) -> tuple[Question, ...]:
+        return stations.booths[session.device].questions
+
+    def gone(request: Request, lang: str) -> HTMLResponse:
+        return render(
+            request,
+            state,
+            "message.html",
+            {"title": translate(lang, "booth"), "message": translate(lang, "no_session")},
+            status=404,
+            lang=lang,
+        )
+
+    # --- the official's station page --------------------------------------------------------
+
+    @router.get("/station/{device}", response_class=HTMLResponse)
+    def station(request: Request, device: str, error: str = "") -> HTMLResponse:
+        if not authorised(request, state):
+            return render(request, state, "login.html", {"next": request.url.path}, status=401)
+        booth = stations.booths.get(device)
+        if booth is None:
+            return render(
+                request,
+                state,
+                "message.html",
+                {"title": device, "message": f"no booth {device!r} runs on this server"},
+                status=404,
+            )
+        service.catch_up()
+        voted = {v for v, _region in service.voter_ballots}
+        region = booth.location.region_id
+        suggestions = [
+            v.pseudonym
+            for v in service.election.voters.values()
+            if v.region_id == region and v.pseudonym not in voted
+        ][:30]
+        return render(
+            request,
+            state,
+            "station.html",
+            {
+                "booth": booth,
+                "suggestions": suggestions,
+                "error": error,
+                "vote_languages": [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
+            },
+        )
+
+    @router.post("/station/{device}/check-in")
+    async def check_in(request: Request, device: str) -> Response:
+        if not authorised(request, state):
+            return render(request, state, "login.html", {"next": request.url.path}, status=401)
+        data = await form(request)
+        booth = stations.booths.get(device)
+        voter = data.get("voter", "").strip()
+        lang = data.get("lang") if data.get("lang") in LANGUAGES else "uk"
+        if booth is None:
+            return RedirectResponse(f"/station/{device}", status_code=303)
+        try:
+            body = booth.check_in(voter)
+            service.check_in(device, body["voter"], body["signature"])
+        except PlebisciteError as exc:
+            return render(
+                request,
+                state,
+                "station.html",
+                {
+                    "booth": booth,
+                    "suggestions": [],
+                    "error": str(exc),
+                    "vote_languages": [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
+                    "voter": voter,
+                },
+                status=422,
+            )
+        sid = secrets.token_urlsafe(16)
+        with stations.lock:
+            if len(stations.sessions) >= MAX_SESSIONS:
+                stations.sessions.pop(next(iter(stations.sessions)))
+            stations.sessions[sid] = Session(device, voter, str(lang))
+        return RedirectResponse(f"/booth/{sid}?lang={lang}", status_code=303)
+
+    # --- the voter's booth ------------------------------------------------------------------
+
+    def lang_of(request: Request, session: Session) -> str:
+        asked = request.query_params.get("lang")
+        if asked in LANGUAGES:
+            session.lang = str(asked)
+        return session.lang
+
+    def choose_page(request: Request, sid: str, session: Session, error: str = "") -> Response:
+        lang = lang_of(request, session)
+        qs = [
+            {
+                "id": q.id,
+                "text": pick(q.text, lang),
+                "explanation": pick(q.explanation, lang) if q.explanation else "",
+                "options": [(o.id, pick(o.label, lang)) for o in q.options],
+                "allow_blank": q.allow_blank,
+            }
+            for q in questions(session)
+        ]
+        return render(
+            request,
+            state,
+            "booth_choose.html",
+            {"sid": sid, "questions": qs, "selections": session.selections, "error": error},
+            status=422 if error else 200,
+            lang=lang,
+        )
+
+    @router.get("/booth/{sid}", response_class=HTMLResponse)
+    def booth_start(request: Request, sid: str) -> Response:
+        session = session_or_none(sid)
+        if session is None:
+            return gone(request, "en")
+        if session.receipt is not None:
+            return done_page(request, sid, session)
+        session.prepared = None
+        return choose_page(request, sid, session)
+
+    def chosen_words(session: Session, lang: str) -> list[dict[str, str]]:
+        out = []
+        for q in questions(session):
+            option = next((o for o in q.options if o.id == session.selections.get(q.id)), None)
+            out.append(
+                {
+                    "question": pick(q.text, lang),
+                    "answer": pick(option.label, lang) if option else translate(lang, "blank"),
+                }
+            )
+        return out
+
+    @router.post("/booth/{sid}/review", response_class=HTMLResponse)
+    async def review(request: Request, sid: str) -> Response:
+        session = session_or_none(sid)
+        if session is None:
+            return gone(request, "en")
+        lang = lang_of(request, session)
+        data = await form(request)
+        picked: dict[str, str] = {}
+        missing = False
+        for q in questions(session):
+            value = data.get(f"q-{q.id}", "")
+            if value in q.option_ids:
+                picked[q.id] = value
+            elif not (q.allow_blank and value == ""):
+                missing = True
+        session.selections = picked
+        if missing:
+            return choose_page(request, sid, session, translate(lang, "answer_all"))
+        return render(
+            request,
+            state,
+            "booth_review.html",
+            {"sid": sid, "chosen": chosen_words(session, lang)},
+            lang=lang,
+        )
+
+    @router.post("/booth/{sid}/seal", response_class=HTMLResponse)
+    def seal(request: Request, sid: str) -> Response:
+        session = session_or_none(sid)
+        if session is None:
+            return gone(request, "en")
+        lang = lang_of(request, session)
+        booth = stations.booths[session.device]
+        try:
+            selections: dict[str, str | None] = {
+                q.id: session.selections.get(q.id) for q in booth.questions
+            }
+            # The chain head may have moved if another session on this device was accepted.
+            booth.previous_code = service.device_chain_head(session.device)
+            session.prepared = booth.prepare(session.voter, selections)
+        except PlebisciteError as exc:
+            return choose_page(request, sid, session, str(exc))
+        return code_page(request, sid, session, lang)
+
+    def code_page(request: Request, sid: str, session: Session, lang: str) -> Response:
+        assert session.prepared is not None
+        code = session.prepared.tracking_code
+        return render(
+            request,
+            state,
+            "booth_code.html",
+            {
+                "sid": sid,
+                "code_groups": [code[i : i + 4] for i in range(0, len(code), 4)],
+                "chosen": chosen_words(session, lang),
+            },
+            lang=lang,
+        )
+
+    def refused(request: Request, session: Session, lang: str, exc: Exception) -> Response:
+        return render(
+            request,
+            state,
+            "message.html",
+            {"title": translate(lang, "refused"), "message": str(exc)},
+            status=409,
+            lang=lang,
+        )
+
+    @router.post("/booth/{sid}/cast", response_class=HTMLResponse)
+    def cast(request: Request, sid: str) -> Response:
+        session = session_or_none(sid)
+        if session is None or session.prepared is None:
+            return gone(request, "en" if session is None else session.lang)
+        lang = lang_of(request, session)
+        booth = stations.booths[session.device]
+        prepared = session.prepared
+        try:
+            body = prepared.cast_body()
+            receipt = service.cast(body["ballot"], body["signature"])
+        except PlebisciteError as exc:
+            return refused(request, session, lang, exc)
+        booth.accepted(prepared)
+        session.receipt = receipt
+        session.prepared = None
+        return done_page(request, sid, session)
+
+    def done_page(request: Request, sid: str, session: Session) -> Response:
+        lang = lang_of(request, session)
+        assert session.receipt is not None
+        code = session.receipt.tracking_code
+        return render(
+            request,
+            state,
+            "booth_done.html",
+            {
+                "sid": sid,
+                "receipt": session.receipt,
+                "code": code,
+                "code_groups": [code[i : i + 4] for i in range(0, len(code), 4)],
+            },
+            lang=lang,
+        )
+
+    @router.get("/booth/{sid}/receipt.json")
+    def receipt_file(sid: str) -> Response:
+        session = session_or_none(sid)
+        if session is None or session.receipt is None:
+            return JSONResponse({"detail": "no receipt"}, status_code=404)
+        return JSONResponse(
+            session.receipt.to_json(),
+            headers={"Content-Disposition": 'attachment; filename="receipt.json"'},
+        )
+
+    @router.post("/booth/{sid}/challenge", response_class=HTMLResponse)
+    def challenge(request: Request, sid: str) -> Response:
+        session = session_or_none(sid)
+        if session is None or session.prepared is None:
+            return gone(request, "en" if session is None else session.lang)
+        lang = lang_of(request, session)
+        booth = stations.booths[session.device]
+        prepared = session.prepared
+        try:
+            body = prepared.challenge_body()
+            receipt = service.challenge(body["ballot"], body["signature"], body["opening"])
+        except PlebisciteError as exc:
+            return refused(request, session, lang, exc)
+        booth.accepted(prepared)
+        session.prepared = None
+        session.selections = {}
+        entry = service.board.entry(receipt.leaf_index)
+        return render(
+            request,
+            state,
+            "booth_challenged.html",
+            {
+                "sid": sid,
+                "code": receipt.tracking_code,
+                "leaf": receipt.leaf_index,
+                "opened": opened_words(booth, entry.event.payload, lang),
+            },
+            lang=lang,
+        )
+
+    return router
+
+
+def opened_words(booth: Booth, payload: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """What the board's published opening says, question by question, in words."""
+    choices = payload.get("opening", {}).get("choices", [])
+    out = []
+    for q, vector in zip(booth.questions, choices, strict=False):
+        chosen = [pick(o.label, lang) for o, bit in zip(q.options, vector, strict=False) if bit]
+        out.append(
+            {
+                "question": pick(q.text, lang),
+                "answer": ", ".join(chosen) or translate(lang, "blank"),
+            }
+        )
+    return out
+
+
+__all__ = ["Session", "Stations", "build", "opened_words"]

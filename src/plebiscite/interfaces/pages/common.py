@@ -1,0 +1,172 @@
+"""What every page needs: the templates, the language, the authority's session, forms.
+
+Language: ``?lang=xx`` chooses and remembers (a cookie); otherwise the cookie, then the
+browser's ``Accept-Language``, then English. The authority signs in once with its token; the
+pages keep it in an HttpOnly, SameSite=Strict cookie (so no other site can post a form with it)
+and also accept the API's ``Authorization: Bearer`` header.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from plebiscite.interfaces.pages.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    pick,
+    translate,
+)
+from plebiscite.services.casting import CastingService, SimulatedClock
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE.parent / "templates"
+STATIC = HERE.parent / "static"
+LANG_COOKIE = "plebiscite_lang"
+AUTH_COOKIE = "plebiscite_authority"
+MAX_FORM_BYTES = 64 * 1024
+
+_ENV = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass
+class PagesState:
+    """What the pages share: the service, the authority's token, where the record is."""
+
+    service: CastingService
+    admin_token: str | None
+    demo_clock: SimulatedClock | None
+    record_dir: Path | None = None
+    forensics_file: Path | None = None
+    cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
+
+    def cached(self, name: str, size: int) -> Any:
+        hit = self.cache.get(name)
+        return hit[1] if hit is not None and hit[0] == size else None
+
+    def remember(self, name: str, size: int, value: Any) -> Any:
+        self.cache[name] = (size, value)
+        return value
+
+
+def find_record_dir(service: CastingService) -> Path | None:
+    """``PLEBISCITE_RECORD_DIR``, else ``record/`` beside a SQLite board file (the demo's
+    layout: ``demo-out/board.sqlite`` and ``demo-out/record/``)."""
+    configured = os.environ.get("PLEBISCITE_RECORD_DIR")
+    if configured:
+        return Path(configured)
+    where = str(getattr(service.board, "where", ""))
+    if where.startswith("sqlite:///"):
+        sibling = Path(where.removeprefix("sqlite:///")).parent / "record"
+        if (sibling / "events.jsonl").is_file():
+            return sibling
+    return None
+
+
+def language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+def authorised(request: Request, state: PagesState) -> bool:
+    token = state.admin_token
+    if token is None:
+        return False
+    offered = request.cookies.get(AUTH_COOKIE, "")
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        offered = header[7:].strip()
+    return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
+
+
+async def form(request: Request) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body, first value of each field."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def switch_links(request: Request) -> list[tuple[str, str, str]]:
+    """(code, name, href) for each language: the same page with ``?lang=``."""
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    out = []
+    for code in LANGUAGES:
+        query = urlencode({**params, "lang": code})
+        out.append((code, LANGUAGE_NAMES[code], f"{request.url.path}?{query}"))
+    return out
+
+
+def render(
+    request: Request,
+    state: PagesState,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    lang: str | None = None,
+) -> HTMLResponse:
+    lang = lang or language(request)
+
+    def t(key: str, **values: object) -> str:
+        return translate(lang, key, **values)
+
+    html = _ENV.get_template(template).render(
+        {
+            "lang": lang,
+            "t": t,
+            "pick": lambda labels: pick(labels, lang),
+            "languages": switch_links(request),
+            "path": request.url.path,
+            "signed_in": authorised(request, state),
+            **context,
+        }
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+__all__ = [
+    "AUTH_COOKIE",
+    "STATIC",
+    "PagesState",
+    "authorised",
+    "find_record_dir",
+    "form",
+    "language",
+    "render",
+]

@@ -1,0 +1,506 @@
+"""Public pages: home, receipt check, board, results, legitimacy and forensics reports.
+
+Everything here reads the board through the services (``check_receipt``, ``load_paper``,
+``ballot_dispositions``, ``build_report``...) and never writes. Scans of the whole board are
+cached by board size, so a page costs one scan per new entry, not one per visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from plebiscite.domain.manifest import Manifest
+from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.pages import charts
+from plebiscite.interfaces.pages.common import STATIC, PagesState, form, language, render
+from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.record.events import EventType
+from plebiscite.record.heads import SignedHead
+from plebiscite.services.legitimacy import Status, evaluate
+from plebiscite.services.paper import read_paper
+from plebiscite.services.receipts import check_receipt
+from plebiscite.services.results import ballot_dispositions, summary
+
+RECENT = 25
+HEADS_SHOWN = 10
+#: Files of a record folder that the results page offers for download.
+RECORD_FILES = (
+    "results.json",
+    "results-nist.json",
+    "results-sidecar.json",
+    "manifest.json",
+    "events.jsonl",
+    "heads.jsonl",
+)
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+
+def head_view(head: SignedHead, zone: Any) -> dict[str, Any]:
+    when = dt.datetime.fromtimestamp(head.timestamp / 1000, dt.UTC)
+    return {
+        "size": head.tree_size,
+        "root": head.root_hash.hex(),
+        "key": head.key.hex() if hasattr(head.key, "hex") else str(head.key),
+        "time": (when.astimezone(zone) if zone else when).strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def _entry_summary(kind: EventType, payload: dict[str, Any]) -> str:
+    if kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
+        ballot = payload.get("ballot", {})
+        note = " supersedes " + str(payload["supersedes"])[:12] if payload.get("supersedes") else ""
+        return f"{str(payload.get('tracking_code'))[:16]}… at {ballot.get('location')}{note}"
+    if kind is EventType.DEVICE_ENROLMENT:
+        if payload.get("revoked"):
+            return f"{payload.get('device')} revoked: {payload.get('reason')}"
+        return f"{payload.get('device')} at {payload.get('location')}"
+    if kind is EventType.CHECK_IN:
+        return f"{payload.get('device')} checked in {str(payload.get('voter'))[:12]}…"
+    if kind is EventType.ROLL_COMMITMENT:
+        return f"{payload.get('region')}: {payload.get('count')} voters"
+    if kind is EventType.CEREMONY_MESSAGE:
+        return str(payload.get("step", ""))
+    if kind is EventType.VOTING_CLOSED:
+        return str(payload.get("closed_at"))
+    if kind is EventType.PROTOCOL:
+        return f"{payload.get('precinct')}/{payload.get('question')} v{payload.get('version')}"
+    if kind is EventType.MANIFEST:
+        return str(payload.get("hash", ""))[:16] + "…"
+    return ""
+
+
+def activity(state: PagesState) -> dict[str, Any]:
+    """Ballots by region and day and by location and day, and the latest results payload."""
+    board = state.service.board
+    size = board.size()
+    hit = state.cached("activity", size)
+    if hit is not None:
+        return dict(hit)
+    manifest = state.service.election.manifest
+    zone = manifest.zone if manifest else dt.UTC
+    by_region: Counter[tuple[str, str, str]] = Counter()
+    by_location: Counter[tuple[str, str, str]] = Counter()
+    days: set[str] = set()
+    results: dict[str, Any] | None = None
+    for entry in board.entries(0, size):
+        kind = entry.event.type
+        if kind is EventType.RESULTS:
+            results = entry.event.payload
+            continue
+        if kind not in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
+            continue
+        payload = entry.event.payload
+        where = str(payload.get("ballot", {}).get("location"))
+        location = manifest.location_by_id.get(where) if manifest else None
+        region = location.region_id if location else "?"
+        try:
+            day = dt.datetime.fromisoformat(payload["received_at"]).astimezone(zone).date()
+        except (KeyError, TypeError, ValueError):
+            continue
+        label = day.isoformat()
+        days.add(label)
+        what = "cast" if kind is EventType.BALLOT_CAST else "challenged"
+        by_region[(region, label, what)] += 1
+        by_location[(where, label, what)] += 1
+    value = {
+        "days": sorted(days),
+        "by_region": by_region,
+        "by_location": by_location,
+        "results": results,
+        "dispositions": ballot_dispositions(board.entries(0, size)),
+    }
+    return dict(state.remember("activity", size, value))
+
+
+def _table(
+    counts: Counter[tuple[str, str, str]], days: list[str], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    rows = []
+    for key in sorted({k[0] for k in counts}):
+        cells = [(counts[(key, d, "cast")], counts[(key, d, "challenged")]) for d in days]
+        rows.append(
+            {
+                "name": names.get(key, key),
+                "cells": cells,
+                "cast": sum(c for c, _ in cells),
+                "challenged": sum(c for _, c in cells),
+            }
+        )
+    return rows
+
+
+def _channel_label(lang: str, unit: str) -> str:
+    return translate(lang, f"ch_{unit}") if unit in charts_channels() else unit
+
+
+def charts_channels() -> tuple[str, ...]:
+    return ("mobile_team", "makeshift_station", "regular_station")
+
+
+def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
+    if level == "channel":
+        return _channel_label(lang, unit)
+    if level == "day":
+        day = manifest.days[int(unit) - 1]
+        return f"{translate(lang, 'day')} {unit} ({day.date:%d.%m})"
+    if level == "district":
+        d = manifest.district_by_id.get(unit)
+        return d.name if d else unit
+    if level == "precinct":
+        p = manifest.precinct_by_id.get(unit)
+        return p.name if p else unit
+    return unit
+
+
+def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Per region: totals, shares, question texts, charts and the precinct table."""
+    regions = []
+    for r_i, region in enumerate(summary(results, {})["regions"]):
+        spec = manifest.region_by_id.get(region["region"])
+        questions = []
+        for q_i, q in enumerate(region["questions"]):
+            qspec = (
+                next((x for x in spec.questions if x.id == q["question"]), None) if spec else None
+            )
+            labels = {o.id: pick(o.label, lang) for o in qspec.options} if qspec else {}
+            options = [
+                {"id": o, "label": labels.get(o, o), "votes": n, "percent": q["percent"][o]}
+                for o, n in q["options"].items()
+            ]
+            shares = [
+                (o["label"], float(o["percent"]) if o["percent"] != "n/a" else 0.0) for o in options
+            ]
+            names = [o["label"] for o in options]
+            chart_list = []
+            for level in ("channel", "day"):
+                cells = [c for c in region["cells"] if c["level"] == level]
+                bars = [
+                    charts.Bar(
+                        " + ".join(_cell_name(manifest, level, u, lang) for u in c["units"]),
+                        tuple(c["questions"][q_i]["options"][o["id"]] for o in options),
+                    )
+                    for c in cells
+                ]
+                title = translate(lang, "by_channel" if level == "channel" else "by_day")
+                detail = "; ".join(
+                    f"{b.label}: "
+                    + ", ".join(f"{n} {v}" for n, v in zip(names, b.values, strict=True))
+                    for b in bars
+                )
+                chart_list.append(
+                    {
+                        "title": title,
+                        "svg": charts.stacked_bars(
+                            bars,
+                            names,
+                            f"{region['name']}: {title}",
+                            detail or title,
+                            f"c{r_i}{q_i}{level}",
+                        )
+                        if bars
+                        else None,
+                    }
+                )
+            questions.append(
+                {
+                    "text": pick(qspec.text, lang) if qspec else q["question"],
+                    "options": options,
+                    "blank": q["blank"],
+                    "bar": charts.share_bar(shares, ", ".join(f"{n}: {s:.1f}%" for n, s in shares)),
+                    "charts": chart_list,
+                }
+            )
+        territorial = []
+        for c in region["cells"]:
+            if c["level"] not in ("district", "precinct"):
+                continue
+            merged = len(c["units"]) > 1 or c["id"].split(":")[-1].startswith("other@")
+            territorial.append(
+                {
+                    "level": c["level"],
+                    "name": ", ".join(
+                        _cell_name(manifest, c["level"], u, lang) for u in c["units"]
+                    ),
+                    "merged": merged,
+                    "ballots": c["ballots"],
+                    "votes": [
+                        c["questions"][0]["options"][o["id"]] for o in questions[0]["options"]
+                    ]
+                    if questions
+                    else [],
+                }
+            )
+        regions.append(
+            {
+                "name": region["name"],
+                "registered": region["registered"],
+                "ballots": region["ballots"],
+                "turnout": region["turnout_percent"],
+                "questions": questions,
+                "territorial": territorial,
+            }
+        )
+    return regions
+
+
+def _verification(record_dir: Path | None) -> dict[str, Any] | None:
+    if record_dir is None:
+        return None
+    for path in (record_dir / "verification.json", record_dir.parent / "verification.json"):
+        if path.is_file():
+            try:
+                data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            return data
+    return None
+
+
+def build(state: PagesState) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    service = state.service
+
+    def manifest() -> Manifest | None:
+        service.catch_up()
+        return service.election.manifest
+
+    @router.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> HTMLResponse:
+        m = manifest()
+        return render(
+            request,
+            state,
+            "home.html",
+            {
+                "manifest": m,
+                "size": service.board.size(),
+                "closed": service.election.closed_at is not None,
+            },
+        )
+
+    @router.get("/static/{name}")
+    def static(name: str) -> Response:
+        path = STATIC / name
+        if "/" in name or path.suffix not in STATIC_TYPES or not path.is_file():
+            return Response(status_code=404)
+        return FileResponse(path, media_type=STATIC_TYPES[path.suffix])
+
+    # --- receipt check ----------------------------------------------------------------------
+
+    def _receipt_page(request: Request, code: str, receipt_text: str) -> HTMLResponse:
+        code = "".join(code.split()).lower()
+        context: dict[str, Any] = {"code": code, "receipt_text": receipt_text}
+        if not code and receipt_text.strip():
+            try:
+                code = str(json.loads(receipt_text).get("tracking_code", ""))
+                context["code"] = code
+            except (ValueError, AttributeError):
+                context["error"] = "the receipt is not JSON"
+        if not code:
+            return render(request, state, "receipt.html", context)
+        receipt = None
+        if receipt_text.strip():
+            try:
+                receipt = json.loads(receipt_text)
+            except ValueError:
+                context["error"] = "the receipt is not JSON"
+                return render(request, state, "receipt.html", context, status=422)
+        if not isinstance(receipt, dict | None):
+            context["error"] = "the receipt is not a JSON object"
+            return render(request, state, "receipt.html", context, status=422)
+        try:
+            found = check_receipt(service.board, code, receipt)
+        except PlebisciteError as exc:
+            missing = "no ballot with tracking code" in str(exc)
+            context["not_found" if missing else "error"] = str(exc)
+            return render(request, state, "receipt.html", context, status=404 if missing else 422)
+        head = service.board.latest_head()
+        m = manifest()
+        entry = service.board.entry(found.leaf_index)
+        opened = None
+        if found.kind == "challenged" and m is not None:
+            opened = _opened(m, entry.event.payload, language(request))
+        context.update(
+            found=found,
+            head=head_view(head, m.zone if m else None) if head else None,
+            path_length=len(service.board.inclusion_proof(found.leaf_index, found.head_size).path),
+            leaf_hash=entry.leaf_hash.hex(),
+            device=entry.event.payload.get("ballot", {}).get("device"),
+            opened=opened,
+        )
+        return render(request, state, "receipt.html", context)
+
+    @router.get("/receipt", response_class=HTMLResponse)
+    def receipt_get(request: Request, code: str = "") -> HTMLResponse:
+        return _receipt_page(request, code, "")
+
+    @router.post("/receipt", response_class=HTMLResponse)
+    async def receipt_post(request: Request) -> HTMLResponse:
+        data = await form(request)
+        return _receipt_page(request, data.get("code", ""), data.get("receipt", ""))
+
+    # --- board ------------------------------------------------------------------------------
+
+    @router.get("/board", response_class=HTMLResponse)
+    def board_page(request: Request) -> HTMLResponse:
+        m = manifest()
+        zone = m.zone if m else None
+        size = service.board.size()
+        heads = list(service.board.heads())
+        recent = [
+            {
+                "index": e.index,
+                "type": e.event.type.value,
+                "summary": _entry_summary(e.event.type, e.event.payload),
+            }
+            for e in service.board.entries(max(0, size - RECENT), size)
+        ]
+        recent.reverse()
+        act = activity(state)
+        region_names = {r.id: r.name for r in m.regions} if m else {}
+        location_names = (
+            {loc.id: f"{loc.id} ({loc.kind.value.replace('_', ' ')})" for loc in m.locations}
+            if m
+            else {}
+        )
+        return render(
+            request,
+            state,
+            "board.html",
+            {
+                "size": size,
+                "latest": head_view(heads[-1], zone) if heads else None,
+                "heads": [head_view(h, zone) for h in reversed(heads[-HEADS_SHOWN:])],
+                "head_count": len(heads),
+                "recent": recent,
+                "days": act["days"],
+                "regions": _table(act["by_region"], act["days"], region_names),
+                "locations": _table(act["by_location"], act["days"], location_names),
+            },
+        )
+
+    # --- results ----------------------------------------------------------------------------
+
+    @router.get("/results", response_class=HTMLResponse)
+    def results_page(request: Request) -> HTMLResponse:
+        m = manifest()
+        act = activity(state)
+        results = act["results"]
+        record = state.record_dir
+        files = [n for n in RECORD_FILES if record and (record / n).is_file()]
+        context: dict[str, Any] = {
+            "manifest": m,
+            "results": results,
+            "dispositions": act["dispositions"],
+            "files": files,
+            "verification": _verification(record),
+        }
+        if m is not None and results is not None:
+            context["regions"] = results_view(m, results, language(request))
+            context["threshold"] = results.get("small_cell_threshold")
+        return render(request, state, "results.html", context)
+
+    @router.get("/files/{name}")
+    def record_file(name: str) -> Response:
+        record = state.record_dir
+        if record is None or name not in RECORD_FILES or not (record / name).is_file():
+            return JSONResponse({"detail": "no such file"}, status_code=404)
+        media = "application/json" if name.endswith(".json") else "application/jsonl"
+        return FileResponse(record / name, media_type=media, filename=name)
+
+    @router.get("/results/results-nist.json")
+    def nist_live() -> Response:
+        from plebiscite.services.nist import build_report
+
+        m = manifest()
+        results = activity(state)["results"]
+        if m is None or results is None:
+            return JSONResponse({"detail": "no results on the board yet"}, status_code=404)
+        report = build_report(m, results, dt.datetime.now(dt.UTC), is_test=False)
+        return JSONResponse(report)
+
+    # --- reports ----------------------------------------------------------------------------
+
+    @router.get("/legitimacy", response_class=HTMLResponse)
+    def legitimacy_page(request: Request) -> HTMLResponse:
+        m = manifest()
+        if m is None:
+            return render(request, state, "legitimacy.html", {"report": None})
+        size = service.board.size()
+        report = state.cached("legitimacy", size)
+        if report is None:
+            paper = read_paper(service.board.entries(0, size))
+            report = state.remember(
+                "legitimacy", size, evaluate(m, None if paper.empty else paper, "board")
+            )
+        themes: dict[str, list[Any]] = {}
+        for c in report.conditions:
+            themes.setdefault(c.theme, []).append(c)
+        counts = [(s.value, len(report.ids(s))) for s in Status]
+        return render(
+            request,
+            state,
+            "legitimacy.html",
+            {"report": report, "themes": list(themes.items()), "counts": counts},
+        )
+
+    @router.get("/forensics", response_class=HTMLResponse)
+    def forensics_page(request: Request) -> HTMLResponse:
+        source = state.forensics_file
+        if source is None and state.record_dir is not None:
+            nist = state.record_dir / "results-nist.json"
+            source = nist if nist.is_file() else None
+        context: dict[str, Any] = {"source": source}
+        if source is not None:
+            context.update(_forensics(state, source))
+        return render(request, state, "forensics.html", context)
+
+    return router
+
+
+def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
+    from plebiscite.services.forensics import analyse, read_results
+    from plebiscite.services.forensics.html import TITLES
+
+    key = f"forensics:{source}"
+    stamp = int(source.stat().st_mtime_ns) if source.exists() else 0
+    hit = state.cached(key, stamp)
+    if hit is None:
+        try:
+            table, fmt = read_results(source)
+            hit = {"report": analyse(table, input_format=fmt)}
+        except Exception as exc:  # the analysis is someone else's data: show why, never crash
+            hit = {"error": f"{type(exc).__name__}: {exc}"}
+        state.remember(key, stamp, hit)
+    return {**hit, "titles": TITLES}
+
+
+def _opened(manifest: Manifest, payload: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """A challenged ballot's published opening, in words: question and chosen option."""
+    location = manifest.location_by_id.get(str(payload.get("ballot", {}).get("location")))
+    if location is None:
+        return []
+    questions = manifest.region_by_id[location.region_id].questions
+    choices = payload.get("opening", {}).get("choices", [])
+    out = []
+    for question, vector in zip(questions, choices, strict=False):
+        chosen = [
+            pick(o.label, lang) for o, bit in zip(question.options, vector, strict=False) if bit
+        ]
+        out.append(
+            {
+                "question": pick(question.text, lang),
+                "answer": ", ".join(chosen) or translate(lang, "blank"),
+            }
+        )
+    return out
+
+
+__all__ = ["build", "head_view"]

@@ -315,6 +315,7 @@ def build(state: PagesState) -> APIRouter:
         if not isinstance(receipt, dict | None):
             context["error"] = "the receipt is not a JSON object"
             return render(request, state, "receipt.html", context, status=422)
+        service.flush_head()  # the head the latest receipts were given, stored if newer
         try:
             found = check_receipt(service.board, code, receipt)
         except PlebisciteError as exc:
@@ -352,6 +353,7 @@ def build(state: PagesState) -> APIRouter:
     def board_page(request: Request) -> HTMLResponse:
         m = manifest()
         zone = m.zone if m else None
+        service.flush_head()
         size = service.board.size()
         heads = list(service.board.heads())
         recent = [

@@ -1,0 +1,223 @@
+"""The web pages without a browser (TestClient): every page in every language over a finished
+demo referendum and over a board open for voting; the officials' pages refuse without the
+token; the receipt page says clearly when a code is not on the board; the booth flow and the
+protocol check answer as the browser tests expect."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.manifest import LocationKind
+from plebiscite.interfaces.app import create_app, open_app
+from plebiscite.interfaces.demo import run_demo
+from plebiscite.interfaces.pages.i18n import LANGUAGES, keys, translate
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.services.casting import CastingService, SimulatedClock
+from plebiscite.services.setup import load_manifest
+from plebiscite.services.voting_testbed import publish_test_election
+
+TOKEN = "pages-test-token"
+SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
+PUBLIC = ["/", "/receipt", "/board", "/results", "/legitimacy", "/forensics"]
+OFFICIAL = ["/officials", "/officials/protocol", "/officials/protocol?pair=dn-0101|dn-q1"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Any]]:
+    out = tmp_path_factory.mktemp("pages") / "demo"
+    result = run_demo(out, voters=60, workers=1)
+    app, service = open_app(result.db, admin_token=TOKEN, board_key=out / "private" / "board.key")
+    with TestClient(app) as client:
+        yield client, result
+    service.board.close()
+
+
+@pytest.fixture
+def live() -> tuple[TestClient, CastingService, str]:
+    """A board open for voting at a makeshift station on day 1, with a server-run booth."""
+    manifest = load_manifest(SEED)
+    board = MemoryBoard()
+    publish_test_election(board, manifest, 40)
+    loc = next(x for x in manifest.locations if x.kind is LocationKind.MAKESHIFT_STATION)
+    clock = SimulatedClock(manifest.open_spans(loc)[0][0].replace(hour=10))
+    service = CastingService(board, SigningKey.generate(), clock)
+    app = create_app(service, admin_token=TOKEN, demo_clock=clock)
+    app.state.stations.create(service, "booth-1", loc.id)
+    return TestClient(app), service, loc.region_id
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_every_string_is_translated() -> None:
+    for key in keys():
+        texts = {lang: translate(lang, key) for lang in LANGUAGES}
+        assert all(texts.values()), key
+        # uk and ru differ from English except for a few shared symbols and names
+        if len(texts["en"]) > 3 and key not in ("day", "type"):
+            assert texts["uk"] != texts["en"] or texts["ru"] != texts["en"], key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_public_page_answers_in_each_language(
+    demo: tuple[TestClient, Any], lang: str
+) -> None:
+    client, _ = demo
+    for path in PUBLIC:
+        response = client.get(path, params={"lang": lang})
+        assert response.status_code == 200, (path, response.text[:500])
+        assert f'<html lang="{lang}">' in response.text
+        assert translate(lang, "skip") in response.text
+        assert response.headers["content-type"].startswith("text/html")
+    for path in OFFICIAL:
+        response = client.get(
+            path, params={"lang": lang}, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        assert response.status_code == 200, (path, response.text[:500])
+        assert f'<html lang="{lang}">' in response.text
+
+
+def test_results_page_shows_the_demo_numbers(demo: tuple[TestClient, Any]) -> None:
+    client, result = demo
+    html = client.get("/results?lang=en").text
+    for region in result.results["regions"]:
+        for option, votes in region["questions"][0]["options"].items():
+            cell = f'data-region="{region["name"]}" data-option="{option}">{votes}</td>'
+            assert cell in html
+    summary = json.loads((result.record / "results.json").read_text())
+    assert f'id="d-counted">{summary["ballots"]["counted"]}<' in html
+    assert 'href="/files/results-nist.json"' in html
+    assert translate("en", "verifier_ok") in html  # the demo's verification.json passed
+    nist = client.get("/files/results-nist.json")
+    assert nist.status_code == 200 and "ElectionReport" in nist.text
+
+
+def test_officials_pages_refuse_without_the_token(demo: tuple[TestClient, Any]) -> None:
+    client, _ = demo
+    client.cookies.clear()
+    for path in OFFICIAL:
+        response = client.get(path)
+        assert response.status_code == 401
+        assert 'name="token"' in response.text
+    assert client.post("/officials/close", data={"confirm": "yes"}).status_code == 401
+    assert client.post("/officials/booths", data={"device": "x"}).status_code == 401
+    check = client.post("/officials/protocol/check", json={})
+    assert check.status_code == 401
+    wrong = client.post("/officials/login", data={"token": "nope", "next": "/officials"})
+    assert wrong.status_code == 401 and translate("en", "login_wrong") in wrong.text
+    assert client.get("/station/booth-1").status_code == 401
+
+
+def test_receipt_page_reports_not_found_clearly(demo: tuple[TestClient, Any]) -> None:
+    client, _ = demo
+    response = client.get("/receipt", params={"code": "ab" * 32, "lang": "uk"})
+    assert response.status_code == 404
+    assert translate("uk", "not_found") in response.text
+    assert translate("uk", "not_found_text") in _text(response.text).replace("&#39;", "'")
+
+
+def test_receipt_page_finds_a_demo_ballot_with_its_receipt(demo: tuple[TestClient, Any]) -> None:
+    client, result = demo
+    receipt = json.loads((result.out / "receipts.jsonl").read_text().splitlines()[0])
+    code = receipt["tracking_code"]
+    spaced = " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+    response = client.post(
+        "/receipt?lang=en", data={"code": spaced, "receipt": json.dumps(receipt)}
+    )
+    assert response.status_code == 200
+    text = _text(response.text)
+    assert translate("en", "on_board") in text
+    assert translate("en", "kept_ok") in text
+    assert code in text
+
+
+def test_board_page_shows_heads_and_activity(demo: tuple[TestClient, Any]) -> None:
+    client, result = demo
+    text = _text(client.get("/board?lang=en").text)
+    assert "Latest signed head" in text and "Donetsk" in text
+    assert "2022-09-27" in text  # the regular stations' day
+
+
+def test_booth_flow_challenge_then_cast(live: tuple[TestClient, CastingService, str]) -> None:
+    client, service, region = live
+    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    voter = next(v.pseudonym for v in service.election.voters.values() if v.region_id == region)
+    opened = client.post("/station/booth-1/check-in", data={"voter": voter, "lang": "ru"})
+    assert opened.status_code == 200 and "Кабина для голосования" in opened.text
+    sid = str(opened.url).split("/booth/")[1].split("?")[0]
+    question = re.search(r'name="(q-[^"]+)"', opened.text)
+    assert question is not None
+    missing = client.post(f"/booth/{sid}/review", data={})
+    assert missing.status_code == 422 and translate("ru", "answer_all") in missing.text
+    review = client.post(f"/booth/{sid}/review", data={question.group(1): "no"})
+    assert "Нет" in review.text
+    sealed = client.post(f"/booth/{sid}/seal")
+    code = "".join(re.findall(r"<span>([0-9a-f]{4})</span>", sealed.text))
+    assert len(code) == 64
+    challenged = client.post(f"/booth/{sid}/challenge")
+    assert translate("ru", "device_recorded") in challenged.text
+    assert re.search(r'id="recorded-1">Нет<', challenged.text)
+    assert service.ballots[code].kind == "challenged"
+    client.get(f"/booth/{sid}")
+    client.post(f"/booth/{sid}/review", data={question.group(1): "yes"})
+    sealed = client.post(f"/booth/{sid}/seal")
+    cast_code = "".join(re.findall(r"<span>([0-9a-f]{4})</span>", sealed.text))
+    done = client.post(f"/booth/{sid}/cast")
+    assert done.status_code == 200 and translate("ru", "cast_done") in done.text
+    assert service.ballots[cast_code].kind == "cast"
+    receipt = client.get(f"/booth/{sid}/receipt.json").json()
+    assert receipt["tracking_code"] == cast_code
+    check = client.get("/receipt", params={"code": cast_code, "lang": "en"})
+    assert translate("en", "st_counted") in check.text, _text(check.text)[-600:]
+    # the session is over: the booth shows the receipt again, never a second ballot
+    again = client.get(f"/booth/{sid}")
+    assert translate("ru", "cast_done") in again.text
+
+
+def test_protocol_check_and_submit(live: tuple[TestClient, CastingService, str]) -> None:
+    client, service, _ = live
+    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    fields = {
+        "pair": "dn-0101|dn-q1",
+        "line-voters_on_list": "100",
+        "line-ballots_received": "100",
+        "line-issued_in_station": "60",
+        "line-cancelled": "40",
+        "line-in_stationary_boxes": "60",
+        "line-valid": "59",
+        "line-invalid": "1",
+        "opt-yes": "30",
+        "opt-no": "20",
+        "signed_by": "A, B",
+        "signed_at": "2022-09-27T21:00+03:00",
+    }
+    checks = client.post("/officials/protocol/check", json=fields).json()["checks"]
+    failing = {c["id"] for c in checks if not c["ok"]}
+    assert failing == {"K4"}  # 59 valid but the options add up to 50
+    before = service.board.size()
+    stored = client.post("/officials/protocol", data=fields)
+    assert stored.status_code == 200
+    assert 'id="stored-flags">K4<' in stored.text
+    assert service.board.size() == before + 1
+
+
+def test_officials_create_booth_and_close(live: tuple[TestClient, CastingService, str]) -> None:
+    client, service, _ = live
+    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    loc = next(iter(service.election.require_manifest().locations)).id
+    made = client.post("/officials/booths", data={"device": "booth-2", "location": loc})
+    assert made.status_code == 200 and "/station/booth-2" in made.text
+    refused = client.post("/officials/close", data={})
+    assert refused.status_code == 422 and service.election.closed_at is None
+    closed = client.post("/officials/close", data={"confirm": "yes"})
+    assert closed.status_code == 200
+    assert service.election.closed_at is not None

@@ -10,10 +10,10 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
-from voting_support import new_day  # noqa: E402
+from voting_support import new_day
 
-from plebiscite.interfaces.app import create_app  # noqa: E402
-from plebiscite.record.memory import MemoryBoard  # noqa: E402
+from plebiscite.interfaces.app import create_app
+from plebiscite.record.memory import MemoryBoard
 
 DAY = new_day(MemoryBoard(), voters=40)
 APP = create_app(DAY.service, admin_token="fuzz-token", demo_clock=DAY.clock)

@@ -193,6 +193,7 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=128, help="devices = max in flight")
     parser.add_argument("--timeout", type=float, default=10, help="client read timeout (s)")
     parser.add_argument("--workers", type=int, default=2, help="processes for preparing")
+    parser.add_argument("--voters", type=int, help="roll size (default: enough for ~800/s)")
     parser.add_argument("--keep", type=Path, help="keep the board and record in this directory")
     args = parser.parse_args()
     seconds = args.minutes * 60 if args.minutes else args.seconds
@@ -201,8 +202,8 @@ def main() -> int:
     work = args.keep or Path(tmp.name)
     work.mkdir(parents=True, exist_ok=True)
     db = str(work / "board.db")
-    # Enough voters for a capacity of up to ~1,500/s over both phases (regions are uneven).
-    voters = int(max(50_000, 1500 * seconds * 3 * 2))
+    # Enough voters for a capacity of up to ~800/s over both phases (regions are uneven).
+    voters = args.voters or int(max(50_000, 800 * seconds * 3 * 1.5))
     t0 = time.perf_counter()
     election = setup_election(db, work / "board.key", voters=voters)
     print(f"election set up: {voters} voters ({time.perf_counter() - t0:.1f} s)", flush=True)

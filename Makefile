@@ -17,6 +17,14 @@ $(BIN)/plebiscite: pyproject.toml
 	@touch $(BIN)/plebiscite
 
 setup: $(BIN)/plebiscite
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y chromium || \
+	    { apt-get update && apt-get install -y chromium; }; \
+	  else echo "note: the browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium"; fi; fi
+	@if command -v npm >/dev/null; then \
+	  [ -f tests/interfaces/node_modules/axe-core/axe.min.js ] || \
+	    npm install --prefix tests/interfaces --no-save --no-audit --no-fund axe-core; \
+	else echo "note: the accessibility test needs npm (apt-get install npm) for axe-core"; fi
 
 demo: setup
 	@if [ -d demo-out ] && [ -n "$$(ls -A demo-out)" ]; then \

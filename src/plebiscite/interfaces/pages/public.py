@@ -170,9 +170,12 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
                 next((x for x in spec.questions if x.id == q["question"]), None) if spec else None
             )
             labels = {o.id: pick(o.label, lang) for o in qspec.options} if qspec else {}
+            order = [o.id for o in qspec.options] if qspec else list(q["options"])
+            order += [o for o in q["options"] if o not in order]
             options = [
                 {"id": o, "label": labels.get(o, o), "votes": n, "percent": q["percent"][o]}
-                for o, n in q["options"].items()
+                for o in order
+                if (n := q["options"].get(o)) is not None
             ]
             shares = [
                 (o["label"], float(o["percent"]) if o["percent"] != "n/a" else 0.0) for o in options

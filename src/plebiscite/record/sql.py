@@ -20,6 +20,7 @@ when another process has appended since.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -164,9 +165,13 @@ class SqlBoard(BoardBase):
 
     # --- primitives -----------------------------------------------------------------------
 
-    def _reading(self) -> Connection:
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A connection for reads; a database failure at any point (opening it, or a query
+        while the server restarts) is a :class:`BoardError`, never a raw driver error."""
         try:
-            return self._engine.connect()
+            with self._engine.connect() as connection:
+                yield connection
         except exc.SQLAlchemyError as error:
             raise _database_error(self.where, error) from error
 

@@ -47,3 +47,10 @@ def test_sobyanin_slope_exceeds_one_with_stuffing(stuffed_election: SyntheticEle
     assert s.slope > 1.0
     assert s.others_slope < 0
     assert s.p_value < 1e-6
+
+
+def test_sobyanin_reading_when_the_slope_could_not_be_fitted() -> None:
+    from plebiscite.services.forensics.readings import sobyanin
+
+    text = sobyanin({"slope": None, "others_slope": None, "leader_share": None})
+    assert "not run" in text

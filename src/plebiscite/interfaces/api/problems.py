@@ -70,11 +70,18 @@ def problem_body(slug: str, status: int, title: str, detail: str, **extra: Any) 
     }
 
 
+#: Seconds a client should wait before retrying when the board is unavailable (503).
+RETRY_AFTER_S = 2
+
+
 def problem_response(slug: str, status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    # A 503 is temporary (the database restarting, a full disk being grown): say when to retry.
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
     return JSONResponse(
         problem_body(slug, status, title, detail, **extra),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
     )
 
 

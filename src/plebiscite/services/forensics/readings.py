@@ -105,6 +105,11 @@ def shpilkin(t: Json) -> str:
 
 
 def sobyanin(t: Json) -> str:
+    if t.get("slope") is None or t.get("others_slope") is None:
+        return (
+            "Too few stations with known turnout to fit the Sobyanin-Sukhovolsky slope: "
+            "the test was not run."
+        )
     return (
         f"Across stations, each additional point of turnout comes with {t['slope']:.3f} points "
         f"of leader votes per registered voter, and {t['others_slope']:+.3f} for everyone else. "

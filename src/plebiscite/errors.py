@@ -9,6 +9,7 @@ errors in one place each (``interfaces/cli`` and ``interfaces/app``) from these 
     PlebisciteError                      exit 1   HTTP 500
     +-- SetupError                       exit 3   HTTP 500   missing system library, bad config
     +-- InputError                       exit 2   HTTP 422   bad user input (names what is wrong)
+    |   +-- NotFoundError                HTTP 404           no such ballot, device or entry
     |   +-- ManifestError                                   a manifest that does not load
     |   +-- RollError                                       a roll file or roll addition
     |   +-- DataFormatError                                 a results table (forensics readers)
@@ -19,8 +20,12 @@ errors in one place each (``interfaces/cli`` and ``interfaces/app``) from these 
     |   +-- ThresholdError                                  key ceremony, threshold decryption
     +-- RuleError                        exit 5   HTTP 409   a protocol rule refuses the action
     |   +-- ScheduleError                                   location closed at that time
+    |   |   +-- VotingClosedError                           after the authority closed voting
     |   +-- EligibilityError                                voter not on the roll of that region
     |   +-- DuplicateBallotError                            second ballot of the same kind
+    |   +-- UnknownDeviceError           HTTP 403           device not enrolled
+    |   |   +-- RevokedDeviceError                          device revoked
+    |   +-- DeviceExistsError, WrongElectionError, ChainError, ReplayError, NotReadyError
     +-- BoardError                       exit 6   HTTP 503   the bulletin board store
     |   +-- SchemaVersionError                              a database of another schema version
     |   +-- NotABoardError                                  a database that is not a board
@@ -133,3 +138,44 @@ class VerificationError(PlebisciteError):
         super().__init__(f"{check_id}: {message}")
         self.check_id = check_id
         self.detail = message
+
+
+# --- voting day (the casting service) ------------------------------------------------------
+
+
+class UnknownDeviceError(RuleError):
+    http_status = 403
+    title = "unknown device"
+
+
+class RevokedDeviceError(UnknownDeviceError):
+    title = "device revoked"
+
+
+class DeviceExistsError(RuleError):
+    title = "device already enrolled"
+
+
+class WrongElectionError(RuleError):
+    title = "ballot for another election"
+
+
+class ChainError(RuleError):
+    title = "tracking-code chain broken"
+
+
+class ReplayError(RuleError):
+    title = "ballot replayed"
+
+
+class VotingClosedError(ScheduleError):
+    title = "voting closed"
+
+
+class NotReadyError(RuleError):
+    title = "election not ready"
+
+
+class NotFoundError(InputError):
+    http_status = 404
+    title = "not found"

@@ -33,13 +33,20 @@ from plebiscite.domain.manifest import Location, Manifest
 from plebiscite.domain.roll import PublicEntry
 from plebiscite.domain.rules import CastBallot, check_location_open, check_may_cast
 from plebiscite.errors import (
+    ChainError,
+    DeviceExistsError,
     DuplicateBallotError,
     EligibilityError,
     EncodingError,
     InputError,
+    NotFoundError,
+    NotReadyError,
     ProofError,
-    RuleError,
-    ScheduleError,
+    ReplayError,
+    RevokedDeviceError,
+    UnknownDeviceError,
+    VotingClosedError,
+    WrongElectionError,
 )
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
@@ -51,47 +58,6 @@ CHECK_IN_TAG = "check-in"
 #: The board stores a signed head at least once per this many new entries (and at closing).
 HEAD_STORE_EVERY = 256
 NONCE_SEED_BYTES = 32
-
-
-# --- errors (subclasses of the project tree; the HTTP layer maps each to a problem type) --------
-
-
-class UnknownDeviceError(RuleError):
-    http_status = 403
-    title = "unknown device"
-
-
-class RevokedDeviceError(UnknownDeviceError):
-    title = "device revoked"
-
-
-class DeviceExistsError(RuleError):
-    title = "device already enrolled"
-
-
-class WrongElectionError(RuleError):
-    title = "ballot for another election"
-
-
-class ChainError(RuleError):
-    title = "tracking-code chain broken"
-
-
-class ReplayError(RuleError):
-    title = "ballot replayed"
-
-
-class VotingClosedError(ScheduleError):
-    title = "voting closed"
-
-
-class NotReadyError(RuleError):
-    title = "election not ready"
-
-
-class NotFoundError(InputError):
-    http_status = 404
-    title = "not found"
 
 
 # --- time ------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def _text(texts: dict[str, str] | str, languages: tuple[str, ...] = ("en",)) -> 
         "@type": "ElectionResults.InternationalizedText",
         "Text": [
             {"@type": "ElectionResults.LanguageString", "Content": v, "Language": k}
-            for k, v in strings.items()
+            for k, v in sorted(strings.items())  # language order: reproducible from the record
         ],
     }
 

@@ -180,20 +180,24 @@ def main() -> None:
         key = Path(tmp) / "board.key"
         results.append(run(str(Path(tmp) / "bench.db"), args.ballots, args.clients, key))
         if args.pg:
+            import secrets
+            from urllib.parse import quote
+
             from sqlalchemy import create_engine, text
 
+            # A fresh schema, first on the search path, so the board starts empty.
+            schema = f"bench_cast_{secrets.token_hex(5)}"
             engine = create_engine(args.pg)
             with engine.begin() as c:
-                for t in (
-                    "board_heads",
-                    "board_nodes",
-                    "board_entries",
-                    "board_state",
-                    "alembic_version",
-                ):
-                    c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
-            engine.dispose()
-            results.append(run(args.pg, args.ballots, args.clients, Path(tmp) / "pg.key"))
+                c.execute(text(f"CREATE SCHEMA {schema}"))
+            separator = "&" if "?" in args.pg else "?"
+            url = f"{args.pg}{separator}options={quote(f'-csearch_path={schema}')}"
+            try:
+                results.append(run(url, args.ballots, args.clients, Path(tmp) / "pg.key"))
+            finally:
+                with engine.begin() as c:
+                    c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                engine.dispose()
         else:
             print("PostgreSQL: skipped (set PLEBISCITE_TEST_PG or --pg URL)")
     header = (

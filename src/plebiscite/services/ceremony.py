@@ -219,9 +219,16 @@ class Transcript:
 
 
 def read_transcript(board: Board, manifest: Manifest, manifest_hash: bytes) -> Transcript:
+    return transcript_from(manifest, manifest_hash, board.entries())
+
+
+def transcript_from(
+    manifest: Manifest, manifest_hash: bytes, entries: Iterable[Entry]
+) -> Transcript:
+    """The transcript of the ceremony messages among ``entries`` (in log order)."""
     n, k = len(manifest.trustees.members), manifest.trustees.k
     transcript = Transcript(n, k, ceremony_context(manifest_hash, n, k))
-    for entry in board.entries():
+    for entry in entries:
         if entry.event.type is EventType.CEREMONY_MESSAGE:
             transcript.apply(entry)
     return transcript

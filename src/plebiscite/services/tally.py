@@ -37,7 +37,13 @@ from plebiscite.errors import InputError, PlebisciteError, ThresholdError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.cells import BaseKey, CellSpec, cell_count, published_cells
-from plebiscite.services.ceremony import TrusteeState, check_signed, post_signed, read_transcript
+from plebiscite.services.ceremony import (
+    Transcript,
+    TrusteeState,
+    check_signed,
+    post_signed,
+    transcript_from,
+)
 from plebiscite.services.election import Election, load_election
 
 Progress = Callable[[int, int], None]
@@ -289,13 +295,41 @@ def publish_tally(
 
 
 def latest_tally(board: Board) -> Entry:
-    found: Entry | None = None
+    return _read_count(board).require_tally()
+
+
+@dataclass
+class _Count:
+    """What decryption needs, read from the board in one pass."""
+
+    election: Election
+    transcript: Transcript
+    tally: Entry | None
+    shares: list[Entry]  # decryption_share entries after the latest tally
+
+    def require_tally(self) -> Entry:
+        if self.tally is None:
+            raise InputError("no encrypted tally on the board yet")
+        return self.tally
+
+
+def _read_count(board: Board) -> _Count:
+    election = Election()
+    ceremony: list[Entry] = []
+    tally: Entry | None = None
+    shares: list[Entry] = []
     for entry in board.entries():
-        if entry.event.type is EventType.ENCRYPTED_TALLY:
-            found = entry
-    if found is None:
-        raise InputError("no encrypted tally on the board yet")
-    return found
+        election.apply(entry)
+        kind = entry.event.type
+        if kind is EventType.CEREMONY_MESSAGE:
+            ceremony.append(entry)
+        elif kind is EventType.ENCRYPTED_TALLY:
+            tally, shares = entry, []
+        elif kind is EventType.DECRYPTION_SHARE:
+            shares.append(entry)
+    manifest = election.require_manifest()
+    transcript = transcript_from(manifest, election.manifest_hash, ceremony)
+    return _Count(election, transcript, tally, shares)
 
 
 def _tally_ciphertexts(payload: dict[str, Any]) -> Iterator[tuple[str, int, int, Ciphertext]]:
@@ -310,12 +344,13 @@ def _tally_ciphertexts(payload: dict[str, Any]) -> Iterator[tuple[str, int, int,
 
 def trustee_decrypt(board: Board, state: TrusteeState, rng: Rng) -> int:
     """Post this trustee's proven decryption shares of the latest encrypted tally."""
-    election = load_election(board)
+    count = _read_count(board)
+    election = count.election
     if state.index not in election.qualified:
         raise ThresholdError(f"trustee {state.index} was disqualified in the ceremony")
     if state.secret_share is None:
         raise InputError(f"trustee {state.index} holds no key share: confirm it first")
-    tally = latest_tally(board)
+    tally = count.require_tally()
     context = election.context
     shares: dict[str, list[list[dict[str, object]]]] = {}
     for cell_id, q, o, ct in _tally_ciphertexts(tally.event.payload):
@@ -341,18 +376,13 @@ class Waiting:
         return f"waiting for trustees: have {len(self.have)} of {self.need}"
 
 
-def _valid_shares(
-    board: Board, election: Election, tally: Entry
-) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
-    manifest = election.require_manifest()
-    transcript = read_transcript(board, manifest, election.manifest_hash)
+def _valid_shares(count: _Count) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+    election, transcript, tally = count.election, count.transcript, count.require_tally()
     context = election.context
     cts = list(_tally_ciphertexts(tally.event.payload))
     valid: dict[int, dict[str, Any]] = {}
     rejected: dict[int, str] = {}
-    for entry in board.entries(tally.index + 1):
-        if entry.event.type is not EventType.DECRYPTION_SHARE:
-            continue
+    for entry in count.shares:
         payload = entry.event.payload
         if payload.get("tally") != tally.index:
             continue
@@ -378,9 +408,9 @@ def _valid_shares(
 
 def combine(board: Board, *, publish: bool = True) -> dict[str, Any] | Waiting:
     """Decrypt the latest tally with the first k valid trustees; post the results."""
-    election = load_election(board)
-    tally = latest_tally(board)
-    valid, rejected = _valid_shares(board, election, tally)
+    count = _read_count(board)
+    election, tally = count.election, count.require_tally()
+    valid, rejected = _valid_shares(count)
     k = election.threshold
     if len(valid) < k:
         return Waiting(sorted(valid), k, rejected)

@@ -4,7 +4,6 @@ unchanged, simulate end to end, and once through a real uvicorn server on loopba
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import threading
@@ -48,18 +47,8 @@ def board(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Board]:
         yield b
         b.close()
     else:
-        url = os.environ.get("PLEBISCITE_TEST_PG")
-        if not url:
-            pytest.skip("PLEBISCITE_TEST_PG is not set")
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url)
-        with engine.begin() as c:
-            for t in ("board_heads", "board_nodes", "board_entries", "board_state"):
-                c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
-            c.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        engine.dispose()
-        b = SqlBoard.open(url, create=True)
+        # A fresh schema on the local server (tests/conftest.py), skipped without one.
+        b = SqlBoard.open(request.getfixturevalue("pg_url"), create=True)
         yield b
         b.close()
 

@@ -171,3 +171,26 @@ def test_results_files_and_charts(counted: Counted, tmp_path: Path) -> None:
     assert validate(json.loads(paths["nist"].read_text())) == []
     png = paths["chart:donetsk"].read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
+
+
+def test_precincts_of_a_merged_district_stay_unpublished() -> None:
+    """A district pulled into the region's "other" cell must not be rebuilt from its precincts.
+
+    Horlivka (5 ballots) is small; Donetsk (35) joins it to reach the threshold. Were Donetsk's
+    precincts (20 and 15) published, Donetsk = 35 would follow, and Horlivka = other - 35 = 5.
+    """
+    counts = {
+        ("donetsk", "dn-0101", "mobile_team", 1): 20,
+        ("donetsk", "dn-0102", "mobile_team", 1): 15,
+        ("donetsk", "dn-0301", "mobile_team", 1): 5,
+        ("donetsk", "dn-0201", "mobile_team", 1): 60,
+        ("donetsk", "dn-0202", "mobile_team", 1): 40,
+    }
+    cells = published_cells(MANIFEST, counts, threshold=10)
+    districts = {c.id: c.units for c in cells if c.level == "district"}
+    assert districts == {
+        "district:donetsk:dn-mariupol": ("dn-mariupol",),
+        "district:donetsk:other@donetsk": ("dn-donetsk", "dn-horlivka"),
+    }
+    precincts = {u for c in cells if c.level == "precinct" for u in c.units}
+    assert precincts == {"dn-0201", "dn-0202"}

@@ -79,8 +79,13 @@ def published_cells(
         by_district = {
             d: frozenset(k for k in mine if precinct_district.get(k[1]) == d) for d in districts
         }
-        cells += _merge_group("district", r, r, by_district, counts, t)
-        for d in sorted(districts):
+        district_cells = _merge_group("district", r, r, by_district, counts, t)
+        cells += district_cells
+        # Precincts are published only inside a district published on its own: a district that
+        # sits in the region's "other" cell could otherwise be rebuilt from its precincts, and
+        # then subtracted from that "other" cell to reveal a small district beside it.
+        alone = {c.units[0] for c in district_cells if "other@" not in c.id}
+        for d in sorted(alone):
             by_precinct = {
                 p: frozenset(k for k in mine if k[1] == p)
                 for p, dd in precinct_district.items()

@@ -51,6 +51,7 @@ class Election:
     voters: dict[str, PublicEntry] = field(default_factory=dict)
     roll_commitments: dict[str, str] = field(default_factory=dict)
     closed_at: dt.datetime | None = None
+    closed_entry: int | None = None  # the first voting_closed entry: the tally stops there
     entries_read: int = 0
 
     @property
@@ -90,8 +91,9 @@ class Election:
             self.public_shares = {
                 int(t): Point.from_hex(h) for t, h in payload["public_shares"].items()
             }
-        elif event.type is EventType.VOTING_CLOSED:
+        elif event.type is EventType.VOTING_CLOSED and self.closed_entry is None:
             self.closed_at = dt.datetime.fromisoformat(payload["closed_at"])
+            self.closed_entry = entry.index
         self.entries_read = entry.index + 1
 
     def _apply_manifest(self, index: int, payload: dict[str, Any]) -> None:

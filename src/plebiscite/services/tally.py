@@ -267,13 +267,6 @@ def tally_payload(election: Election, partial: Partial, closed_index: int) -> di
     }
 
 
-def _closed_entry(board: Board) -> int:
-    closed = [e.index for e in board.entries() if e.event.type is EventType.VOTING_CLOSED]
-    if not closed:
-        raise InputError("voting is not closed: the authority must close it before the tally")
-    return closed[0]
-
-
 def publish_tally(
     board: Board,
     *,
@@ -284,7 +277,9 @@ def publish_tally(
 ) -> int:
     """Aggregate every ballot cast before the close and post the encrypted tally."""
     election = load_election(board)
-    closed = _closed_entry(board)
+    closed = election.closed_entry
+    if closed is None:
+        raise InputError("voting is not closed: the authority must close it before the tally")
     partial = aggregate(
         board, election, stop=closed, db=db, workers=workers, scheduler=scheduler, progress=progress
     )

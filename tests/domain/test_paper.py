@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import paper_support
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.paper import (
     BoxKind,
@@ -34,31 +35,9 @@ from plebiscite.domain.paper import (
 )
 from plebiscite.errors import InputError
 
-LINES = {
-    "voters_on_list": 1855,
-    "ballots_received": 1900,
-    "issued_early": 1200,
-    "issued_in_station": 300,
-    "issued_at_home": 0,
-    "cancelled": 400,
-    "in_mobile_boxes": 900,
-    "in_stationary_boxes": 600,
-    "invalid": 10,
-    "valid": 1490,
-    "lost": 0,
-    "surplus": 0,
-}
-
 
 def protocol_data(**lines: int) -> dict[str, Any]:
-    return {
-        "precinct": "dn-0101",
-        "question": "dn-q1",
-        "lines": {**LINES, **lines},
-        "options": {"yes": 1400, "no": 90},
-        "signed_by": ["chair", "secretary", "member"],
-        "signed_at": "2022-09-27T21:40:00+03:00",
-    }
+    return paper_support.protocol_data(signed_by=("chair", "secretary", "member"), **lines)
 
 
 def protocol(**lines: int) -> Protocol:

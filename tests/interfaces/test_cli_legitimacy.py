@@ -9,25 +9,11 @@ from typing import Any
 
 import pytest
 
+from paper_support import protocol_data
 from plebiscite.interfaces.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-referendum" / "manifest.toml"
-
-LINES = {
-    "voters_on_list": 1855,
-    "ballots_received": 1900,
-    "issued_early": 1200,
-    "issued_in_station": 300,
-    "issued_at_home": 0,
-    "cancelled": 400,
-    "in_mobile_boxes": 900,
-    "in_stationary_boxes": 600,
-    "invalid": 10,
-    "valid": 1490,
-    "lost": 0,
-    "surplus": 0,
-}
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -46,14 +32,7 @@ def _write(path: Path, data: Any) -> str:
 
 
 def _protocol(precinct: str, **lines: int) -> dict[str, Any]:
-    return {
-        "precinct": precinct,
-        "question": "dn-q1",
-        "lines": {**LINES, **lines},
-        "options": {"yes": 1400, "no": 90},
-        "signed_by": ["chair", "secretary"],
-        "signed_at": "2022-09-27T21:40:00+03:00",
-    }
+    return protocol_data(precinct, **lines)
 
 
 def test_legitimacy_of_the_seed_manifest(

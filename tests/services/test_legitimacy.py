@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from paper_support import protocol_data
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_load import parse_manifest_data
 from plebiscite.record.export import export_board
@@ -103,31 +104,9 @@ def test_a_fairer_manifest_passes_what_the_seed_fails() -> None:
 
 # --- with a record ----------------------------------------------------------------------------
 
-HONEST_LINES = {
-    "voters_on_list": 1855,
-    "ballots_received": 1900,
-    "issued_early": 1200,
-    "issued_in_station": 300,
-    "issued_at_home": 0,
-    "cancelled": 400,
-    "in_mobile_boxes": 900,
-    "in_stationary_boxes": 600,
-    "invalid": 10,
-    "valid": 1490,
-    "lost": 0,
-    "surplus": 0,
-}
-
 
 def _protocol(precinct: str, question: str, **lines: int) -> dict[str, Any]:
-    return {
-        "precinct": precinct,
-        "question": question,
-        "lines": {**HONEST_LINES, **lines},
-        "options": {"yes": 1400, "no": 90},
-        "signed_by": ["chair", "secretary"],
-        "signed_at": "2022-09-27T21:40:00+03:00",
-    }
+    return protocol_data(precinct, question, **lines)
 
 
 def _acts(precinct: str, mobile: list[int], stationary: list[int]) -> list[dict[str, Any]]:

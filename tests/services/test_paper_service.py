@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from paper_support import protocol_data
 from plebiscite.domain.paper import LINE_CODES
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.events import Event, EventType
@@ -27,31 +28,6 @@ from plebiscite.services.setup import load_manifest
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = load_manifest(SEED)
-
-
-def protocol_data(precinct: str = "dn-0101", question: str = "dn-q1", **lines: int) -> Any:
-    base = {
-        "voters_on_list": 1855,
-        "ballots_received": 1900,
-        "issued_early": 1200,
-        "issued_in_station": 300,
-        "issued_at_home": 0,
-        "cancelled": 400,
-        "in_mobile_boxes": 900,
-        "in_stationary_boxes": 600,
-        "invalid": 10,
-        "valid": 1490,
-        "lost": 0,
-        "surplus": 0,
-    }
-    return {
-        "precinct": precinct,
-        "question": question,
-        "lines": {**base, **lines},
-        "options": {"yes": 1400, "no": 90},
-        "signed_by": ["chair", "secretary"],
-        "signed_at": "2022-09-27T21:40:00+03:00",
-    }
 
 
 def complaint_data(precinct: str = "dn-0102", annul: bool = True, cid: str = "c-1") -> Any:

@@ -1,6 +1,6 @@
-"""Known-answer vectors that pin the protocol-v1 wire format (hash inputs, proofs, JSON).
+"""Known-answer vectors that pin the protocol-v2 wire format (hash inputs, proofs, JSON).
 
-``tests/vectors/plebiscite-v1.json`` was produced by :func:`build_vectors` with fixed seeds.
+``tests/vectors/plebiscite-v2.json`` was produced by :func:`build_vectors` with fixed seeds.
 Any change to an encoding, a domain tag or a challenge input changes these bytes, and must come
 with a new protocol version. Regenerate (only then) with
 ``python tests/crypto/test_wire_vectors.py``.
@@ -18,12 +18,12 @@ from plebiscite.crypto.hashing import canonical_json, hash_bytes
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.threshold import DealerMessage, deal, verify_dealer_message
 
-PATH = Path(__file__).parent.parent / "vectors" / "plebiscite-v1.json"
+PATH = Path(__file__).parent.parent / "vectors" / "plebiscite-v2.json"
 SPEC = QuestionSpec("q1", 2, 1, 1)
 
 
 def build_vectors() -> dict[str, object]:
-    rng = SeededRng(b"plebiscite-v1 known answers")
+    rng = SeededRng(b"plebiscite-v2 known answers")
     key = KeyPair.generate(rng)
     context = hash_bytes("election", b"example manifest hash", key.public)
     answer = encrypt_answer(key.public, context, SPEC, [1, 0], b"\x01" * 32, rng)

@@ -27,7 +27,7 @@ from typing import Final, TypeAlias
 from plebiscite.crypto.group import Point, Scalar
 from plebiscite.errors import EncodingError
 
-PROTOCOL: Final = "plebiscite-v1"
+PROTOCOL: Final = "plebiscite-v2"
 
 Part: TypeAlias = "bytes | str | int | Point | Scalar | Sequence[Part]"
 

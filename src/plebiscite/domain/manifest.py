@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-PROTOCOL_VERSION = "plebiscite-v1"
+PROTOCOL_VERSION = "plebiscite-v2"
 
 
 class LocationKind(StrEnum):

@@ -65,7 +65,7 @@ class QuorumFile(_Model):
 class ReferendumFile(_Model):
     id: Id
     title: str = Field(min_length=1)
-    protocol_version: str = Field(description="must be 'plebiscite-v1'")
+    protocol_version: str = Field(description="must be 'plebiscite-v2'")
     time_zone: str = Field(min_length=1, description="an IANA time zone, e.g. Europe/Moscow")
     effect: Literal["binding", "consultative"]
     languages: list[Id] = Field(description="languages every text is given in, e.g. uk, ru, en")

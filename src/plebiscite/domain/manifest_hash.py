@@ -6,7 +6,7 @@ lists sorted, every optional key present (``null`` when absent), a window's regi
 listed. Two files that mean the same manifest give the same document, and so the same
 :func:`canonical_manifest` bytes and the same :func:`manifest_hash`.
 
-``manifest_hash = SHA-512(encode("plebiscite-v1", "manifest", canonical_json(document)))``.
+``manifest_hash = SHA-512(encode("plebiscite-v2", "manifest", canonical_json(document)))``.
 """
 
 from __future__ import annotations

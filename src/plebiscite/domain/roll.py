@@ -5,7 +5,7 @@ pseudonym ``keyed_hash(roll_key, "pseudonym", manifest id, voter id)`` (hex), so
 which ballots share a voter and no one without the key can tell who the voter is; and, per
 region, a commitment to the sorted pseudonyms:
 
-``roll_commitment = SHA-512(encode("plebiscite-v1", "roll-commitment", manifest_hash, region_id,
+``roll_commitment = SHA-512(encode("plebiscite-v2", "roll-commitment", manifest_hash, region_id,
 [pseudonym bytes, sorted]))``
 
 Voters added after publication are explicit :class:`RollAddition` records with a reason and the

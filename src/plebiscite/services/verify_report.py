@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from plebiscite.errors import VerificationError
 
-PROTOCOL: Final = "plebiscite-v1"
+PROTOCOL: Final = "plebiscite-v2"
 MAX_FINDINGS: Final = 100
 
 #: id -> title, in the order of ``docs/verifier.md``.
@@ -23,7 +23,7 @@ CHECKS: Final[dict[str, str]] = {
     "V3": "every head is well formed and signed by the one board key",
     "V4": "every head's root is the Merkle root of the lines it covers",
     "V5": "heads only grow (consistency); the last head covers every line",
-    "V6": "the manifest: first event, only one, hashes to its stated hash, plebiscite-v1",
+    "V6": "the manifest: first event, only one, hashes to its stated hash, plebiscite-v2",
     "V7": "ceremony messages: signed by the announced keys, in protocol order",
     "V8": "election key: qualified set, joint key and public shares recomputed",
     "V9": "roll commitments recomputed from the published pseudonyms",

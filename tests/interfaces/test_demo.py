@@ -13,7 +13,10 @@ from plebiscite.interfaces import cli
 from plebiscite.interfaces.demo import DemoResult, run_demo
 from plebiscite.record.export import check_export, import_export
 from plebiscite.record.memory import MemoryBoard
+from plebiscite.services.election import load_election
 from plebiscite.services.receipts import check_receipt
+from plebiscite.services.tally import aggregate, latest_tally
+from subtraction_support import small_group_openings
 
 
 def _assert_demo(result: DemoResult) -> None:
@@ -49,6 +52,38 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
 
 def test_demo_on_sqlite(sqlite_demo: DemoResult) -> None:
     _assert_demo(sqlite_demo)
+
+
+def test_no_subtraction_of_the_demo_cells_opens_a_small_group(sqlite_demo: DemoResult) -> None:
+    """The observer's attack on the published record: add and subtract its cells."""
+    board = MemoryBoard()
+    import_export(sqlite_demo.record, board)
+    election = load_election(board)
+    manifest = election.require_manifest()
+    tally = latest_tally(board).event.payload
+    counts = aggregate(board, election, stop=tally["closed_entry"]).counts
+    district_of = {p.id: p.district_id for p in manifest.precincts}
+    field = {"precinct": 1, "channel": 2}
+    threshold = tally["small_cell_threshold"]
+    for region in manifest.regions:
+        sets = []
+        for cell in (c for c in tally["cells"] if c["region"] == region.id):
+            level, units = cell["level"], set(cell["units"])
+            sets.append(
+                frozenset(
+                    k
+                    for k in counts
+                    if k[0] == region.id
+                    and (
+                        level == "region"
+                        or (level == "district" and district_of[k[1]] in units)
+                        or (level == "day" and str(k[3]) in units)
+                        or (level in field and k[field[level]] in units)
+                    )
+                )
+            )
+            assert sum(counts[k] for k in sets[-1]) == cell["ballots"]
+        assert small_group_openings(sets, counts, threshold) == [], region.id
 
 
 def test_demo_refuses_a_used_output_folder(sqlite_demo: DemoResult) -> None:

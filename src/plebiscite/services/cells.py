@@ -12,6 +12,16 @@ threshold, the smallest remaining siblings join it until it reaches the threshol
 whole group, in which case the group publishes nothing (its parent carries the total). Since
 the parent minus the published siblings equals the "other" cell, no cell under the threshold
 can be computed by subtraction either. The region total is always published: it is the result.
+
+Siblings are not the only way to subtract: the channels, the days and the districts of a region
+partition the same ballots, so "day 1 minus the makeshift stations" is the door-to-door ballots
+of day 1 whenever every makeshift ballot was cast on day 1. After the sibling rule, the layout
+is audited (:mod:`plebiscite.services.disclosure`): while some combination of the region's
+published cells with coefficients -1, 0 or 1 isolates between 1 and ``threshold - 1`` ballots,
+the smallest published cell taking part in such a combination joins its group's "other" cell
+(an "other" cell taking part takes its smallest published sibling in), and the groups are laid
+out again. Each step moves one unit for good, so the loop ends; its result depends on the
+counts alone, and the verifier rebuilds it.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.services.disclosure import find_opening, takes_part
 
 #: (region, precinct, channel, day number)
 BaseKey = tuple[str, str, str, int]
@@ -36,6 +47,10 @@ class CellSpec:
     members: frozenset[BaseKey]
 
 
+#: a group of siblings: (level, parent id)
+GroupKey = tuple[str, str]
+
+
 def _merge_group(
     level: str,
     region: str,
@@ -43,10 +58,11 @@ def _merge_group(
     children: Mapping[str, frozenset[BaseKey]],
     counts: Mapping[BaseKey, int],
     threshold: int,
+    forced: frozenset[str] = frozenset(),
 ) -> list[CellSpec]:
     size = {unit: sum(counts.get(k, 0) for k in members) for unit, members in children.items()}
-    other = sorted(u for u in children if size[u] < threshold)
-    kept = sorted((u for u in children if size[u] >= threshold), key=lambda u: (size[u], u))
+    other = sorted(u for u in children if size[u] < threshold or u in forced)
+    kept = sorted((u for u in children if u not in other), key=lambda u: (size[u], u))
     while kept and 0 < sum(size[u] for u in other) < threshold:
         other.append(kept.pop(0))
     cells = [
@@ -63,44 +79,112 @@ def _merge_group(
     return cells
 
 
+def _region_layout(
+    manifest: Manifest,
+    r: str,
+    counts: Mapping[BaseKey, int],
+    t: int,
+    forced: Mapping[GroupKey, frozenset[str]],
+) -> list[tuple[CellSpec, GroupKey]]:
+    """The region's cells by the sibling rule, with ``forced`` units sent to "other" cells."""
+    mine = frozenset(k for k in counts if k[0] == r)
+    out: list[tuple[CellSpec, GroupKey]] = [
+        (CellSpec(f"region:{r}", "region", r, (r,), mine), ("region", r))
+    ]
+
+    def group(level: str, parent: str, children: Mapping[str, frozenset[BaseKey]]) -> None:
+        key = (level, parent)
+        made = _merge_group(level, r, parent, children, counts, t, forced.get(key, frozenset()))
+        out.extend((cell, key) for cell in made)
+
+    districts = [d.id for d in manifest.districts if d.region_id == r]
+    precinct_district = {p.id: p.district_id for p in manifest.precincts if p.region_id == r}
+    group(
+        "district",
+        r,
+        {d: frozenset(k for k in mine if precinct_district.get(k[1]) == d) for d in districts},
+    )
+    # Precincts are published only inside a district published on its own: a district that
+    # sits in the region's "other" cell could otherwise be rebuilt from its precincts, and
+    # then subtracted from that "other" cell to reveal a small district beside it.
+    alone = {c.units[0] for c, _ in out if c.level == "district" and "other@" not in c.id}
+    for d in sorted(alone):
+        group(
+            "precinct",
+            d,
+            {
+                p: frozenset(k for k in mine if k[1] == p)
+                for p, dd in precinct_district.items()
+                if dd == d
+            },
+        )
+    group(
+        "channel",
+        r,
+        {kind.value: frozenset(k for k in mine if k[2] == kind.value) for kind in LocationKind},
+    )
+    group(
+        "day",
+        r,
+        {
+            str(day.number): frozenset(k for k in mine if k[3] == day.number)
+            for day in manifest.days
+        },
+    )
+    return out
+
+
+def _force_one(
+    layout: list[tuple[CellSpec, GroupKey]],
+    counts: Mapping[BaseKey, int],
+    t: int,
+    forced: dict[GroupKey, frozenset[str]],
+) -> bool:
+    """Send one more unit to an "other" cell if some combination opens a small group.
+
+    Returns False when no combination does. The unit chosen is the smallest published cell that
+    takes part in an opening (ties by id), so the layout is a function of the counts alone and
+    the verifier rebuilds it exactly; an "other" cell that takes part takes its smallest
+    published sibling in.
+    """
+    sets = [cell.members for cell, _ in layout]
+    if find_opening(sets, counts, t) is None:
+        return False
+    order = sorted(
+        (j for j, (cell, _) in enumerate(layout) if cell.level != "region"),
+        key=lambda j: (cell_count(layout[j][0], counts), layout[j][0].id),
+    )
+    for j in order:
+        if not takes_part(sets, counts, t, j):
+            continue
+        cell, key = layout[j]
+        if "other@" in cell.id:
+            siblings = [c for c, k in layout if k == key and "other@" not in c.id]
+            smallest = min(siblings, key=lambda c: (cell_count(c, counts), c.id))
+            units = smallest.units
+        else:
+            units = cell.units
+        forced[key] = forced.get(key, frozenset()) | frozenset(units)
+        return True
+    raise RuntimeError("the subtraction audit found an opening that no published cell takes")
+
+
 def published_cells(
     manifest: Manifest, counts: Mapping[BaseKey, int], threshold: int | None = None
 ) -> list[CellSpec]:
     """Every cell to decrypt, with small cells merged as the module docstring says."""
     t = manifest.small_cell_threshold if threshold is None else threshold
-    keys = list(counts)
     cells: list[CellSpec] = []
     for region in manifest.regions:
         r = region.id
-        mine = [k for k in keys if k[0] == r]
-        cells.append(CellSpec(f"region:{r}", "region", r, (r,), frozenset(mine)))
-        districts = {d.id: d for d in manifest.districts if d.region_id == r}
-        precinct_district = {p.id: p.district_id for p in manifest.precincts if p.region_id == r}
-        by_district = {
-            d: frozenset(k for k in mine if precinct_district.get(k[1]) == d) for d in districts
-        }
-        district_cells = _merge_group("district", r, r, by_district, counts, t)
-        cells += district_cells
-        # Precincts are published only inside a district published on its own: a district that
-        # sits in the region's "other" cell could otherwise be rebuilt from its precincts, and
-        # then subtracted from that "other" cell to reveal a small district beside it.
-        alone = {c.units[0] for c in district_cells if "other@" not in c.id}
-        for d in sorted(alone):
-            by_precinct = {
-                p: frozenset(k for k in mine if k[1] == p)
-                for p, dd in precinct_district.items()
-                if dd == d
-            }
-            cells += _merge_group("precinct", r, d, by_precinct, counts, t)
-        by_channel = {
-            kind.value: frozenset(k for k in mine if k[2] == kind.value) for kind in LocationKind
-        }
-        cells += _merge_group("channel", r, r, by_channel, counts, t)
-        by_day = {
-            str(day.number): frozenset(k for k in mine if k[3] == day.number)
-            for day in manifest.days
-        }
-        cells += _merge_group("day", r, r, by_day, counts, t)
+        forced: dict[GroupKey, frozenset[str]] = {}
+        layout = _region_layout(manifest, r, counts, t, forced)
+        # A region under the threshold publishes its total alone (the sibling rule already
+        # merged every group away); the total is the result and is exempt.
+        if cell_count(layout[0][0], counts) >= t:
+            while _force_one(layout, counts, t, forced):
+                layout = _region_layout(manifest, r, counts, t, forced)
+        cells += [cell for cell, _ in layout]
     return cells
 
 

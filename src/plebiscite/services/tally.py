@@ -45,6 +45,7 @@ from plebiscite.services.ceremony import (
     transcript_from,
 )
 from plebiscite.services.election import Election, load_election
+from plebiscite.services.tally_guard import refuse_unless_sound
 
 Progress = Callable[[int, int], None]
 
@@ -346,6 +347,7 @@ def trustee_decrypt(board: Board, state: TrusteeState, rng: Rng) -> int:
     if state.secret_share is None:
         raise InputError(f"trustee {state.index} holds no key share: confirm it first")
     tally = count.require_tally()
+    refuse_unless_sound(board, election, tally)
     context = election.context
     shares: dict[str, list[list[dict[str, object]]]] = {}
     for cell_id, q, o, ct in _tally_ciphertexts(tally.event.payload):

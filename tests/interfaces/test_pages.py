@@ -181,6 +181,17 @@ def test_booth_flow_challenge_then_cast(live: tuple[TestClient, CastingService, 
     # the session is over: the booth shows the receipt again, never a second ballot
     again = client.get(f"/booth/{sid}")
     assert translate("ru", "cast_done") in again.text
+    # Whoever comes to the booth screen next replays the voter's steps: every one is refused,
+    # no choice is shown, and nothing more reaches the board.
+    size = service.board.size()
+    for step in ("seal", "challenge", "cast"):
+        replay = client.post(f"/booth/{sid}/{step}")
+        assert replay.status_code == 409, step
+        assert translate("ru", "session_finished") in replay.text
+        assert "Да" not in _text(replay.text) and "Нет" not in _text(replay.text)
+    replay = client.post(f"/booth/{sid}/review", data={question.group(1): "no"})
+    assert replay.status_code == 409
+    assert service.board.size() == size
 
 
 def test_protocol_check_and_submit(live: tuple[TestClient, CastingService, str]) -> None:

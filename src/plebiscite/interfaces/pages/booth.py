@@ -88,6 +88,18 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             lang=lang,
         )
 
+    def finished(request: Request, session: Session) -> Response:
+        """Once the voter has cast, nothing more can be chosen, sealed, shown or posted."""
+        lang = session.lang
+        return render(
+            request,
+            state,
+            "message.html",
+            {"title": translate(lang, "booth"), "message": translate(lang, "session_finished")},
+            status=409,
+            lang=lang,
+        )
+
     # --- the official's station page --------------------------------------------------------
 
     @router.get("/station/{device}", response_class=HTMLResponse)
@@ -213,6 +225,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         session = session_or_none(sid)
         if session is None:
             return gone(request, "en")
+        if session.receipt is not None:
+            return finished(request, session)
         lang = lang_of(request, session)
         data = await form(request)
         picked: dict[str, str] = {}
@@ -239,6 +253,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         session = session_or_none(sid)
         if session is None:
             return gone(request, "en")
+        if session.receipt is not None:
+            return finished(request, session)
         lang = lang_of(request, session)
         booth = stations.booths[session.device]
         try:
@@ -280,6 +296,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     @router.post("/booth/{sid}/cast", response_class=HTMLResponse)
     def cast(request: Request, sid: str) -> Response:
         session = session_or_none(sid)
+        if session is not None and session.receipt is not None:
+            return finished(request, session)
         if session is None or session.prepared is None:
             return gone(request, "en" if session is None else session.lang)
         lang = lang_of(request, session)
@@ -293,6 +311,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         booth.accepted(prepared)
         session.receipt = receipt
         session.prepared = None
+        session.selections = {}  # the choice is not kept once the ballot is on the board
         return done_page(request, sid, session)
 
     def done_page(request: Request, sid: str, session: Session) -> Response:
@@ -325,6 +344,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     @router.post("/booth/{sid}/challenge", response_class=HTMLResponse)
     def challenge(request: Request, sid: str) -> Response:
         session = session_or_none(sid)
+        if session is not None and session.receipt is not None:
+            return finished(request, session)
         if session is None or session.prepared is None:
             return gone(request, "en" if session is None else session.lang)
         lang = lang_of(request, session)

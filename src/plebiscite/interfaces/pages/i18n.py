@@ -505,6 +505,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "Нет такого сеанса кабины.",
         "No such booth session.",
     ),
+    "session_finished": (
+        "Цей бюлетень уже подано: сеанс кабіни завершено.",
+        "Этот бюллетень уже подан: сеанс кабины завершён.",
+        "This ballot is already cast: the booth session is over.",
+    ),
     "error": ("Помилка", "Ошибка", "Error"),
     "page_not_found": ("Сторінку не знайдено", "Страница не найдена", "Page not found"),
 }

@@ -70,6 +70,8 @@ def legitimacy(subject: Path, json_out: Path | None, html_out: Path | None, lang
         console.print(f"[{_STYLE[status]}]{status.value}[/] ({len(ids)}): {', '.join(ids) or '-'}")
     counted = [c.id for c in report.conditions if c.counted]
     console.print(f"failures counted once each ({len(counted)}): {', '.join(counted) or '-'}")
+    repeats = [f"{c.id} (same fact as {c.repeats})" for c in report.conditions if c.repeats]
+    console.print(f"not counted again: {', '.join(repeats) or '-'}")
     if json_out is not None:
         text = json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
         json_out.write_text(text, encoding="utf-8")

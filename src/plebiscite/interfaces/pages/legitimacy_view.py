@@ -35,7 +35,6 @@ def report_context(report: Report, lang: str) -> dict[str, Any]:
         "counts": [(s.value.replace(" ", "_"), len(report.ids(s))) for s in Status],
         "counted": sum(c.counted for c in report.conditions),
         "titles": titles,
-        "titles_translated": lang != "en" and any(f"c_{c.id}" in known for c in report.conditions),
     }
 
 

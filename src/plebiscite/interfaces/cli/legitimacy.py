@@ -50,9 +50,9 @@ def legitimacy(subject: Path, json_out: Path | None, html_out: Path | None, lang
     console = Console()
     summary = report.summary
     tier = f"tier {int(summary.tier)}, {summary.tier.label}: " if summary.tier else ""
-    console.print(f"[bold]verdict[/]: {tier}{summary.headline}")
+    console.print(f"[bold]verdict[/]: {tier}{summary.headline}", soft_wrap=True)
     if summary.failing:
-        console.print(f"  conditions: {', '.join(summary.failing)}")
+        console.print(f"  conditions: {', '.join(summary.failing)}", soft_wrap=True)
     for level in Tier:
         table = Table(title=f"tier {int(level)}: {level.label}")
         table.add_column("id")
@@ -67,11 +67,14 @@ def legitimacy(subject: Path, json_out: Path | None, html_out: Path | None, lang
         console.print(table)
     for status in Status:
         ids = report.ids(status)
-        console.print(f"[{_STYLE[status]}]{status.value}[/] ({len(ids)}): {', '.join(ids) or '-'}")
+        line = f"[{_STYLE[status]}]{status.value}[/] ({len(ids)}): {', '.join(ids) or '-'}"
+        console.print(line, soft_wrap=True)
     counted = [c.id for c in report.conditions if c.counted]
-    console.print(f"failures counted once each ({len(counted)}): {', '.join(counted) or '-'}")
+    console.print(
+        f"failures counted once each ({len(counted)}): {', '.join(counted) or '-'}", soft_wrap=True
+    )
     repeats = [f"{c.id} (same fact as {c.repeats})" for c in report.conditions if c.repeats]
-    console.print(f"not counted again: {', '.join(repeats) or '-'}")
+    console.print(f"not counted again: {', '.join(repeats) or '-'}", soft_wrap=True)
     if json_out is not None:
         text = json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
         json_out.write_text(text, encoding="utf-8")

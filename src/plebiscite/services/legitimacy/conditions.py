@@ -198,8 +198,8 @@ SPECS: tuple[Spec, ...] = (
         _rc("II.4.4"),
     ),
     _spec("E3", F, "US", "Neutral authorities; no public resources for campaigning", _rc("I.3.1")),
-    _spec("F1", F, "US", "A clear question that does not suggest the answer", _rc("I.3.1.c")),
     _spec("LB4", F, "LB", "Unity of form, content and hierarchical level", _c(CODE_2007, "III.2")),
+    _spec("F1", F, "US", "A clear question that does not suggest the answer", _rc("I.3.1.c")),
     _spec("F5", F, "US", "Voters can always vote in a polling station", _rc("I.3.2.a.ii")),
     _spec(
         "F9",

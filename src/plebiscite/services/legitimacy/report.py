@@ -135,7 +135,7 @@ _EVALUATORS: dict[str, Callable[[Subject], Verdict]] = {
     or unknown("no observer report says whether each voter signed the list"),
     "E2": k.e2,
     "E3": lambda s: unknown("neutrality of the authorities is not recorded"),
-    "F1": lambda s: unknown("clarity of the question needs a reviewer (bundled issues: LB4)"),
+    "F1": k.f1,
     "LB4": k.lb4,
     "F5": v.f5,
     "F9": v.f9,

@@ -251,3 +251,14 @@ def f3(s: Subject) -> Verdict:
         f"called {gap} days ahead; publication and dispatch of official information are not "
         f"recorded"
     )
+
+
+def f1(s: Subject) -> Verdict:
+    """A question that decides several issues with one answer cannot tell voters what their
+    answer does: the same fact as LB4, shown here and counted there."""
+    found = lb4(s)
+    if found.status is FAIL:
+        return verdict(
+            FAIL, f"the question is not clear about what it decides: {found.evidence}", *found.keys
+        )
+    return unknown("clarity of the question needs a reviewer")

@@ -174,7 +174,8 @@ def d3(s: Subject) -> Verdict:
     if booths is False and s.has(MAKESHIFT):
         return verdict(FAIL, "makeshift stations had no booth", "facts.voting.makeshift_booths")
     return unknown(
-        f"{mobile} of {len(s.manifest.locations)} locations are mobile teams with no booth; "
+        f"{mobile} of {len(s.manifest.locations)} locations{s.sample_note('locations')} are "
+        f"mobile teams with no booth; "
         f"makeshift booths {'recorded' if booths else 'not recorded'} "
         f"(facts.voting.makeshift_booths)"
     )

@@ -312,6 +312,7 @@ def test_an_honest_record_passes_the_paper_conditions() -> None:
     f9 = report.condition("F9").evidence
     assert "door-to-door share of the ballots by day" in f9
     assert "2022-09-23: 75 %" in f9 and "2022-09-27: 0 %" in f9
+    assert "home ballots issued against applications: 38 against 40 over 1 trip(s)" in f9
     f13 = report.condition("F13").evidence
     assert "every one of 1 mobile trip(s) had an observer" in f13
     assert "observers signed 216 of 216 custody act(s)" in f13

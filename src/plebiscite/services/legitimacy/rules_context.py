@@ -76,8 +76,8 @@ def oc1(s: Subject) -> Verdict:
     return verdict(
         FAIL,
         f"the vote is held on territory under belligerent occupation{f' by {by}' if by else ''}: "
-        f"the occupant must respect the laws in force there and cannot change the status of "
-        f"the territory through its inhabitants",
+        f"the occupant must respect the laws in force there, and no change it makes to the "
+        f"territory's institutions, nor an annexation, takes away its inhabitants' protection",
         *keys,
     )
 

@@ -86,12 +86,27 @@ def door_to_door_share(s: Subject) -> str:
     return f"door-to-door share of the ballots by day (custody acts): {'; '.join(shares)}"
 
 
+def home_ballots(s: Subject) -> str:
+    """Ballots issued at home against the applications the trips carried ("" if no trips)."""
+    if s.record is None:
+        return ""
+    trips = [t.value for t in s.record.current_trips().values()]
+    if not trips:
+        return ""
+    issued = sum(t.issued for t in trips)
+    applications = sum(t.applications for t in trips)
+    return (
+        f"home ballots issued against applications: {issued} against {applications} over "
+        f"{len(trips)} trip(s)"
+    )
+
+
 def f9(s: Subject) -> Verdict:
     if not s.has(MOBILE):
         return verdict(NA, "the manifest has no mobile teams", "locations")
     precincts, days = _door_to_door_days(s)
     trips = from_record(s, "trip", {"T1", "T2", "T3", "T4"}, "mobile trips", "no trip to check")
-    share = door_to_door_share(s)
+    share = "; ".join(x for x in (home_ballots(s), door_to_door_share(s)) if x)
     parts, keys = [], list(trips.keys)
     if precincts:
         parts.append(

@@ -154,7 +154,7 @@ class Provenance:
     def __str__(self) -> str:
         if self.kind == "reported":
             when = f", {self.date.isoformat()}" if self.date else ""
-            return f"reported: {self.source}{when}"
+            return f"reported: {self.source}{when}{f' ({self.note})' if self.note else ''}"
         return f"{self.kind}{': ' + self.note if self.note else ''}"
 
 

@@ -7,21 +7,28 @@ open on every day (mobile teams beside it, on application), single-issue questio
 by law. It keeps two defects on purpose, so the report has something it should find: the rules
 were enacted eight months before the vote (LB3, procedural) and a 50 % turnout quorum (Q1,
 advisory). Its facts are hypothetical, and its provenance says so.
+
+``examples/fair-variant/manifest.json`` is its normalised JSON form, for anyone to run
+``plebiscite legitimacy`` on; ``python tests/legitimacy_support.py`` writes it again, and a test
+checks it is current.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.manifest_hash import manifest_document
 from plebiscite.domain.manifest_load import parse_manifest_data
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed-referendum" / "manifest.toml"
 SEED_DATA: dict[str, Any] = tomllib.loads(SEED.read_text(encoding="utf-8"))
+FAIR = SEED.parents[1] / "fair-variant" / "manifest.json"
 
 #: What the fair variant should fail, and nothing else.
 FAIR_FAILS = {"LB3", "Q1"}
@@ -39,6 +46,10 @@ _NAMES = {
 
 def fair_data() -> dict[str, Any]:
     data: dict[str, Any] = copy.deepcopy(SEED_DATA)
+    data["referendum"]["id"] = "fair-variant"
+    data["referendum"]["title"] = (
+        "A fair variant of the seed referendum (hypothetical): a status vote held by Ukraine"
+    )
     data["referendum"]["legal_basis"] = {
         "act": "Law on local referendums, enacted by the national parliament",
         "enacted": dt.date(2022, 1, 20),
@@ -103,3 +114,14 @@ def fair_manifest(**facts: dict[str, Any]) -> Manifest:
     for section, values in facts.items():
         data["facts"][section].update(values)
     return parse_manifest_data(data, "fair variant")
+
+
+def fair_text() -> str:
+    """The fair variant's normalised JSON form, as ``examples/fair-variant/manifest.json``."""
+    return json.dumps(manifest_document(fair_manifest()), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    FAIR.parent.mkdir(exist_ok=True)
+    FAIR.write_text(fair_text(), encoding="utf-8")
+    print(f"wrote {FAIR}")

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from legitimacy_support import FAIR_FAILS, SEED, SEED_DATA, fair_data, fair_manifest
+from legitimacy_support import (
+    FAIR,
+    FAIR_FAILS,
+    SEED,
+    SEED_DATA,
+    fair_data,
+    fair_manifest,
+    fair_text,
+)
 from paper_support import protocol_data
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_load import parse_manifest_data
@@ -198,6 +206,13 @@ def test_the_fair_variant_passes_tier_one_and_fails_only_what_it_should() -> Non
         assert report.status_of(cid) is Status.PASS, cid
     for cid in ("F5", "LB2"):
         assert report.status_of(cid) is Status.PASS, cid
+
+
+def test_the_fair_variant_example_is_current_and_reads_the_same() -> None:
+    assert FAIR.read_text(encoding="utf-8") == fair_text()  # python tests/legitimacy_support.py
+    from_file = evaluate_path(FAIR)
+    assert set(from_file.ids(Status.FAIL)) == FAIR_FAILS
+    assert from_file.summary.tier is Tier.PROCEDURAL
 
 
 @pytest.mark.parametrize(

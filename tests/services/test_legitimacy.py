@@ -485,3 +485,9 @@ def test_the_json_document_keeps_every_field() -> None:
         "not applicable",
     }
     assert fair_data()["facts"]["sovereignty"]["occupied"] is False
+
+
+def test_package_exports_exist() -> None:
+    from plebiscite.services import legitimacy
+
+    assert [n for n in legitimacy.__all__ if not hasattr(legitimacy, n)] == []

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from plebiscite.services.legitimacy.evidence import Status, Subject, Verdict, unknown, verdict
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
+SOV_ORGANISED = "facts.sovereignty.organised_by_state_concerned"
 
 
 def _state(s: Subject) -> str:
@@ -55,7 +56,7 @@ def dv1(s: Subject) -> Verdict:
     f = s.manifest.facts
     displaced, abroad = s.flag("displaced.displaced_can_vote"), s.flag("displaced.abroad_can_vote")
     elsewhere = s.flag("displaced.polling_in_other_state")
-    organised = s.flag("sovereignty.organised_by_state_concerned")
+    organised = s.flag("sovereignty.organised_by_state_concerned")  # polling abroad needs it
     wrong, keys = [], []
     if displaced is False:
         wrong.append("displaced voters cannot vote")
@@ -63,13 +64,13 @@ def dv1(s: Subject) -> Verdict:
     if abroad is False:
         wrong.append("voters abroad cannot vote")
         keys.append("facts.displaced.abroad_can_vote")
-    if elsewhere is True and organised is not True:
+    if elsewhere is True and organised is False:
         other = f.text("displaced.other_state") or "another state"
         wrong.append(
             f"polling was held on the territory of {other} by authorities other than those "
             f"of {_state(s)}"
         )
-        keys.append("facts.displaced.polling_in_other_state")
+        keys += ["facts.displaced.polling_in_other_state", SOV_ORGANISED]
     if wrong:
         return verdict(FAIL, "; ".join(wrong), *keys)
     if displaced is True and abroad is True:

@@ -318,6 +318,13 @@ def _evaluate(board: MemoryBoard) -> Report:
     return evaluate(manifest, record, "test board")
 
 
+def test_observers_as_witnesses_on_the_fair_variants_record() -> None:
+    report = _evaluate(_honest_board(fair_manifest()))
+    assert report.status_of("P2") is Status.PASS
+    assert "1 independent observer(s) filed reports on the board" in report.condition("P2").evidence
+    assert report.status_of("F13") is Status.PASS
+
+
 def test_an_honest_record_passes_the_paper_conditions() -> None:
     report = _evaluate(_honest_board(MANIFEST))
     for cid in ("F10", "F12", "M1", "M2", "M3", "M4", "M5", "M6", "D1", "D2", "P7"):

@@ -201,7 +201,11 @@ def observers_admitted(s: Subject) -> Verdict:
     key = "context.independent_observers_admitted"
     if not ctx.independent_observers_admitted:
         return verdict(FAIL, f"no independent observers were admitted: {ctx.observers_note}", key)
-    return verdict(PASS, f"independent observers admitted. {ctx.observers_note}".strip(), key)
+    evidence = f"independent observers admitted. {ctx.observers_note}".strip()
+    if s.record is not None:
+        filed = {r.value.observer for r in s.record.reports if r.value.independent}
+        evidence += f"; {len(filed)} independent observer(s) filed reports on the board"
+    return verdict(PASS, evidence, key)
 
 
 _UNHINDERED = observed("observers_unhindered", {IncidentKind.OBSERVER_OBSTRUCTED})

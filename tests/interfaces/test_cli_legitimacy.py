@@ -43,13 +43,58 @@ def test_legitimacy_of_the_seed_manifest(
         capsys, "legitimacy", str(SEED), "--json", str(out_json), "--html", str(out_html)
     )
     assert code == 0, err
+    first = out.splitlines()[0]
+    assert first.startswith("verdict: tier 1, void from the outset: Invalid whatever")
     fail_line = next(line for line in out.splitlines() if line.startswith("fail ("))
-    for cid in ("CX2", "F5", "F9", "F13", "P2"):
+    for cid in ("TI1", "OC1", "LB1", "CX1", "LB5", "CX2", "CX3", "F9", "P2"):
         assert re.search(rf"\b{cid}\b", fail_line), cid
+    assert not re.search(r"\bF5\b", fail_line)
+    repeats = next(line for line in out.splitlines() if line.startswith("not counted again"))
+    assert "P3 (same fact as P2)" in repeats and "SH1 (same fact as CX3)" in repeats
+    counted = next(line for line in out.splitlines() if line.startswith("failures counted"))
+    assert "P9" not in counted and "SH1" not in counted
     doc = json.loads(out_json.read_text(encoding="utf-8"))
+    assert doc["verdict"]["tier"] == 1
     statuses = {c["id"]: c["status"] for c in doc["conditions"]}
-    assert statuses["CX2"] == statuses["F5"] == statuses["F13"] == "fail"
-    assert "Mobile boxes, multi-day voting and custody" in out_html.read_text(encoding="utf-8")
+    assert statuses["LB1"] == statuses["CX3"] == statuses["F9"] == "fail"
+    assert statuses["F5"] == "pass" and statuses["F6"] == "not applicable"
+    html = out_html.read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Void from the outset" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("uk", "Недійсний за будь-якої процедури"),
+        ("ru", "Недействителен при любой процедуре"),
+        ("en", "Invalid whatever the procedure"),
+    ],
+)
+def test_the_html_report_speaks_each_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lang: str, words: str
+) -> None:
+    out_html = tmp_path / f"l-{lang}.html"
+    code, _, err = _run(capsys, "legitimacy", str(SEED), "--html", str(out_html), "--lang", lang)
+    assert code == 0, err
+    html = out_html.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and f'<html lang="{lang}">' in html
+    assert words in html
+    assert not re.search(r"<(script|link|img)\b|https?://", html)
+    # the verdict links to the failing conditions; each finding's evidence, keys, provenance
+    # and sources are one click away
+    assert '<a href="#c-TI1">TI1</a>' in html and 'id="c-TI1"' in html
+    assert html.count("<details>") == 58
+    lb1 = html[html.index('id="c-LB1"') :]
+    lb1 = lb1[: lb1.index("</tr>")]
+    assert "facts.sovereignty.constitutional_basis" in lb1 and "reported: " in lb1
+    assert "CDL-AD(2014)002, paras 27-28" in lb1
+
+
+def test_legitimacy_refuses_an_unknown_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = _run(capsys, "legitimacy", str(SEED), "--lang", "de")
+    assert code == 2 and "'de' is not one of" in err
 
 
 def test_legitimacy_names_a_bad_subject(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

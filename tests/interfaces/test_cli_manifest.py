@@ -38,6 +38,7 @@ def test_check_prints_the_seed_summary_and_schedule(capsys: pytest.CaptureFixtur
     assert rows[4].count("08:00-20:00") == 1
     assert "independent observers: NOT admitted" in out
     assert "martial law" in out
+    assert "facts stated: 13; provenance entries: 10 (hypothetical, illustrative, reported)" in out
 
 
 def test_check_reports_errors_with_key_paths(

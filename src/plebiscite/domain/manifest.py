@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
+
+from plebiscite.domain.manifest_facts import Facts, Provenance, provenance_of
 
 PROTOCOL_VERSION = "plebiscite-v2"
 
@@ -187,6 +189,12 @@ class Manifest:
     locations: tuple[Location, ...]
     days: tuple[VotingDay, ...]
     context: Context
+    facts: Facts = field(default_factory=Facts)  # docs/manifest.md, "Facts and provenance"
+    provenance: tuple[Provenance, ...] = ()
+
+    def provenance_of(self, key: str) -> Provenance | None:
+        """Where the fact at key path ``key`` comes from, if the manifest says."""
+        return provenance_of(self.provenance, key)
 
     @property
     def zone(self) -> ZoneInfo:

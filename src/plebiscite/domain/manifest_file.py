@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plebiscite.domain.manifest_facts import FactsFile, ProvenanceFile
+
 Id = Annotated[
     str,
     Field(
@@ -174,6 +176,8 @@ class ManifestFile(_Model):
     locations: list[LocationFile]
     days: list[DayFile]
     context: ContextFile
+    facts: FactsFile = FactsFile()
+    provenance: list[ProvenanceFile] = []
 
 
 def manifest_json_schema() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from plebiscite.crypto.hashing import canonical_json, hash_bytes
 from plebiscite.domain.manifest import Hours, Location, Manifest, Question, VotingDay
+from plebiscite.domain.manifest_facts import facts_document, provenance_document
 
 MANIFEST_HASH_TAG = "manifest"
 
@@ -123,6 +124,8 @@ def manifest_document(m: Manifest) -> dict[str, Any]:
             ],
             "notes": list(m.context.notes),
         },
+        "facts": facts_document(m.facts),
+        "provenance": provenance_document(m.provenance),
     }
 
 

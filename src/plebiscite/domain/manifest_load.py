@@ -37,6 +37,7 @@ from plebiscite.domain.manifest import (
     VotingDay,
     Window,
 )
+from plebiscite.domain.manifest_facts import build_facts, build_provenance, check_facts
 from plebiscite.domain.manifest_file import LocationFile, ManifestFile, WindowFile
 from plebiscite.errors import ManifestError
 
@@ -144,6 +145,8 @@ def _check(f: ManifestFile) -> Iterable[Problem]:
     yield from _check_days(f)
     yield from _check_locations_open(f)
     yield from _check_context(f)
+    questions = {q.id for r in f.regions for q in r.questions}
+    yield from check_facts(f.facts, f.provenance, questions, f.model_dump())
 
 
 def _check_referendum(f: ManifestFile) -> Iterable[Problem]:
@@ -443,6 +446,8 @@ def _build(f: ManifestFile) -> Manifest:
             ),
             notes=tuple(f.context.notes),
         ),
+        facts=build_facts(f.facts),
+        provenance=build_provenance(f.provenance),
     )
 
 

@@ -94,6 +94,12 @@ def print_summary(m: Manifest, console: Console) -> None:
     context = m.context
     observers = "admitted" if context.independent_observers_admitted else "NOT admitted"
     console.print(f"independent observers: {observers}")
+    stated = sum(v not in (None, (), {}) for v in m.facts.values.values())
+    kinds = sorted({p.kind for p in m.provenance})
+    console.print(
+        f"facts stated: {stated}; provenance entries: {len(m.provenance)}"
+        f"{' (' + ', '.join(kinds) + ')' if kinds else ''}"
+    )
     for e in context.emergencies:
         until = e.end.isoformat() if e.end else "in force"
         regions = ", ".join(sorted(e.regions))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from plebiscite.interfaces.pages.i18n_legitimacy import TEXTS as _LEGITIMACY
+
 LANGUAGES: tuple[str, ...] = ("uk", "ru", "en")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES: Mapping[str, str] = {"uk": "Українська", "ru": "Русский", "en": "English"}
@@ -512,6 +514,7 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "error": ("Помилка", "Ошибка", "Error"),
     "page_not_found": ("Сторінку не знайдено", "Страница не найдена", "Page not found"),
+    **_LEGITIMACY,  # the legitimacy report's words (i18n_legitimacy.py)
 }
 
 

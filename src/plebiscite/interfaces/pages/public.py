@@ -21,9 +21,10 @@ from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages import charts
 from plebiscite.interfaces.pages.common import STATIC, PagesState, form, language, render
 from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.legitimacy_view import report_context
 from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
-from plebiscite.services.legitimacy import Status, evaluate
+from plebiscite.services.legitimacy import evaluate
 from plebiscite.services.paper import read_paper
 from plebiscite.services.receipts import check_receipt
 from plebiscite.services.results import ballot_dispositions, summary
@@ -445,16 +446,7 @@ def build(state: PagesState) -> APIRouter:
             report = state.remember(
                 "legitimacy", size, evaluate(m, None if paper.empty else paper, "board")
             )
-        themes: dict[str, list[Any]] = {}
-        for c in report.conditions:
-            themes.setdefault(c.theme, []).append(c)
-        counts = [(s.value, len(report.ids(s))) for s in Status]
-        return render(
-            request,
-            state,
-            "legitimacy.html",
-            {"report": report, "themes": list(themes.items()), "counts": counts},
-        )
+        return render(request, state, "legitimacy.html", report_context(report, language(request)))
 
     @router.get("/forensics", response_class=HTMLResponse)
     def forensics_page(request: Request) -> HTMLResponse:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from plebiscite.crypto import linear
 from plebiscite.crypto.elgamal import Ciphertext, encrypt
 from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.hashing import hash_bytes
@@ -48,10 +49,13 @@ class EncryptedAnswer:
     sum_proof: RangeProof
 
     def total(self) -> Ciphertext:
-        acc = self.selections[0]
-        for ct in self.selections[1:]:
-            acc = acc + ct
-        return acc
+        """The sum of the selections (public data: the verifier's path adds them)."""
+        if len(self.selections) == 1:
+            return self.selections[0]
+        return Ciphertext(
+            linear.sum_points([ct.alpha for ct in self.selections]),
+            linear.sum_points([ct.beta for ct in self.selections]),
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -132,7 +136,9 @@ def encrypt_answer(
     return EncryptedAnswer(spec.question_id, tuple(cts), proofs, sum_proof)
 
 
-_PLACEHOLDER = RangeProof(0, 0, (Scalar(0),), (Scalar(0),))
+_PLACEHOLDER = RangeProof(
+    0, 0, (Scalar(0),), (Scalar(0),), (Point.identity(),), (Point.identity(),)
+)
 
 
 def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: EncryptedAnswer) -> None:

@@ -10,10 +10,12 @@ seed and the plaintext; anyone can then re-encrypt and compare (:func:`verify_op
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from plebiscite.crypto import linear
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import Ciphertext, encrypt
 from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.hashing import hash_bytes
@@ -85,11 +87,13 @@ class EncryptedAnswer:
         )
 
 
+@lru_cache(maxsize=4096)
 def selection_context(context: bytes, question_id: str, index: int) -> bytes:
     """The proof context of option ``index``: a proof cannot move to another option."""
     return hash_bytes("selection", context, question_id, index)
 
 
+@lru_cache(maxsize=1024)
 def sum_context(context: bytes, question_id: str) -> bytes:
     return hash_bytes("selection-sum", context, question_id)
 
@@ -141,8 +145,7 @@ _PLACEHOLDER = RangeProof(
 )
 
 
-def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: EncryptedAnswer) -> None:
-    """Check every option's [0, 1] proof and the sum's [min, max] proof; raise ProofError."""
+def _check_shape(spec: QuestionSpec, answer: EncryptedAnswer) -> None:
     if answer.question_id != spec.question_id:
         raise ProofError(f"answer is for question {answer.question_id!r}, not {spec.question_id!r}")
     if len(answer.selections) != spec.n_options:
@@ -150,9 +153,15 @@ def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: Encryp
             f"question {spec.question_id!r}: {len(answer.selections)} ciphertexts for "
             f"{spec.n_options} options"
         )
-    for i, (ct, proof) in enumerate(zip(answer.selections, answer.selection_proofs, strict=True)):
+    for i, ct in enumerate(answer.selections):
         if ct.alpha.is_identity():
             raise ProofError(f"question {spec.question_id!r} option {i}: alpha is the identity")
+
+
+def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: EncryptedAnswer) -> None:
+    """Check every option's [0, 1] proof and the sum's [min, max] proof; raise ProofError."""
+    _check_shape(spec, answer)
+    for i, (ct, proof) in enumerate(zip(answer.selections, answer.selection_proofs, strict=True)):
         try:
             verify_range(selection_context(context, spec.question_id, i), key, ct, 0, 1, proof)
         except ProofError as exc:
@@ -168,6 +177,46 @@ def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: Encryp
         )
     except ProofError as exc:
         raise ProofError(f"question {spec.question_id!r} selection count: {exc}") from exc
+
+
+def add_answer(
+    batch: ProofBatch,
+    label: Hashable,
+    key: Point,
+    context: bytes,
+    spec: QuestionSpec,
+    answer: EncryptedAnswer,
+) -> None:
+    """:func:`verify_answer`, deferred into ``batch`` under ``label`` (``docs/protocol.md``
+    section 5.4): the same checks, the same messages when it fails."""
+    try:
+        _check_shape(spec, answer)
+    except ProofError as exc:
+        batch.fail(label, str(exc))
+        return
+    q = spec.question_id
+    for i, (ct, proof) in enumerate(zip(answer.selections, answer.selection_proofs, strict=True)):
+        batch.add_range(
+            label,
+            f"question {q!r} option {i}",
+            selection_context(context, q, i),
+            key,
+            ct,
+            0,
+            1,
+            proof,
+        )
+    batch.add_range(
+        label,
+        f"question {q!r} selection count",
+        sum_context(context, q),
+        key,
+        answer.total(),
+        spec.min_selections,
+        spec.max_selections,
+        answer.sum_proof,
+        parts=answer.selections,
+    )
 
 
 def verify_opening(

@@ -95,14 +95,10 @@ def sum_points(points: Sequence[Point]) -> Point:
     return acc
 
 
-def combination_is_identity(coefficients: dict[bytes, int]) -> bool:
-    """Whether sum s*P over ``{encoding: s}`` is the identity: one multi-scalar
-    multiplication (native), or one multiplication per point (libsodium)."""
-    if _state["backend"] == NATIVE:
-        scalars = b"".join((s % L).to_bytes(32, "little") for s in coefficients.values())
-        return _vartime.is_identity(scalars, b"".join(coefficients))
-    terms = [(s, Point._trusted(p)) for p, s in coefficients.items()]
-    return _sodium_sum(terms).is_identity()
+def native_is_identity(scalars: bytes, points: bytes) -> bool:
+    """Whether sum s_i*P_i is the identity, over packed 32-byte scalars (< 2^253) and
+    encodings: one multi-scalar multiplication on the native path (batches use it)."""
+    return _vartime.is_identity(scalars, points)
 
 
 __all__ = [
@@ -110,10 +106,10 @@ __all__ = [
     "SODIUM",
     "Term",
     "backend",
-    "combination_is_identity",
     "combine",
     "holds",
     "native_available",
+    "native_is_identity",
     "sum_points",
     "using",
 ]

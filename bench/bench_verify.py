@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from plebiscite.crypto.ballot import EncryptedAnswer, encrypt_answer
 from plebiscite.crypto.randomness import SystemRng
@@ -154,8 +155,21 @@ def build(n: int, out: Path, db: str) -> float:
     return time.perf_counter() - started
 
 
+def own_peak_mib() -> float:
+    """This process's own peak RSS (VmHWM of its address space since exec).
+
+    Not ``getrusage``: on Linux a child's ``ru_maxrss`` starts from its parent's high-water
+    mark, so a verifier started by a large parent would report the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
+
+
 def verify_child(record: Path, workers: int) -> None:
     """Run in a fresh process: verify, print seconds and peak RSS as JSON."""
+    from plebiscite.crypto import linear
     from plebiscite.services.verify import verify_record
 
     started = time.perf_counter()
@@ -168,21 +182,22 @@ def verify_child(record: Path, workers: int) -> None:
                 "failed": report.failed_checks(),
                 "ballots": report.ballots,
                 "seconds": seconds,
-                "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_mib": own_peak_mib(),
+                "arithmetic": linear.backend(),
                 "worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
             }
         )
     )
 
 
-def measure(record: Path, workers: int) -> dict[str, float]:
+def measure(record: Path, workers: int) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--verify", str(record), "--workers", str(workers)],
         check=True,
         capture_output=True,
         text=True,
     )
-    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    data: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     if not data["ok"]:
         raise SystemExit(f"the benchmark record does not verify: {data['failed']}")
     return data
@@ -221,6 +236,7 @@ def main() -> None:
                         "projected_5m_h": round(PROJECT / rate / 3600, 2),
                         "peak_rss_mib": round(m["rss_mib"], 1),
                         "worker_peak_rss_mib": round(m["worker_rss_mib"], 1),
+                        "arithmetic": m["arithmetic"],
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)

@@ -20,12 +20,14 @@ Every ``verify_*`` returns ``None`` or raises :class:`~plebiscite.errors.ProofEr
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from plebiscite.crypto import linear
 from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import G, L, Point, Scalar
-from plebiscite.crypto.hashing import hash_to_scalar
+from plebiscite.crypto.hashing import PROTOCOL, encode, hash_to_scalar
 from plebiscite.crypto.randomness import Rng
 from plebiscite.errors import CryptoError, EncodingError, ProofError
 
@@ -210,7 +212,33 @@ class RangeProof:
 def _range_challenge(
     context: bytes, key: Point, ct: Ciphertext, lo: int, hi: int, commitments: list[Point]
 ) -> Scalar:
-    return hash_to_scalar("range", context, G, key, ct.alpha, ct.beta, lo, hi, commitments)
+    """H_s("range", context, G, K, alpha, beta, lo, hi, [a_lo, b_lo, ...]).
+
+    Written out with the encoding of section 3.1 (the same bytes as ``hash_to_scalar``; the
+    known-answer vectors pin them): the verifier computes one per option of every ballot.
+    """
+    body = b"".join(
+        (
+            _range_prefix(context, key.encode()),
+            _POINT_HEAD,
+            ct.alpha.encode(),
+            _POINT_HEAD,
+            ct.beta.encode(),
+            encode(lo, hi),
+            b"L",
+            len(commitments).to_bytes(8, "big"),
+            b"".join(_POINT_HEAD + p.encode() for p in commitments),
+        )
+    )
+    return Scalar.reduce_wide(hashlib.sha512(body).digest())
+
+
+_POINT_HEAD = b"P" + (32).to_bytes(8, "big")
+
+
+@lru_cache(maxsize=256)
+def _range_prefix(context: bytes, key: bytes) -> bytes:
+    return encode(PROTOCOL, "range", context, G, Point._trusted(key))
 
 
 def _simulated_commitments(

@@ -10,6 +10,7 @@ device's ballots form a hash chain that breaks if one is dropped, inserted or re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,7 +113,13 @@ class Ballot:
         )
 
     def canonical(self) -> bytes:
-        return canonical_json(self.to_json())
+        """The signed bytes (computed once: the hash, the code and the signature need it)."""
+        return self._canonical
+
+    @functools.cached_property
+    def _canonical(self) -> bytes:
+        # to_json holds only strings, ints and lists (no float can be in it)
+        return canonical_json(self.to_json(), floats_checked=True)
 
     def ballot_hash(self) -> bytes:
         return hash_bytes("ballot", self.canonical())

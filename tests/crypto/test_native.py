@@ -59,10 +59,14 @@ def test_the_bucket_method_agrees_on_a_large_input() -> None:
 @given(st.lists(points, min_size=0, max_size=5))
 @settings(max_examples=30, deadline=None)
 def test_sums_agree(items: list[Point]) -> None:
+    groups = [items, items[:2], [], items[::-1]]
     with linear.using(linear.SODIUM):
         expected = linear.sum_points(items)
+        grouped = linear.group_sums(groups)
     with linear.using(linear.NATIVE):
         assert linear.sum_points(items) == expected
+        assert linear.group_sums(groups) == grouped
+    assert grouped[0] == grouped[3] == expected
 
 
 @native

@@ -11,7 +11,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from plebiscite.crypto.ballot import EncryptedAnswer, QuestionSpec, encrypt_answer, verify_answer
+import pytest
+
+from plebiscite.crypto import linear
+from plebiscite.crypto.ballot import (
+    EncryptedAnswer,
+    QuestionSpec,
+    add_answer,
+    encrypt_answer,
+    verify_answer,
+)
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import KeyPair
 from plebiscite.crypto.group import G, Point
 from plebiscite.crypto.hashing import canonical_json, hash_bytes
@@ -60,12 +70,21 @@ def test_vectors_are_reproduced_byte_for_byte() -> None:
     assert canonical_json(build_vectors()) == canonical_json(pinned)
 
 
-def test_pinned_vectors_verify() -> None:
+@pytest.mark.parametrize("path", [linear.SODIUM, linear.NATIVE])
+def test_pinned_vectors_verify(path: str) -> None:
+    """On both arithmetic paths (``docs/protocol.md`` section 5.5), one by one and batched."""
+    if path == linear.NATIVE and not linear.native_available():
+        pytest.skip("the native library is not built")
     pinned = json.loads(PATH.read_text())
     key = Point.from_hex(pinned["public_key"])
     context = bytes.fromhex(pinned["context"])
-    verify_answer(key, context, SPEC, EncryptedAnswer.from_json(pinned["answer_yes"]))
-    verify_dealer_message(context, DealerMessage.from_json(pinned["dealer_1_of_3"]), 2, 3)
+    answer = EncryptedAnswer.from_json(pinned["answer_yes"])
+    with linear.using(path):
+        verify_answer(key, context, SPEC, answer)
+        verify_dealer_message(context, DealerMessage.from_json(pinned["dealer_1_of_3"]), 2, 3)
+        batch = ProofBatch(bytes(32))
+        add_answer(batch, "yes", key, context, SPEC, answer)
+        assert batch.failures() == []
 
 
 def test_refused_point_encodings_are_refused() -> None:

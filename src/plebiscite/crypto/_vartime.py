@@ -39,6 +39,13 @@ def _load() -> ctypes.CDLL | None:
         ]
     lib.pleb_vt_equals.argtypes = [ctypes.c_size_t, *[ctypes.c_char_p] * 3]
     lib.pleb_vt_sum.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p]
+    lib.pleb_vt_group_sums.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_uint32),
+    ]
     lib.pleb_vt_valid.argtypes = [ctypes.c_size_t, ctypes.c_char_p]
     return lib
 
@@ -103,6 +110,19 @@ def point_sum(points: bytes) -> bytes:
     out = ctypes.create_string_buffer(_ENC)
     _check(lib.pleb_vt_sum(out, n, points), "sum")
     return out.raw
+
+
+def group_sums(points: bytes, groups: list[int], count: int) -> list[bytes]:
+    """For g < count, the sum of the points i with groups[i] = g, encoded."""
+    lib = _need()
+    n = len(points) // _ENC
+    if len(points) != n * _ENC or len(groups) != n:
+        raise CryptoError("group_sums needs one group number per 32-byte point")
+    out = ctypes.create_string_buffer(_ENC * max(count, 1))
+    index = (ctypes.c_uint32 * max(n, 1))(*groups)
+    _check(lib.pleb_vt_group_sums(out, count, n, points, index), "grouped sum")
+    raw = out.raw
+    return [raw[_ENC * g : _ENC * (g + 1)] for g in range(count)]
 
 
 def first_invalid(points: bytes) -> int | None:

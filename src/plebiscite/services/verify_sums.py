@@ -36,16 +36,17 @@ class CellSums:
         self._counts[key] += 1
 
     def partial(self) -> Partial:
+        """The sums, all computed in one call (:func:`linear.group_sums`)."""
+        lists: list[list[Point]] = []
+        for rows in self._parts.values():
+            for row in rows:
+                for alphas, betas in row:
+                    lists += [alphas, betas]
+        sums = iter(linear.group_sums(lists))
         partial = Partial()
         for key, rows in self._parts.items():
             partial.counts[key] = self._counts[key]
-            partial.sums[key] = [
-                [
-                    Ciphertext(linear.sum_points(alphas), linear.sum_points(betas))
-                    for alphas, betas in row
-                ]
-                for row in rows
-            ]
+            partial.sums[key] = [[Ciphertext(next(sums), next(sums)) for _ in row] for row in rows]
         return partial
 
 

@@ -237,3 +237,26 @@ int pleb_vt_equals(size_t n, const uint8_t *scalars, const uint8_t *points, cons
     free(pts);
     return rc;
 }
+
+/* out[g] = sum of the points i with group_of[i] = g, for g < groups (the verifier's tally of
+ * one batch: every point decoded once, every sum encoded once). 0, or -1 - i when point i is
+ * not a valid encoding or names no group, INT32_MIN when memory runs out. */
+int pleb_vt_group_sums(uint8_t *out, size_t groups, size_t n, const uint8_t *points,
+                       const uint32_t *group_of) {
+    point *acc = malloc(sizeof(point) * (groups ? groups : 1));
+    if (!acc) return INT32_MIN;
+    for (size_t g = 0; g < groups; g++) acc[g] = *decaf_255_point_identity;
+    point p;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *e = points + ENC * i;
+        if (group_of[i] >= groups || !canonical(e) ||
+            decaf_255_point_decode(&p, e, DECAF_TRUE) != DECAF_SUCCESS) {
+            free(acc);
+            return -1 - (int)(i < 0x7ffffffe ? i : 0x7ffffffe);
+        }
+        decaf_255_point_add(&acc[group_of[i]], &acc[group_of[i]], &p);
+    }
+    for (size_t g = 0; g < groups; g++) decaf_255_point_encode(out + ENC * g, &acc[g]);
+    free(acc);
+    return 0;
+}

@@ -90,6 +90,16 @@ class ScratchRoll(MutableMapping[str, PublicEntry]):
         for pseudonym, region, precinct, home, added_by in rows:
             yield PublicEntry(pseudonym, region, precinct, bool(home), added_by)
 
+    def original_pseudonyms(self, region: str) -> tuple[int, Iterator[str]]:
+        """How many voters the published roll of ``region`` lists (no later additions), and
+        their pseudonyms in text order, streamed."""
+        where = "WHERE region = ? AND added_by IS NULL"
+        (count,) = self._db.execute(f"SELECT count(*) FROM voter {where}", (region,)).fetchone()
+        rows = self._db.execute(
+            f"SELECT pseudonym FROM voter {where} ORDER BY pseudonym", (region,)
+        )
+        return int(count), (pseudonym for (pseudonym,) in rows)
+
     def close(self) -> None:
         self._db.close()
 

@@ -29,7 +29,7 @@ from plebiscite.crypto.threshold import (
 )
 from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Manifest
-from plebiscite.domain.roll import PublicEntry, roll_commitment
+from plebiscite.domain.roll import PublicEntry
 from plebiscite.domain.rules import CastBallot, Disposition, resolve_ballots
 from plebiscite.errors import PlebisciteError
 from plebiscite.record.board import Entry
@@ -42,6 +42,7 @@ from plebiscite.services.results import summary
 from plebiscite.services.tally import Partial, results_payload, tally_payload
 from plebiscite.services.verify_ballots import base_cell
 from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.verify_voters import roll_commitment_of
 
 if TYPE_CHECKING:
     from plebiscite.services.verify import RecordState
@@ -77,10 +78,6 @@ def difference(a: object, b: object, path: str = "") -> str | None:
 
 
 def check_roll(state: RecordState, report: VerificationReport) -> None:
-    by_region: dict[str, list[str]] = {}
-    for entry in state.voters.values():
-        if entry.added_by is None:
-            by_region.setdefault(entry.region_id, []).append(entry.pseudonym)
     for region, info in sorted(state.roll_parts.items()):
         report.count("V9")
         parts = info["parts"]
@@ -90,7 +87,7 @@ def check_roll(state: RecordState, report: VerificationReport) -> None:
             report.fail(
                 "V9", f"region {region!r}: {info['listed']} voters listed, {info['count']} stated"
             )
-        actual = roll_commitment(state.manifest_hash, region, by_region.get(region, []))
+        actual = roll_commitment_of(state.voters, state.manifest_hash, region)  # streamed
         if actual.hex() != info["commitment"]:
             report.fail(
                 "V9",

@@ -10,11 +10,15 @@ than verifying ten thousand.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from plebiscite.crypto.hashing import PROTOCOL, encode
 from plebiscite.domain.manifest import LocationKind
-from plebiscite.record.scratch import ScratchBallots
+from plebiscite.domain.roll import COMMITMENT_TAG, roll_commitment
+from plebiscite.record.scratch import ScratchBallots, ScratchRoll
 
 
 @dataclass
@@ -26,6 +30,29 @@ class VoterBallot:
     received_at: dt.datetime
     supersedes: str | None
     entry: int
+
+
+def roll_commitment_of(roll: ScratchRoll, manifest_hash: bytes, region: str) -> bytes:
+    """:func:`plebiscite.domain.roll.roll_commitment` of the region's published roll, hashed
+    as the pseudonyms stream out of the on-disk roll (never all in memory).
+
+    The hash input is ``encode(PROTOCOL, tag, manifest_hash, region, [p_1, ..., p_n])`` with the
+    pseudonyms' bytes sorted; SQLite's text order is that order when every pseudonym is 64
+    lowercase hex digits, the form the roll promises. Anything else is hashed the slow way.
+    """
+    count, pseudonyms = roll.original_pseudonyms(region)
+    digest = hashlib.sha512(encode(PROTOCOL, COMMITMENT_TAG, manifest_hash, region))
+    digest.update(b"L" + count.to_bytes(8, "big"))
+    head = b"B" + (32).to_bytes(8, "big")
+    for p in pseudonyms:
+        if not _HEX64.fullmatch(p):
+            _, again = roll.original_pseudonyms(region)
+            return roll_commitment(manifest_hash, region, again)
+        digest.update(head + bytes.fromhex(p))
+    return digest.digest()
+
+
+_HEX64 = re.compile("[0-9a-f]{64}")
 
 
 class VoterBallots:
@@ -61,4 +88,4 @@ class VoterBallots:
         self._table.close()
 
 
-__all__ = ["VoterBallot", "VoterBallots"]
+__all__ = ["VoterBallot", "VoterBallots", "roll_commitment_of"]

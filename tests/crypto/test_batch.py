@@ -56,6 +56,8 @@ def test_an_honest_batch_passes(path: str) -> None:
         batch = _batch(ANSWERS)
         assert len(batch) == 3 * len(ANSWERS)
         assert batch.failures() == []
+        # on the native path, by the one combined check (no one-by-one fallback)
+        assert batch.combined_holds() is (path == linear.NATIVE)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -63,7 +65,9 @@ def test_one_bad_proof_in_a_batch_is_found_and_named(path: str) -> None:
     answers = list(ANSWERS)
     answers[13] = _with_response(answers[13], 1, 1)
     with linear.using(path):
-        failures = _run(answers)
+        batch = _batch(answers)
+        assert not batch.combined_holds()
+        failures = batch.failures()
     assert [label for label, _ in failures] == [13]
     assert "question 'q' option 1" in failures[0][1]
 

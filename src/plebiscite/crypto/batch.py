@@ -158,9 +158,12 @@ class ProofBatch:
         if self._native:
             self._add(equality_equations(base, public, result, proof), {})
 
-    def _combined_holds(self) -> bool:
-        if not self._native or not self._items:
+    def combined_holds(self) -> bool:
+        """Whether the one combined check passes (False on libsodium: no combination)."""
+        if not self._native:
             return not self._items
+        if not self._items:
+            return True
         shared = {k: s % L for k, s in self._coefficients.items()}
         shared[_G_BYTES] = (shared.get(_G_BYTES, 0) + self._g) % L
         points = b"".join(k for k, s in shared.items() if s) + b"".join(self._once_points)
@@ -173,7 +176,7 @@ class ProofBatch:
     def failures(self) -> list[tuple[Hashable, str]]:
         """Every (label, message) whose proofs fail; [] when the whole batch holds."""
         found = list(self._failures)
-        if not self._combined_holds():
+        if not self.combined_holds():
             for label, where, exact in self._items:
                 try:
                     exact()

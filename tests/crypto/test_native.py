@@ -8,18 +8,20 @@ one that checks the fallback.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plebiscite.crypto import _vartime, linear
+from plebiscite.crypto import _sodium, _vartime, linear
 from plebiscite.crypto.ballot import QuestionSpec, encrypt_answer, verify_answer
 from plebiscite.crypto.elgamal import KeyPair
-from plebiscite.crypto.group import G, L, Point, Scalar
+from plebiscite.crypto.group import G, L, Point, Scalar, is_canonical_encoding
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.errors import CryptoError, ProofError
 
@@ -87,6 +89,24 @@ def test_proof_verdicts_agree(seed: bytes, option: int, tamper: int) -> None:
             verify_answer(key, b"ctx", SPEC, answer)
             with pytest.raises(ProofError):
                 verify_answer(key, b"ctx", SPEC, bad)
+
+
+@native
+@given(st.one_of(st.binary(min_size=32, max_size=32), points.map(lambda p: p.encode())))
+@settings(max_examples=300, deadline=None)
+def test_both_paths_accept_the_same_encodings(data: bytes) -> None:
+    """libdecaf's decoding, behind our canonical test, accepts exactly what ours does."""
+    ours = is_canonical_encoding(data) and _sodium.is_valid_point(data)
+    assert (_vartime.first_invalid(data) is None) is ours
+
+
+@native
+def test_native_code_refuses_the_rfc_9496_invalid_encodings() -> None:
+    vectors = json.loads(
+        (Path(__file__).parent.parent / "vectors" / "ristretto255.json").read_text()
+    )
+    bad = [bytes.fromhex(e) for group in vectors["invalid_encodings"].values() for e in group]
+    assert bad and all(_vartime.first_invalid(e) == 0 for e in bad)
 
 
 @native

@@ -16,7 +16,18 @@ $(BIN)/plebiscite: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $(BIN)/plebiscite
 
+NATIVE := src/plebiscite/crypto/native
+
 setup: $(BIN)/plebiscite
+	@if [ ! -f /usr/include/decaf/decaf/point_255.h ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y libdecaf-dev || \
+	    { apt-get update && apt-get install -y libdecaf-dev; }; \
+	  else echo "note: the fast verifier needs libdecaf: sudo apt-get install libdecaf-dev (libsodium serves without it)"; fi; fi
+	@if [ -f /usr/include/decaf/decaf/point_255.h ] && command -v cc >/dev/null; then \
+	  [ $(NATIVE)/_vartime.so -nt $(NATIVE)/vartime.c ] || \
+	    cc -O2 -fPIC -shared -Wall -Wextra -I/usr/include/decaf -o $(NATIVE)/_vartime.so $(NATIVE)/vartime.c -ldecaf || \
+	    echo "note: the native verifier did not build; libsodium serves"; \
+	else echo "note: no libdecaf-dev or no C compiler: the verifier uses libsodium (slower)"; fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y chromium || \
 	    { apt-get update && apt-get install -y chromium; }; \
@@ -54,4 +65,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-out demo-out.previous demo-out.failed
+	rm -rf $(NATIVE)/_vartime.so $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-out demo-out.previous demo-out.failed

@@ -32,6 +32,8 @@ def test_a_valid_record_exits_zero_and_writes_json(
     assert report["ok"] is True
     assert report["ballots"] == 62
     assert [c["id"] for c in report["checks"]][:3] == ["V1", "V2", "V3"]
+    assert report["arithmetic"] in ("libdecaf", "libsodium")
+    assert f"arithmetic: {report['arithmetic']}" in printed
 
 
 def test_a_tampered_record_exits_8_naming_the_check(

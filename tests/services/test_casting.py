@@ -313,3 +313,52 @@ def test_device_enrolment_payloads(day: Day) -> None:
     revocation = day.board.entry(day.board.size() - 1).event.payload
     assert revocation["revoked"] is True and revocation["reason"] == "lost"
     refused(day, RevokedDeviceError, lambda: day.service.revoke_device(booth.device_id, "again"))
+
+
+def test_alpha_written_as_the_top_bit_identity_is_refused(day: Day) -> None:
+    """A device encrypts option 0 with nonce 0 (alpha is the identity, beta the vote in clear),
+    proves it honestly, and writes alpha as 00..0080, which libsodium 1.0.18 alone takes for a
+    valid non-identity element: the service refuses it and the board does not grow."""
+    from plebiscite.crypto import _sodium, linear
+    from plebiscite.crypto.ballot import (
+        EncryptedAnswer,
+        QuestionSpec,
+        selection_context,
+        sum_context,
+        verify_answer,
+    )
+    from plebiscite.crypto.elgamal import Ciphertext
+    from plebiscite.crypto.group import G, Point, g_pow
+    from plebiscite.crypto.proofs import prove_range
+
+    booth = day.booth(location(MS))
+    prepared = booth.prepare(day.voters()[0].pseudonym, YES)
+    honest = prepared.ballot.answers[0]
+    key, ctx, q, rng = booth.election_key, booth.context, honest.question_id, SystemRng()
+    fake = Point._trusted(bytes(31) + b"\x80")  # the attacker's bytes, read as libsodium does
+    r = Scalar(9)
+    n = len(honest.selections)
+    votes = [1] + [0] * (n - 1)
+    cts = [Ciphertext(fake, g_pow(1))] + [Ciphertext(G * r, key * r) for _ in range(n - 1)]
+    nonces = [Scalar(0)] + [r] * (n - 1)
+    with linear.using(linear.SODIUM):
+        proofs = tuple(
+            prove_range(selection_context(ctx, q, i), key, ct, m, nonce, 0, 1, rng)
+            for i, (ct, m, nonce) in enumerate(zip(cts, votes, nonces, strict=True))
+        )
+        total = Ciphertext(Point.identity(), Point.identity())
+        for ct in cts[1:]:
+            total = total + ct
+        total = Ciphertext(total.alpha, total.beta + g_pow(1))
+        spec = honest.sum_proof
+        sum_proof = prove_range(
+            sum_context(ctx, q), key, total, 1, r * Scalar(n - 1), spec.lo, spec.hi, rng
+        )
+    answer = EncryptedAnswer(q, tuple(cts), proofs, sum_proof)
+    if _sodium.is_valid_point(fake.encode()):  # libsodium 1.0.18: the attack's proofs hold
+        with linear.using(linear.SODIUM):
+            verify_answer(key, ctx, QuestionSpec(q, n, spec.lo, spec.hi), answer)
+    ballot = dataclasses.replace(prepared.ballot, answers=(answer,))
+    wire = ballot.to_json()
+    assert wire["answers"][0]["selections"][0][0] == "00" * 31 + "80"
+    refused(day, EncodingError, lambda: day.service.cast(wire, ballot.sign(booth.key)))

@@ -513,3 +513,28 @@ def test_dask_local_cluster(built: Built) -> None:
         report = verify_record(built.record, scheduler=cluster.scheduler_address)
     assert report.ok, [str(f) for f in report.findings()]
     assert report.checks["V17"].checked == 122
+
+
+def test_one_false_proof_among_many_is_found_and_named(built: Built, tmp_path: Path) -> None:
+    """A device slips one ballot whose proof has a wrong response (its challenge still the hash)
+    among honest ones: the batch's combined equation fails and the one-by-one pass names
+    exactly that ballot (``docs/protocol.md`` section 5.4)."""
+    from plebiscite.crypto import linear
+    from plebiscite.crypto.group import L
+
+    where: list[int] = []
+
+    def edit(events: Lines) -> None:
+        cast = ballots(events)
+        proof = cast[8]["payload"]["ballot"]["answers"][0]["selection_proofs"][0]
+        v = (int.from_bytes(bytes.fromhex(proof["v"][0]), "little") + 1) % L
+        proof["v"][0] = v.to_bytes(32, "little").hex()
+        where.append(events.index(cast[8]))
+
+    report = _edit(built, tmp_path, edit, chain=True)
+    assert report.failed_checks() == ["V17"], [str(f) for f in report.findings()]
+    assert report.checks["V17"].failed == 1
+    finding = report.checks["V17"].findings[0]
+    assert finding.entry == where[0]
+    assert "option 0" in finding.message
+    assert report.to_json()["arithmetic"] == linear.backend()

@@ -10,9 +10,12 @@ seed and the plaintext; anyone can then re-encrypt and compare (:func:`verify_op
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from plebiscite.crypto import linear
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import Ciphertext, encrypt
 from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.hashing import hash_bytes
@@ -48,10 +51,13 @@ class EncryptedAnswer:
     sum_proof: RangeProof
 
     def total(self) -> Ciphertext:
-        acc = self.selections[0]
-        for ct in self.selections[1:]:
-            acc = acc + ct
-        return acc
+        """The sum of the selections (public data: the verifier's path adds them)."""
+        if len(self.selections) == 1:
+            return self.selections[0]
+        return Ciphertext(
+            linear.sum_points([ct.alpha for ct in self.selections]),
+            linear.sum_points([ct.beta for ct in self.selections]),
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -81,11 +87,13 @@ class EncryptedAnswer:
         )
 
 
+@lru_cache(maxsize=4096)
 def selection_context(context: bytes, question_id: str, index: int) -> bytes:
     """The proof context of option ``index``: a proof cannot move to another option."""
     return hash_bytes("selection", context, question_id, index)
 
 
+@lru_cache(maxsize=1024)
 def sum_context(context: bytes, question_id: str) -> bytes:
     return hash_bytes("selection-sum", context, question_id)
 
@@ -132,11 +140,12 @@ def encrypt_answer(
     return EncryptedAnswer(spec.question_id, tuple(cts), proofs, sum_proof)
 
 
-_PLACEHOLDER = RangeProof(0, 0, (Scalar(0),), (Scalar(0),))
+_PLACEHOLDER = RangeProof(
+    0, 0, (Scalar(0),), (Scalar(0),), (Point.identity(),), (Point.identity(),)
+)
 
 
-def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: EncryptedAnswer) -> None:
-    """Check every option's [0, 1] proof and the sum's [min, max] proof; raise ProofError."""
+def _check_shape(spec: QuestionSpec, answer: EncryptedAnswer) -> None:
     if answer.question_id != spec.question_id:
         raise ProofError(f"answer is for question {answer.question_id!r}, not {spec.question_id!r}")
     if len(answer.selections) != spec.n_options:
@@ -144,9 +153,15 @@ def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: Encryp
             f"question {spec.question_id!r}: {len(answer.selections)} ciphertexts for "
             f"{spec.n_options} options"
         )
-    for i, (ct, proof) in enumerate(zip(answer.selections, answer.selection_proofs, strict=True)):
+    for i, ct in enumerate(answer.selections):
         if ct.alpha.is_identity():
             raise ProofError(f"question {spec.question_id!r} option {i}: alpha is the identity")
+
+
+def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: EncryptedAnswer) -> None:
+    """Check every option's [0, 1] proof and the sum's [min, max] proof; raise ProofError."""
+    _check_shape(spec, answer)
+    for i, (ct, proof) in enumerate(zip(answer.selections, answer.selection_proofs, strict=True)):
         try:
             verify_range(selection_context(context, spec.question_id, i), key, ct, 0, 1, proof)
         except ProofError as exc:
@@ -162,6 +177,46 @@ def verify_answer(key: Point, context: bytes, spec: QuestionSpec, answer: Encryp
         )
     except ProofError as exc:
         raise ProofError(f"question {spec.question_id!r} selection count: {exc}") from exc
+
+
+def add_answer(
+    batch: ProofBatch,
+    label: Hashable,
+    key: Point,
+    context: bytes,
+    spec: QuestionSpec,
+    answer: EncryptedAnswer,
+) -> None:
+    """:func:`verify_answer`, deferred into ``batch`` under ``label`` (``docs/protocol.md``
+    section 5.4): the same checks, the same messages when it fails."""
+    try:
+        _check_shape(spec, answer)
+    except ProofError as exc:
+        batch.fail(label, str(exc))
+        return
+    q = spec.question_id
+    for i, (ct, proof) in enumerate(zip(answer.selections, answer.selection_proofs, strict=True)):
+        batch.add_range(
+            label,
+            f"question {q!r} option {i}",
+            selection_context(context, q, i),
+            key,
+            ct,
+            0,
+            1,
+            proof,
+        )
+    batch.add_range(
+        label,
+        f"question {q!r} selection count",
+        sum_context(context, q),
+        key,
+        answer.total(),
+        spec.min_selections,
+        spec.max_selections,
+        answer.sum_proof,
+        parts=answer.selections,
+    )
 
 
 def verify_opening(

@@ -21,6 +21,19 @@ L: Final = 2**252 + 27742317777372353535851937790883648493
 
 _IDENTITY_BYTES: Final = bytes(32)
 
+#: The field prime of curve25519; a ristretto255 encoding is a field element s < P.
+P: Final = 2**255 - 19
+
+
+def is_canonical_encoding(data: bytes) -> bool:
+    """RFC 9496 section 4.3.1's canonical-form test, done here and not left to libsodium.
+
+    A canonical encoding is a field element s < P, written in 32 little-endian bytes with the
+    top bit clear, and non-negative (s even). libsodium 1.0.18 ignores the top bit, so it takes
+    ``00...0080`` for the identity; this test refuses it whatever the library's version.
+    """
+    return data[31] < 0x80 and not data[0] & 1 and int.from_bytes(data, "little") < P
+
 
 class Scalar:
     """An integer mod L."""
@@ -129,10 +142,13 @@ class Point:
 
     @classmethod
     def decode(cls, data: bytes, *, allow_identity: bool = False) -> Point:
-        """Decode untrusted bytes: length, canonical encoding, validity, identity policy."""
+        """Decode untrusted bytes: length, canonical encoding (our own test, then libsodium's),
+        validity, identity policy."""
         if not isinstance(data, bytes) or len(data) != 32:
             n = len(data) if isinstance(data, bytes) else type(data).__name__
             raise EncodingError(f"point encoding must be 32 bytes, got {n}")
+        if not is_canonical_encoding(data):
+            raise EncodingError("bytes are not a canonical ristretto255 encoding (RFC 9496 4.3.1)")
         if not _sodium.is_valid_point(data):
             raise EncodingError("bytes are not a canonical ristretto255 encoding")
         if not allow_identity and data == _IDENTITY_BYTES:

@@ -22,9 +22,10 @@ x*alpha = sum_l lambda_l D_l, lambda_l = prod_{m != l} m / (m - l) mod L.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import L, Point, Scalar
 from plebiscite.crypto.hashing import hash_bytes
@@ -234,6 +235,27 @@ def verify_decryption_share(
         )
     except ProofError as exc:
         raise ProofError(f"decryption share of trustee {share.trustee}: {exc}") from exc
+
+
+def add_decryption_share(
+    batch: ProofBatch,
+    label: Hashable,
+    where: str,
+    context: bytes,
+    public: Point,
+    ct: Ciphertext,
+    share: DecryptionShare,
+) -> None:
+    """:func:`verify_decryption_share` deferred into ``batch`` (protocol section 5.4)."""
+    batch.add_equality(
+        label,
+        f"{where}: decryption share of trustee {share.trustee}",
+        decryption_context(context, share.trustee),
+        ct.alpha,
+        public,
+        share.value,
+        share.proof,
+    )
 
 
 def lagrange_coefficient(trustee: int, group: Sequence[int]) -> Scalar:

@@ -10,11 +10,13 @@ device's ballots form a hash chain that breaks if one is dropped, inserted or re
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plebiscite.crypto.ballot import EncryptedAnswer, QuestionSpec, verify_answer
+from plebiscite.crypto.ballot import EncryptedAnswer, QuestionSpec, add_answer, verify_answer
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json, hash_bytes
 from plebiscite.crypto.signing import SigningKey, VerifyKey
@@ -111,7 +113,13 @@ class Ballot:
         )
 
     def canonical(self) -> bytes:
-        return canonical_json(self.to_json())
+        """The signed bytes (computed once: the hash, the code and the signature need it)."""
+        return self._canonical
+
+    @functools.cached_property
+    def _canonical(self) -> bytes:
+        # to_json holds only strings, ints and lists (no float can be in it)
+        return canonical_json(self.to_json(), floats_checked=True)
 
     def ballot_hash(self) -> bytes:
         return hash_bytes("ballot", self.canonical())
@@ -142,3 +150,22 @@ class Ballot:
             )
         for spec, answer in zip(specs, self.answers, strict=True):
             verify_answer(election_key, context, spec, answer)
+
+    def add_proofs(
+        self,
+        batch: ProofBatch,
+        label: Hashable,
+        election_key: Point,
+        context: bytes,
+        specs: Sequence[QuestionSpec],
+    ) -> None:
+        """:meth:`verify_proofs` deferred into a batch (its failures name ``label``)."""
+        if len(self.answers) != len(specs):
+            batch.fail(
+                label,
+                f"ballot has {len(self.answers)} answers, the referendum has "
+                f"{len(specs)} questions",
+            )
+            return
+        for spec, answer in zip(specs, self.answers, strict=True):
+            add_answer(batch, label, election_key, context, spec, answer)

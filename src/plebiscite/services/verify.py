@@ -10,8 +10,9 @@ for a fault in the record (a fault is a finding).
 Memory is flat in the number of ballots: ``events.jsonl`` is streamed (once for every check,
 while the workers also sum every cast ballot into the tally's base cells; then once more,
 parsing only the few ballots that do not count, to take them out), the Merkle tree is a
-frontier of O(log n) hashes, each device keeps only its chain tip, and each voter a summary of
-its cast ballots (the one-voter rule needs them). The per-ballot cryptography fans out to
+frontier of O(log n) hashes, each device keeps only its chain tip, and the roll and each
+voter's cast ballots (the one-voter rule needs them) go to a temporary SQLite database
+(:mod:`.verify_voters`), not to memory. The per-ballot cryptography fans out to
 processes or a Dask cluster (:mod:`.verify_ballots`).
 """
 
@@ -28,7 +29,7 @@ from typing import Any, BinaryIO
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.domain.ballot import election_context, genesis_code, region_specs
-from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
 from plebiscite.domain.roll import PublicEntry
@@ -40,6 +41,7 @@ from plebiscite.record.events import MAX_EVENT_BYTES, Event, EventType
 from plebiscite.record.export import EVENTS, HEADS, MANIFEST
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, leaf_hash
+from plebiscite.record.scratch import ScratchRoll
 from plebiscite.services.ceremony import Transcript, ceremony_context
 from plebiscite.services.verify_ballots import BallotChecker, Statics
 from plebiscite.services.verify_checks import (
@@ -49,6 +51,7 @@ from plebiscite.services.verify_checks import (
     check_tally_and_results,
 )
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
+from plebiscite.services.verify_voters import VoterBallot, VoterBallots
 
 #: Called with (stage, done, total); stages: "events" (bytes), "tally" (bytes), "results".
 Progress = Callable[[str, int, int], None]
@@ -69,17 +72,6 @@ class Device:
 
 
 @dataclass
-class VoterBallot:
-    """What the one-voter rule needs of a cast ballot (kept per voter, never per device)."""
-
-    code: str
-    kind: LocationKind
-    received_at: dt.datetime
-    supersedes: str | None
-    entry: int
-
-
-@dataclass
 class RecordState:
     """Everything the streaming pass learns, flat in the number of ballots."""
 
@@ -92,10 +84,10 @@ class RecordState:
     context: bytes = b""
     qualified: list[int] = field(default_factory=list)  # recomputed from the transcript
     public_shares: dict[int, Point] = field(default_factory=dict)  # recomputed X_l
-    voters: dict[str, PublicEntry] = field(default_factory=dict)
+    voters: ScratchRoll = field(default_factory=ScratchRoll)  # on disk (memory stays flat)
     roll_parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
-    voter_ballots: dict[tuple[str, str], list[VoterBallot]] = field(default_factory=dict)
+    voter_ballots: VoterBallots = field(default_factory=VoterBallots)  # on disk
     closed: tuple[int, dt.datetime | None] | None = None
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -131,14 +123,16 @@ def verify_record(
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     try:
         _stream(directory, state, report, n_workers, scheduler, say)
+        if state.manifest is not None:
+            check_roll(state, report)
+            check_ceremony(state, report)
+            excluded = check_one_voter_rule(state, report)
+            check_tally_and_results(directory, state, report, excluded, say)
     finally:
         if state.checker is not None:
             state.checker.close()
-    if state.manifest is not None:
-        check_roll(state, report)
-        check_ceremony(state, report)
-        excluded = check_one_voter_rule(state, report)
-        check_tally_and_results(directory, state, report, excluded, say)
+        state.voters.close()
+        state.voter_ballots.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -590,8 +584,9 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     supersedes = payload.get("supersedes") if cast else None
     state.superseding += bool(supersedes)
     if cast and location is not None and received is not None and state.closed is None:
-        state.voter_ballots.setdefault((ballot["voter"], location.region_id), []).append(
-            VoterBallot(code, location.kind, received, supersedes, index)
+        state.voter_ballots.append(
+            (ballot["voter"], location.region_id),
+            VoterBallot(code, location.kind, received, supersedes, index),
         )
     elif cast:
         state.uncounted.append(index)  # no location, no time or after the close (V15, V16)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from plebiscite.crypto.ballot import QuestionSpec, verify_opening
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
@@ -31,6 +33,7 @@ from plebiscite.errors import PlebisciteError
 from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
 from plebiscite.services.cells import BaseKey
 from plebiscite.services.tally import Partial
+from plebiscite.services.verify_sums import CellSums
 
 #: (entry index, the events.jsonl line, device key hex or None, region id or None)
 Job = tuple[int, bytes, str | None, str | None]
@@ -80,10 +83,15 @@ def check_batch(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Wire]
 def check_jobs(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Partial]:
     """Check the cryptography of a batch of ballot and check-in lines; never raises.
 
-    Also sums every cast ballot that parses into its base cell: the verifier later takes out
-    the few that do not count, instead of reading every counted ballot a second time.
+    The ballots' proofs are checked together (:class:`ProofBatch`, ``docs/protocol.md``
+    section 5.4: one multi-scalar multiplication on the native path); when the batch fails,
+    every ballot is checked alone and the failing ones are named. Also sums every cast ballot
+    that parses into its base cell: the verifier later takes out the few that do not count,
+    instead of reading every counted ballot a second time.
     """
-    partial = Partial()
+    sums = CellSums()
+    batch = ProofBatch(secrets.token_bytes(32))
+    whose: dict[int, str] = {}
     key = None if statics.election_key is None else Point.from_hex(statics.election_key)
     specs = {
         region: tuple(QuestionSpec(*spec) for spec in rows)
@@ -97,15 +105,27 @@ def check_jobs(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Partia
             if kind == "check_in":
                 _check_in(statics, payload, device_key, index, out)
             else:
-                ballot = _ballot(statics, key, specs, kind, payload, device_key, region, index, out)
+                ballot = _ballot(
+                    statics, key, specs, kind, payload, device_key, region, index, out, batch
+                )
                 cell = (
                     None if ballot is None else base_cell(statics, ballot, payload["received_at"])
                 )
                 if kind == "ballot_cast" and cell is not None:
-                    partial.add(*cell)
+                    sums.add(*cell)
+                whose[index] = _who(payload)
         except (PlebisciteError, KeyError, TypeError, ValueError, IndexError) as exc:
             out.append((index, "V12", f"unreadable ballot: {exc}"))
-    return out, partial
+    for label, message in batch.failures():
+        assert isinstance(label, int)
+        out.append((label, "V17", f"{whose.get(label, 'ballot')}: {message}"))
+    return out, sums.partial()
+
+
+def _who(payload: dict[str, Any]) -> str:
+    return (
+        f"device {payload['ballot'].get('device')!r}, ballot {str(payload['tracking_code'])[:16]}"
+    )
 
 
 def _check_in(
@@ -136,14 +156,16 @@ def _ballot(
     region: str | None,
     index: int,
     out: list[Failure],
+    batch: ProofBatch,
 ) -> Ballot | None:
-    who = f"device {payload['ballot'].get('device')!r}, ballot {str(payload['tracking_code'])[:16]}"
+    who = _who(payload)
     try:
         ballot = Ballot.from_json(payload["ballot"])
     except PlebisciteError as exc:
         out.append((index, "V12", f"{who}: the ballot does not parse: {exc}"))
         return None
-    if ballot.canonical() != canonical_json(payload["ballot"]):
+    # a float in the payload would print differently from the typed ballot's canonical form
+    if ballot.canonical() != canonical_json(payload["ballot"], floats_checked=True):
         out.append((index, "V12", f"{who}: the ballot is not in canonical form"))
     if ballot.tracking_code() != payload["tracking_code"]:
         out.append((index, "V18", f"{who}: the tracking code is not H(previous code, ballot)"))
@@ -153,10 +175,7 @@ def _ballot(
         except PlebisciteError as exc:
             out.append((index, "V14", f"{who}: {exc}"))
     if key is not None and region in specs:
-        try:
-            ballot.verify_proofs(key, statics.context, specs[region])
-        except PlebisciteError as exc:
-            out.append((index, "V17", f"{who}: {exc}"))
+        ballot.add_proofs(batch, index, key, statics.context, specs[region])
     if kind == "ballot_challenged" and key is not None:
         _opening(key, ballot, payload.get("opening"), who, index, out)
     return ballot

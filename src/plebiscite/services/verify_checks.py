@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import g_pow
 from plebiscite.crypto.threshold import (
     DecryptionShare,
+    add_decryption_share,
     combine_shares,
     joint_public_key,
     public_share,
-    verify_decryption_share,
 )
 from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Manifest
-from plebiscite.domain.roll import roll_commitment
+from plebiscite.domain.roll import PublicEntry
 from plebiscite.domain.rules import CastBallot, Disposition, resolve_ballots
 from plebiscite.errors import PlebisciteError
 from plebiscite.record.board import Entry
@@ -40,6 +42,7 @@ from plebiscite.services.results import summary
 from plebiscite.services.tally import Partial, results_payload, tally_payload
 from plebiscite.services.verify_ballots import base_cell
 from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.verify_voters import roll_commitment_of
 
 if TYPE_CHECKING:
     from plebiscite.services.verify import RecordState
@@ -75,10 +78,6 @@ def difference(a: object, b: object, path: str = "") -> str | None:
 
 
 def check_roll(state: RecordState, report: VerificationReport) -> None:
-    by_region: dict[str, list[str]] = {}
-    for entry in state.voters.values():
-        if entry.added_by is None:
-            by_region.setdefault(entry.region_id, []).append(entry.pseudonym)
     for region, info in sorted(state.roll_parts.items()):
         report.count("V9")
         parts = info["parts"]
@@ -88,7 +87,7 @@ def check_roll(state: RecordState, report: VerificationReport) -> None:
             report.fail(
                 "V9", f"region {region!r}: {info['listed']} voters listed, {info['count']} stated"
             )
-        actual = roll_commitment(state.manifest_hash, region, by_region.get(region, []))
+        actual = roll_commitment_of(state.voters, state.manifest_hash, region)  # streamed
         if actual.hex() != info["commitment"]:
             report.fail(
                 "V9",
@@ -331,16 +330,17 @@ def _check_shares(
             if trustee not in state.qualified:
                 raise PlebisciteError(f"trustee {trustee} is not qualified")
             public = state.public_shares[trustee]
+            batch = ProofBatch(secrets.token_bytes(32))  # protocol section 5.4
             for cell_id, q, o, ct in cts:
                 share = DecryptionShare.from_json(payload["shares"][cell_id][q][o])
                 if share.trustee != trustee:
                     raise PlebisciteError(
                         f"cell {cell_id} holds a share of trustee {share.trustee}"
                     )
-                try:
-                    verify_decryption_share(state.context, public, ct, share)
-                except PlebisciteError as exc:
-                    raise PlebisciteError(f"cell {cell_id} question {q} option {o}: {exc}") from exc
+                where = f"cell {cell_id} question {q} option {o}"
+                add_decryption_share(batch, trustee, where, state.context, public, ct, share)
+            for _, message in batch.failures()[:1]:
+                raise PlebisciteError(message)
         except (PlebisciteError, KeyError, IndexError, TypeError, ValueError) as exc:
             if str(trustee) in rejected or (not isinstance(trustee, int) and "-1" in rejected):
                 continue  # combine rejected it too, and the results say so
@@ -393,7 +393,8 @@ def _check_results(
         report.fail("V25", f"trustees {invalid} have no valid decryption share", results_index)
     else:
         _check_combination(report, tally, valid, group, counts, k, results_index)
-    election = Election(manifest=manifest, voters=dict(state.voters))
+    # results_payload only counts the roll by region (.values()): the on-disk roll streams it.
+    election = Election(manifest=manifest, voters=cast(dict[str, PublicEntry], state.voters))
     tally_entry = Entry(tally_index, Event.create(EventType.ENCRYPTED_TALLY, tally))
     expected = results_payload(election, tally_entry, counts, list(group or []), {})
     expected["decrypted_by"] = group

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from plebiscite.crypto import linear
 from plebiscite.errors import VerificationError
 
 PROTOCOL: Final = "plebiscite-v2"
@@ -98,6 +99,9 @@ class VerificationReport:
     entries: int = 0
     ballots: int = 0
     seconds: float = 0.0
+    #: the public-data arithmetic that ran (``plebiscite.crypto.linear``): "libdecaf" or
+    #: "libsodium"
+    arithmetic: str = field(default_factory=linear.backend)
     checks: dict[str, CheckResult] = field(
         default_factory=lambda: {cid: CheckResult(cid, title) for cid, title in CHECKS.items()}
     )
@@ -143,5 +147,6 @@ class VerificationReport:
             "entries": self.entries,
             "ballots": self.ballots,
             "seconds": round(self.seconds, 3),
+            "arithmetic": self.arithmetic,
             "checks": [c.to_json() for c in self.checks.values()],
         }

@@ -22,6 +22,8 @@ class RangeProofModel(_Strict):
     range: Annotated[list[int], Field(min_length=2, max_length=2)]
     c: Annotated[list[Hex], Field(max_length=64)]
     v: Annotated[list[Hex], Field(max_length=64)]
+    a: Annotated[list[Hex], Field(max_length=64)]
+    b: Annotated[list[Hex], Field(max_length=64)]
 
 
 class AnswerModel(_Strict):

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from plebiscite.services.bench import run_crypto_bench
+from plebiscite.services.bench import arithmetic_note, run_crypto_bench
 
 
 @click.group()
@@ -44,15 +44,23 @@ def crypto(as_json: bool, ballots: int) -> None:
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
-    table = Table(title="plebiscite bench crypto (ristretto255, libsodium)")
+    table = Table(title="plebiscite bench crypto (ristretto255)")
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_row("arbitrary-point scalar mult /s", f"{result.scalar_mult_per_s:,.0f}")
     table.add_row("yes/no ballot encrypt+prove /s (1 core)", f"{result.encrypt_ballots_per_s:,.0f}")
     table.add_row("yes/no ballot verify /s (1 core)", f"{result.verify_ballots_per_s:,.0f}")
     table.add_row(
+        "yes/no ballot verify /s (1 core, batches)", f"{result.verify_ballots_per_s_batch:,.0f}"
+    )
+    table.add_row(
+        "yes/no ballot verify /s (1 core, libsodium)",
+        f"{result.verify_ballots_per_s_libsodium:,.0f}",
+    )
+    table.add_row(
         f"yes/no ballot verify /s ({result.cores} cores)",
         f"{result.verify_ballots_per_s_all_cores:,.0f}",
     )
     table.add_row("arbitrary-point mults per verify", str(result.scalar_mults_per_verify))
     Console().print(table)
+    Console().print(f"arithmetic: {arithmetic_note(result.arithmetic)}", highlight=False)

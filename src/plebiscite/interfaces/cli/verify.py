@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from plebiscite.services.bench import arithmetic_note
 from plebiscite.services.verify import verify_record
 from plebiscite.services.verify_report import VerificationReport
 
@@ -78,6 +79,7 @@ def verify(
     console.print(
         f"{report.entries} entries, {report.ballots} ballots, verified in {report.seconds:.1f} s"
     )
+    console.print(f"arithmetic: {arithmetic_note(report.arithmetic)}", highlight=False)
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=1) + "\n", encoding="utf-8")
     findings = report.findings()

@@ -460,8 +460,9 @@ def build(state: PagesState) -> APIRouter:
     def forensics_page(request: Request) -> HTMLResponse:
         source = state.forensics_file
         if source is None and state.record_dir is not None:
-            nist = state.record_dir / "results-nist.json"
-            source = nist if nist.is_file() else None
+            # the record's own results, read as `plebiscite forensics --format record` does
+            has_results = (state.record_dir / "results.json").is_file()
+            source = state.record_dir if has_results else None
         context: dict[str, Any] = {"source": source}
         if source is not None:
             context.update(_forensics(state, source))
@@ -475,7 +476,8 @@ def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
     from plebiscite.services.forensics.html import TITLES
 
     key = f"forensics:{source}"
-    stamp = int(source.stat().st_mtime_ns) if source.exists() else 0
+    stamp_of = source / "results.json" if source.is_dir() else source
+    stamp = int(stamp_of.stat().st_mtime_ns) if stamp_of.exists() else 0
     hit = state.cached(key, stamp)
     if hit is None:
         try:

@@ -147,8 +147,10 @@ def guarded_rows(
         for number, row in enumerate(reader, start=first):
             yield number, row
     except UnicodeDecodeError as exc:
+        # the text layer decodes ahead of the rows handed out, so the row is a lower bound
+        encoding = exc.encoding.removesuffix("-sig")
         raise DataFormatError(
-            f"{path}: row {number + 1}: not {exc.encoding} text (a file in two encodings?)"
+            f"{path}: after row {number}: not {encoding} text (a file in two encodings?)"
         ) from None
     except csv.Error as exc:
         raise DataFormatError(f"{path}: row {number + 1}: not a CSV row ({exc})") from None

@@ -95,20 +95,31 @@ class _Tree:
     def __init__(self, units: dict[str, Json]) -> None:
         self.units = units
         self._leaves: dict[str, frozenset[str]] = {}
+        self._nodes: dict[str, frozenset[str]] = {}
 
-    def leaves(self, uid: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    def leaves(self, uid: str) -> frozenset[str]:
+        return self._walk(uid, frozenset())[0]
+
+    def _walk(self, uid: str, seen: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """(leaf units, every unit) below ``uid``, itself included."""
         if uid in self._leaves:
-            return self._leaves[uid]
+            return self._leaves[uid], self._nodes[uid]
         parts = [str(p) for p in (self.units.get(uid, {}).get("ComposingGpUnitIds") or [])]
         if not parts or uid in seen:
-            out = frozenset({uid})
+            leaves, nodes = frozenset({uid}), frozenset({uid})
         else:
-            out = frozenset().union(*(self.leaves(p, seen | {uid}) for p in parts))
-        self._leaves[uid] = out
-        return out
+            below = [self._walk(p, seen | {uid}) for p in parts]
+            leaves = frozenset().union(*(b[0] for b in below))
+            nodes = frozenset({uid}).union(*(b[1] for b in below))
+        self._leaves[uid], self._nodes[uid] = leaves, nodes
+        return leaves, nodes
+
+    def below(self, uid: str) -> frozenset[str]:
+        return self._walk(uid, frozenset())[1]
 
     def lowest(self, counted: list[str]) -> list[str]:
-        """The counted units that contain no other counted unit."""
+        """The counted units that contain no other counted unit (a unit made of one part
+        contains that part)."""
         by_leaf: dict[str, list[str]] = {}
         for u in counted:
             for leaf in self.leaves(u):
@@ -117,7 +128,7 @@ class _Tree:
         for v in counted:
             mine = self.leaves(v)
             for u in by_leaf[next(iter(mine))]:
-                if u != v and mine < self.leaves(u):
+                if u != v and (mine < self.leaves(u) or v in self.below(u)):
                     dropped.add(u)
         return [u for u in counted if u not in dropped]
 

@@ -300,6 +300,8 @@ def _print_national(console: Console, report: dict[str, Any]) -> None:
         grid.add_row("voters on the list", f"{nat['registered']:,}", "")
     if nat["issued"] is not None:
         grid.add_row("ballots issued", f"{nat['issued']:,}", f"turnout {_pct(nat['turnout'])}")
+    elif nat["turnout"] is not None:
+        grid.add_row("turnout (ballots found)", "", _pct(nat["turnout"]))
     grid.add_row("ballots found", f"{nat['found']:,}", "")
     for o in nat["options"]:
         grid.add_row(o["option"], f"{o['votes']:,}", f"{_pct(o['share_of_valid'])} of valid")

@@ -48,6 +48,7 @@ from plebiscite.services.verify_checks import (
     check_roll,
     check_tally_and_results,
 )
+from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 
 #: Called with (stage, done, total); stages: "events" (bytes), "tally" (bytes), "results".
@@ -98,6 +99,7 @@ class RecordState:
     voter_ballots: dict[tuple[str, str], list[VoterBallot]] = field(default_factory=dict)
     closed: tuple[int, dt.datetime | None] | None = None
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    paper: list[tuple[int, Event]] = field(default_factory=list)  # V40-V43 (verify_paper)
     shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     results: tuple[int, dict[str, Any]] | None = None
     uncounted: list[int] = field(default_factory=list)  # cast entries that cannot count
@@ -139,6 +141,7 @@ def verify_record(
         check_ceremony(state, report)
         excluded = check_one_voter_rule(state, report)
         check_tally_and_results(directory, state, report, excluded, say)
+        check_paper(state.manifest, state.paper, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -332,6 +335,8 @@ def _apply(
         state.shares.append((index, payload))
     elif kind is EventType.RESULTS:
         state.results = (index, payload)
+    elif kind in PAPER_EVENTS:
+        state.paper.append((index, event))
 
 
 def _manifest(

@@ -466,6 +466,8 @@ def build(state: PagesState) -> APIRouter:
         context: dict[str, Any] = {"source": source}
         if source is not None:
             context.update(_forensics(state, source))
+        if state.record_dir is not None and (state.record_dir / "results.json").is_file():
+            context["paper"] = _paper_compare(state, state.record_dir)
         return render(request, state, "forensics.html", context)
 
     return router
@@ -487,6 +489,22 @@ def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
             hit = {"error": f"{type(exc).__name__}: {exc}"}
         state.remember(key, stamp, hit)
     return {**hit, "titles": TITLES}
+
+
+def _paper_compare(state: PagesState, record: Path) -> dict[str, Any]:
+    """The paper count beside the decrypted one (``plebiscite paper compare``), cached."""
+    from plebiscite.services.paper_compare import compare_record
+
+    events = record / "events.jsonl"
+    stamp = int(events.stat().st_mtime_ns) if events.exists() else 0
+    hit = state.cached("paper-compare", stamp)
+    if hit is None:
+        try:
+            hit = {"comparison": compare_record(record).to_json()}
+        except Exception as exc:  # someone else's record: show why, never crash
+            hit = {"error": f"{type(exc).__name__}: {exc}"}
+        state.remember("paper-compare", stamp, hit)
+    return hit
 
 
 def _opened(manifest: Manifest, payload: dict[str, Any], lang: str) -> list[dict[str, str]]:

@@ -497,7 +497,7 @@ def _paper_compare(state: PagesState, record: Path) -> dict[str, Any]:
 
     events = record / "events.jsonl"
     stamp = int(events.stat().st_mtime_ns) if events.exists() else 0
-    hit = state.cached("paper-compare", stamp)
+    hit: dict[str, Any] | None = state.cached("paper-compare", stamp)
     if hit is None:
         try:
             hit = {"comparison": compare_record(record).to_json()}

@@ -98,7 +98,8 @@ def shpilkin(t: Json) -> str:
         f"{_pct(t['official_leader_share'])} officially. Extrapolated, the leader received "
         f"about {t['excess_votes']:,.0f} votes more than that ({_pct(t['excess_share'])} of "
         "the leader's votes). This is an estimate resting on that assumption, not a test; "
-        "turnout and support can also be linked for honest reasons."
+        "turnout and support can also be linked for honest reasons. Each region's estimate "
+        "takes this clean turnout as its reference and is never negative (see the regions)."
         + (
             " A negative excess means the peak chosen is not the clean part of the election "
             "(the peak of the others' votes lies among suspect stations); choose the clean "

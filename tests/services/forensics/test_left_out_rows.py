@@ -210,3 +210,22 @@ def test_strict_still_refuses_over_full_boxes(tmp_path: Path) -> None:
     path = _write(tmp_path / "ru.csv", rows)
     with pytest.raises(DataFormatError, match="row 5"):
         read_results(path, strict=True)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ["0", "0", "0", "0", "0", "0", "0"],  # nobody on the list, nothing cast
+        ["1000", "500", "500", "500", "0", "0", "0"],  # every ballot invalid: no leader votes
+        ["1000", "990", "990", "0", "980", "10", "0"],  # every station in the corner
+    ],
+)
+def test_degenerate_tables_give_a_report_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], row: list[str]
+) -> None:
+    rows = [[f"Область {i % 3}", "ТИК", f"УИК №{i}", *row] for i in range(1_200)]
+    path = _write(tmp_path / "ru.csv", rows)
+    out, page = tmp_path / "r.json", tmp_path / "r.html"
+    main(["forensics", str(path), "--json", str(out), "--html", str(page)])
+    assert "Findings" in capsys.readouterr().out
+    assert json.loads(out.read_text(encoding="utf-8"))["national"]["units"] == 1_200

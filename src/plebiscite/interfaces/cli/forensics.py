@@ -215,15 +215,14 @@ def _print_summary(console: Console, report: dict[str, Any], n_regions: int) -> 
         )
         grid.add_row(
             "fingerprint corner >= 95/95",
-            f"{t['corner_units']:,} units, {100 * t['corner_leader_vote_share']:.2f} % of "
-            "leader votes",
+            f"{t['corner_units']:,} units, {_pct(t['corner_leader_vote_share'])} of leader votes",
             fit,
         )
     if (t := _ok(tests, "shpilkin")) and t["excess_votes"] is not None:
         grid.add_row(
             "Shpilkin",
             f"clean peak at {t['clean_turnout']:.0f} % turnout",
-            f"{t['excess_votes']:,.0f} excess votes ({100 * t['excess_share']:.1f} %)",
+            f"{t['excess_votes']:,.0f} excess votes ({_pct(t['excess_share'], 1)})",
         )
     if (t := _ok(tests, "sobyanin")) and t["slope"] is not None:
         grid.add_row(
@@ -246,7 +245,7 @@ def _print_summary(console: Console, report: dict[str, Any], n_regions: int) -> 
     for c in (tests.get("channels") or {}).get("channels", []):
         grid.add_row(
             f"channel {c['channel'].removeprefix('issued_')}",
-            f"{100 * c['total_share']:.1f} % of ballots at home",
+            f"{_pct(c['total_share'], 1)} of ballots at home",
             f"{c['outliers']:,} outlying units (z > 5)",
         )
     console.print(grid)
@@ -276,7 +275,7 @@ def _print_summary(console: Console, report: dict[str, Any], n_regions: int) -> 
                 r["region"],
                 f"{r['n_units']:,}",
                 _num(r["integer_z"]),
-                f"{100 * r['corner_unit_share']:.1f}",
+                _pct(r["corner_unit_share"], 1).removesuffix(" %"),
                 _num(r["sobyanin_slope"], ".2f"),
                 _num(r["shpilkin_excess_votes"], ",.0f"),
                 f"{r['score']:.1f}",

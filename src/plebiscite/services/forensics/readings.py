@@ -15,8 +15,8 @@ from plebiscite.services.forensics.limits import TOO_FEW, p_text
 Json = dict[str, Any]
 
 
-def _pct(x: float, digits: int = 1) -> str:
-    return f"{100 * x:.{digits}f} %"
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "n/a" if x is None else f"{100 * x:.{digits}f} %"
 
 
 def _n(k: int, noun: str) -> str:

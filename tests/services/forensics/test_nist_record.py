@@ -151,6 +151,10 @@ def test_record_reads_the_lowest_cells_and_the_channels(tmp_path: Path) -> None:
     assert report["national"]["registered"] == 200
     channels = {b["channel"]: b for b in report["breakdown"]}
     assert channels["door to door"]["leader_share"] == pytest.approx(30 / 35)
+    # door to door favours the leader far more than the stations: 3.9 sd against the rest
+    assert channels["door to door"]["z_vs_rest"] == pytest.approx(3.86, abs=0.01)
+    assert channels["regular station"]["z_vs_rest"] == pytest.approx(-3.86, abs=0.01)
+    assert channels["day 1"]["z_vs_rest"] is None  # no other day cell to compare with
     assert "integer_percentages" in report["skipped"]
 
 

@@ -333,10 +333,18 @@ def _print_breakdown(console: Console, report: dict[str, Any]) -> None:
     if not rows:
         return
     grid = Table(title="Votes by channel and day (as published)")
-    for col in ("unit", "channel or day", "votes", "leader share"):
+    for col in ("unit", "channel or day", "votes", "leader share", "z vs rest"):
         grid.add_column(col, justify="left" if col in ("unit", "channel or day") else "right")
     for b in rows[:60]:
         grid.add_row(
-            b["unit"], b["channel"], f"{sum(b['votes'].values()):,}", _pct(b["leader_share"], 1)
+            b["unit"],
+            b["channel"],
+            f"{sum(b['votes'].values()):,}",
+            _pct(b["leader_share"], 1),
+            _num(b.get("z_vs_rest"), "+.1f"),
         )
     console.print(grid)
+    console.print(
+        "[dim]z vs rest: the leader's share in the cell against the unit's other cells of the "
+        "same level, in standard deviations; n/a below 30 votes on either side.[/dim]"
+    )

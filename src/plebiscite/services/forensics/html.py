@@ -241,9 +241,13 @@ def breakdown_html(report: Json) -> str:
             escape(b["channel"]),
             f"{sum(b['votes'].values()):,}",
             _pct(b["leader_share"]),
+            _num(b.get("z_vs_rest"), 1),
         ]
         for b in rows[:200]
     ]
-    return "<h2>Votes by channel and day (as published)</h2>" + _table(
-        ["unit", "channel or day", "votes", "leader %"], body, left=2
+    return (
+        "<h2>Votes by channel and day (as published)</h2>"
+        + _table(["unit", "channel or day", "votes", "leader %", "z vs rest"], body, left=2)
+        + "<p class='ref'>z vs rest: the leader's share in the cell against the unit's other "
+        "cells of the same level, in standard deviations; empty below 30 votes.</p>"
     )

@@ -8,7 +8,11 @@
   both are left out of every test;
 * ``breakdown``: the counts by channel or voting day a source publishes (NIST ``VoteCounts``
   of types other than total, a plebiscite record's channel and day cells), with the leader's
-  share in each.
+  share in each and, where the cell and the rest of its unit both hold at least
+  ``MIN_BREAKDOWN_VOTES`` votes, ``z_vs_rest``: the two-proportion z of the leader's share in
+  the cell against the rest of the unit's cells of the same level (standard deviations under
+  the null that the cell's voters vote like the rest; door-to-door boxes that favour the
+  leader far more than the stations show up here).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from plebiscite.services.forensics.table import StationTable
 Json = dict[str, Any]
 
 MAX_LISTED_ROWS = 200
+MIN_BREAKDOWN_VOTES = 30
 
 
 def national(table: StationTable) -> Json:
@@ -92,14 +97,29 @@ def partial(table: StationTable) -> Json:
 
 def breakdown(table: StationTable) -> list[Json]:
     leader = table.leader if table.options else None
+    items = list(table.info.get("breakdown", []))
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, item in enumerate(items):
+        key = (str(item.get("contest")), str(item["unit"]), str(item.get("level", "channel")))
+        groups.setdefault(key, []).append(i)
     out = []
-    for item in table.info.get("breakdown", []):
+    for i, item in enumerate(items):
         votes = item["votes"]
         total = sum(votes.values())
+        lead = votes.get(leader, 0) if leader else 0
+        key = (str(item.get("contest")), str(item["unit"]), str(item.get("level", "channel")))
+        rest_total = sum(sum(items[j]["votes"].values()) for j in groups[key] if j != i)
+        rest_lead = sum(items[j]["votes"].get(leader, 0) for j in groups[key] if j != i)
+        z = None
+        if leader and total >= MIN_BREAKDOWN_VOTES and rest_total >= MIN_BREAKDOWN_VOTES:
+            pooled = (lead + rest_lead) / (total + rest_total)
+            sd = (pooled * (1 - pooled) * (1 / total + 1 / rest_total)) ** 0.5
+            z = (lead / total - rest_lead / rest_total) / sd if sd > 0 else 0.0
         out.append(
             {
                 **item,
-                "leader_share": (votes.get(leader, 0) / total) if total and leader else None,
+                "leader_share": (lead / total) if total and leader else None,
+                "z_vs_rest": z,
             }
         )
     return out

@@ -190,3 +190,21 @@ def test_forensics_is_listed() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "forensics" in result.output
+
+
+def test_one_p_value_in_table_prose_and_json(tmp_path: Path) -> None:
+    from plebiscite.services.forensics.limits import format_p
+
+    data = _write_election(tmp_path / "results.csv", f_extreme=0.08)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, [*_args(data), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    text = " ".join(result.output.split())
+    for name in ("integer_percentages", "second_digit", "last_digit"):
+        t = report["tests"][name]
+        shown = format_p(t["p_value"])
+        assert shown in t["reading"], name
+        assert text.count(shown) >= 2, (name, shown)  # the table and the paragraph
+    assert f"p-values below {report['p_floor']:.0e}" in text
+    assert "anomaly score = max(z of integer percentages, 0)" in text

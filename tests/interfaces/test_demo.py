@@ -86,6 +86,29 @@ def test_no_subtraction_of_the_demo_cells_opens_a_small_group(sqlite_demo: DemoR
         assert small_group_openings(sets, counts, threshold) == [], region.id
 
 
+def test_demo_paper_count_differs_where_it_was_rewritten(sqlite_demo: DemoResult) -> None:
+    from plebiscite.services.forensics import analyse, read_results
+    from plebiscite.services.paper_compare import compare_record
+
+    assert sqlite_demo.verification is not None
+    checks = {c["id"]: c for c in sqlite_demo.verification["checks"]}
+    assert all(checks[c]["checked"] > 0 and checks[c]["passed"] for c in ("V40", "V41", "V42"))
+    result = compare_record(sqlite_demo.record)
+    assert result.protocols > 0
+    precincts = [r for r in result.differing if r.level in ("precinct", "district")]
+    assert precincts and all(set(r.differences) <= {"yes", "no"} for r in precincts)
+    # the record's own results as forensic input: each published cell once, never its parent
+    table, fmt = read_results(sqlite_demo.record)
+    assert fmt == "record"
+    counted = sum(
+        sum(q["options"].values())
+        for r in sqlite_demo.results["regions"]
+        for q in r["questions"][:1]
+    )
+    assert int(table.votes.sum()) == counted
+    assert analyse(table, input_format=fmt)["national"]["registered"] > 0
+
+
 def test_demo_refuses_a_used_output_folder(sqlite_demo: DemoResult) -> None:
     with pytest.raises(InputError, match="exists and is not empty"):
         run_demo(sqlite_demo.out, voters=50)

@@ -232,3 +232,16 @@ def test_officials_create_booth_and_close(live: tuple[TestClient, CastingService
     closed = client.post("/officials/close", data={"confirm": "yes"})
     assert closed.status_code == 200
     assert service.election.closed_at is not None
+
+
+def test_forensics_page_reads_the_record_and_sets_paper_beside_decrypted(
+    demo: tuple[TestClient, Any],
+) -> None:
+    from plebiscite.services.forensics import read_results
+
+    client, result = demo
+    html = client.get("/forensics?lang=en").text
+    table, _ = read_results(result.record)  # the same path as `plebiscite forensics DIR`
+    assert f"{table.n_units} units in 4 regions" in html
+    assert "National summary" in html
+    assert "Paper protocols against the decrypted count" in html

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from paper_support import protocol_data
 from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
@@ -39,6 +40,7 @@ from plebiscite.services.election import (
     publish_roll,
     publish_roll_addition,
 )
+from plebiscite.services.paper import submit
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
@@ -187,6 +189,7 @@ def build_record(out: Path, voters: int = 120) -> Built:
         trustee_decrypt(board, trustees[index], rng)
     results = combine(board)
     assert not isinstance(results, Waiting)
+    _file_paper(board)
     board.sign_head(HEAD_KEY, HEAD_TIME + 2000)
     export_board(board, out)
     write_results(
@@ -203,6 +206,40 @@ def build_record(out: Path, voters: int = 120) -> Built:
 # --- tampering -------------------------------------------------------------------------------
 
 Lines = list[dict[str, Any]]
+
+
+def _file_paper(board: MemoryBoard) -> None:
+    """An honest paper side for V40-V43: a protocol and its correction, a trip, custody acts."""
+    first = {**protocol_data(), "version": 1}
+    submit(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
+    trip = {
+        "trip": "dn-0101-t1",
+        "precinct": "dn-0101",
+        "date": "2022-09-23",
+        "team": ["member-a", "member-b"],
+        "observers": [],
+        "box": "MB-1",
+        "seal_out": "S-1",
+        "seal_in": "S-1",
+        "applications": 40,
+        "taken": 42,
+        "issued": 38,
+        "spoiled": 1,
+        "returned": 3,
+        "found": 38,
+    }
+    submit(board, "trip", trip)
+    act = {"precinct": "dn-0101", "seal": "S-7", "signatories": ["a", "b"], "observers": []}
+    submit(
+        board,
+        "custody",
+        [
+            {**act, "date": "2022-09-23", "box": "MB-1", "box_kind": "mobile", "packet": "P-1",
+             "count": 900},
+            {**act, "date": "2022-09-27", "box": "SB-1", "box_kind": "stationary",
+             "packet": "P-2", "count": 600},
+        ],
+    )  # fmt: skip
 
 
 def read_events(record: Path) -> Lines:

@@ -46,6 +46,7 @@ from plebiscite.record.export import export_board
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
 from plebiscite.services.election import publish_manifest, publish_roll
+from plebiscite.services.paper_demo import file_demo_paper
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.setup import load_manifest
 from plebiscite.services.simulate import simulate
@@ -258,6 +259,8 @@ def _run(
     results = combine(board)
     if isinstance(results, Waiting):  # pragma: no cover - three qualified trustees decrypted
         raise PlebisciteError(str(results))
+    # the commissions' paper count, with a few deliberate differences (docs/paper.md 8)
+    file_demo_paper(board, manifest, roll_entries, simulation.cells, random.Random(seed))
     board.sign_head(load_board_key(key_path, create=False))
     _phase(timings, "tally", started)
 

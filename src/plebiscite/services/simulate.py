@@ -89,6 +89,8 @@ class SimulationResult:
     refusals: list[dict[str, Any]] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     receipts: int = 0
+    #: counted choices per (precinct, channel, date): what precinct commissions would count
+    cells: dict[tuple[str, str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -220,11 +222,16 @@ def simulate(
         else:
             continue
         counts = truth.setdefault(region.id, {})
+        counted = actions[-1]
+        cell_key = (counted.location.precinct_id, counted.location.kind.value, f"{counted.at:%F}")
+        cell = result.cells.setdefault(cell_key, {})
         for question in region.questions:
             per = counts.setdefault(question.id, {o: 0 for o in question.option_ids})
             pick = selections[question.id]
             if pick is not None:
                 per[pick] += 1
+                in_cell = cell.setdefault(question.id, {o: 0 for o in question.option_ids})
+                in_cell[pick] += 1
 
     devices = _Devices(server, manifest, digest, key)
     locations = {a.location.id: a.location for a in actions}

@@ -50,6 +50,7 @@ from plebiscite.services.verify_checks import (
     check_roll,
     check_tally_and_results,
 )
+from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 from plebiscite.services.verify_voters import VoterBallot, VoterBallots
 
@@ -90,6 +91,7 @@ class RecordState:
     voter_ballots: VoterBallots = field(default_factory=VoterBallots)  # on disk
     closed: tuple[int, dt.datetime | None] | None = None
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    paper: list[tuple[int, Event]] = field(default_factory=list)  # V40-V43 (verify_paper)
     shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     results: tuple[int, dict[str, Any]] | None = None
     uncounted: list[int] = field(default_factory=list)  # cast entries that cannot count
@@ -128,6 +130,7 @@ def verify_record(
             check_ceremony(state, report)
             excluded = check_one_voter_rule(state, report)
             check_tally_and_results(directory, state, report, excluded, say)
+            check_paper(state.manifest, state.paper, report)
     finally:
         if state.checker is not None:
             state.checker.close()
@@ -326,6 +329,8 @@ def _apply(
         state.shares.append((index, payload))
     elif kind is EventType.RESULTS:
         state.results = (index, payload)
+    elif kind in PAPER_EVENTS:
+        state.paper.append((index, event))
 
 
 def _manifest(

@@ -47,6 +47,10 @@ CHECKS: Final[dict[str, str]] = {
     "V26": "results event recomputed from the tally and the counts",
     "V27": "results.json equals the results event",
     "V28": "the NIST results file agrees with the results",
+    "V40": "paper records: well formed, naming the manifest's precincts, questions and days",
+    "V41": "paper protocols in force: the hard control relations K1-K4",
+    "V42": "protocol corrections: versions 1, 2, ... in board order, each with a reason",
+    "V43": "mobile trips T1-T4; daily custody acts sum to the protocol's boxes (D1M, D1S)",
 }
 
 

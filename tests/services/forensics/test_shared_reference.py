@@ -123,3 +123,57 @@ def test_nist_err_cambridge_reads_and_balances(shared_file: Locate) -> None:
     assert cr["checked"] == 42
     assert cr["failed"] == 0  # ballots cast = yes + no + over- and undervotes
     assert "integer_percentages" in report["skipped"]  # no voters on the list in the file
+
+
+def test_2012_regions_and_channels_hold_on_real_data(shared_file: Locate) -> None:
+    report = _report(shared_file, "2012")
+    regions = {r["region"]: r for r in report["regions"]}
+    # each region's clean turnout is the national one: no negative estimate (issue 17)
+    assert all(r["shpilkin_excess_votes"] >= 0 for r in regions.values())
+    assert regions["Чеченская Республика"]["shpilkin_excess_votes"] > 0
+    assert regions["Республика Дагестан"]["shpilkin_excess_votes"] > 0
+    early = next(
+        c for c in report["tests"]["channels"]["channels"] if c["channel"] == "issued_early"
+    )
+    assert early["abroad_units"] > 300
+    assert all(u["class"] != "abroad" for u in early["top"])  # abroad compared with abroad
+    assert max(abs(u["z"]) for u in early["top"]) < 1e4  # no degenerate scale
+    t = report["tests"]["integer_percentages"]
+    assert t["p_value"] == report["p_floor"]  # the floor, stated once, in the JSON
+    assert "(p < 1e-12)" in t["reading"]
+
+
+def test_cambridge_contests_are_listed(shared_file: Locate) -> None:
+    table, _ = read_results(shared_file("nist-err/err-2022-11-08-Massachusetts-Cambridge.json"))
+    assert table.info["contests"] == ["bmc-question-1"]
+    left = {c["contest"]: c["reason"] for c in table.info["contests_left_out"]}
+    assert len(left) == 25 and "same units" in left["bmc-question-2"]
+
+
+TABLES = {
+    # year: (stations with figures, stations without, regions without)
+    "2011": (95_225, 0, set()),
+    "2012": (95_415, 0, set()),
+    "2018": (97_699, 0, set()),
+    "2020": (96_765, 0, set()),
+    "2024": (
+        91_946,
+        2_268,
+        {
+            "Донецкая Народная Республика",
+            "Луганская Народная Республика",
+            "Запорожская область",
+            "Херсонская область",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("year", sorted(TABLES))
+def test_every_table_reads_as_it_is(shared_file: Locate, year: str) -> None:
+    table, fmt = read_results(shared_file(f"ru-elections/{year}.csv.zip"))
+    units, missing, regions = TABLES[year]
+    assert fmt == "ru-cec"
+    assert table.n_units == units
+    assert len(table.unpublished) == missing and not table.partial
+    assert {r.region for r in table.unpublished} == regions

@@ -1,6 +1,6 @@
 """``plebiscite forensics INPUT``: statistical forensics of published precinct results.
 
-Reads the results (``--format auto|ru-cec|nist-err|csv``), runs every method of
+Reads the results (``--format auto|ru-cec|nist-err|csv|record``), runs every method of
 :mod:`plebiscite.services.forensics`, prints a summary, and writes ``--json`` (every number,
 under ``tests.<method>``) and ``--html`` (a self-contained report with pictures).
 """
@@ -25,6 +25,7 @@ from plebiscite.services.forensics import (
     read_results,
     render_html,
 )
+from plebiscite.services.forensics.limits import p_text
 
 #: Files above this size get a progress bar while they are read.
 PROGRESS_BYTES = 2_000_000
@@ -55,7 +56,7 @@ def _mapping(
 
 
 @click.command("forensics")
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT|RECORD_DIR", type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -114,9 +115,9 @@ def forensics(
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     mapping = _mapping(mapping_file, options, lines, unit_column)
-    if not input_path.is_file():
+    if not input_path.exists():
         raise DataFormatError(f"{input_path}: no such file")
-    size = input_path.stat().st_size
+    size = input_path.stat().st_size if input_path.is_file() else 0
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -158,12 +159,33 @@ def forensics(
         console.print(f"HTML report written to {html_path}")
 
 
+def _ok(tests: dict[str, Any], name: str) -> dict[str, Any] | None:
+    t = tests.get(name)
+    return t if t is not None and t.get("status") == "ok" else None
+
+
+def _num(x: float | None, spec: str = ",.1f") -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
 def _print_summary(console: Console, report: dict[str, Any], n_regions: int) -> None:
     inp = report["input"]
     console.print(
-        f"[bold]{inp['source']}[/bold] ({inp['format']}): {inp['n_units']:,} units, "
-        f"{inp['n_regions']:,} regions, leader {inp['leader']}"
+        f"[bold]{inp['source']}[/bold] ({inp['format']}): {inp['n_units']:,} units with "
+        f"figures, {inp['n_regions']:,} regions, leader {inp['leader']}"
     )
+    if inp.get("contests") and len(inp["contests"]) > 1:
+        console.print(f"contests read together: {', '.join(inp['contests'])}")
+    if inp.get("contests_left_out"):
+        left = inp["contests_left_out"]
+        console.print(
+            f"[dim]contests not read ({len(left)}): "
+            + ", ".join(f"{c['contest']} ({c['reason']})" for c in left[:5])
+            + (", ..." if len(left) > 5 else "")
+            + "[/dim]"
+        )
+    _print_national(console, report)
+    _print_left_out(console, report)
     tests = report["tests"]
     grid = Table(title="Findings", show_lines=False)
     grid.add_column("method")
@@ -171,62 +193,158 @@ def _print_summary(console: Console, report: dict[str, Any], n_regions: int) -> 
     grid.add_column("p-value / estimate", justify="right")
     cr = tests["control_relations"]
     grid.add_row("control relations", f"{cr['failed']:,} of {cr['checked']:,} units fail", "")
-    if "integer_percentages" in tests:
-        t = tests["integer_percentages"]
+    too_few = "too few units"
+    for name in ("integer_percentages", "fingerprint", "shpilkin", "sobyanin"):
+        if name in tests and not _ok(tests, name):
+            t = tests[name]
+            grid.add_row(
+                name.replace("_", " "), f"{too_few} ({t['n_units']:,} < {t['min_units']:,})", ""
+            )
+    if t := _ok(tests, "integer_percentages"):
         grid.add_row(
             "integer percentages",
             f"{t['observed']:,} vs {t['expected']:,.1f} expected (excess {t['excess']:,.1f}, "
             f"z {t['z']:.1f})",
-            f"p {t['p_value']:.3g}",
+            p_text(t["p_value"]),
         )
-    if "fingerprint" in tests:
-        t = tests["fingerprint"]
+    if t := _ok(tests, "fingerprint"):
+        fit = (
+            f"f_i {t['f_incremental']}, f_e {t['f_extreme']}"
+            if t.get("fit_status") == "ok"
+            else f"fit: {too_few} ({t['fit_units']:,} < {t['fit_min_units']:,})"
+        )
         grid.add_row(
             "fingerprint corner >= 95/95",
-            f"{t['corner_units']:,} units, {100 * t['corner_leader_vote_share']:.2f} % of "
-            "leader votes",
-            f"f_i {t['f_incremental']}, f_e {t['f_extreme']}",
+            f"{t['corner_units']:,} units, {_pct(t['corner_leader_vote_share'])} of leader votes",
+            fit,
         )
-    if "shpilkin" in tests and tests["shpilkin"]["excess_votes"] is not None:
-        t = tests["shpilkin"]
+    if (t := _ok(tests, "shpilkin")) and t["excess_votes"] is not None:
         grid.add_row(
             "Shpilkin",
             f"clean peak at {t['clean_turnout']:.0f} % turnout",
-            f"{t['excess_votes']:,.0f} excess votes ({100 * t['excess_share']:.1f} %)",
+            f"{t['excess_votes']:,.0f} excess votes ({_pct(t['excess_share'], 1)})",
         )
-    if "sobyanin" in tests:
-        t = tests["sobyanin"]
-        grid.add_row("Sobyanin slope", f"{t['slope']:.3f} (others {t['others_slope']:+.3f})", "")
+    if (t := _ok(tests, "sobyanin")) and t["slope"] is not None:
+        grid.add_row(
+            "Sobyanin slope",
+            f"{t['slope']:.3f} (others {_num(t['others_slope'], '+.3f')}, t {_num(t['t'])})",
+            p_text(t["p_value"]),
+        )
     for name in ("second_digit", "last_digit"):
-        t = tests[name]
-        if t["n_counts"]:
+        if t := _ok(tests, name):
             grid.add_row(
                 name.replace("_", " "),
                 f"mean {t['mean']:.4f}, chi2 {t['chi2']:.1f}",
-                f"p {t['p_value']:.3g}",
+                p_text(t["p_value"]),
             )
-    for c in tests["channels"]["channels"]:
+        else:
+            t = tests[name]
+            grid.add_row(
+                name.replace("_", " "), f"{too_few} ({t['n_units']:,} < {t['min_units']:,})", ""
+            )
+    for c in (tests.get("channels") or {}).get("channels", []):
         grid.add_row(
             f"channel {c['channel'].removeprefix('issued_')}",
-            f"{100 * c['total_share']:.1f} % of ballots",
-            f"{c['outliers']:,} outlying units",
+            f"{_pct(c['total_share'], 1)} of ballots at home",
+            f"{c['outliers']:,} outlying units (z > 5)",
         )
     console.print(grid)
+    console.print(
+        f"[dim]p-values below {report['p_floor']:.0e} are shown as < {report['p_floor']:.0e}; "
+        "z is in standard deviations under each method's null.[/dim]"
+    )
     for name, text in report["readings"].items():
         console.print(f"[bold]{name.replace('_', ' ')}[/bold]: {text}")
     for name, reason in report["skipped"].items():
         console.print(f"[dim]{name.replace('_', ' ')}: not run, {reason}[/dim]")
+    _print_breakdown(console, report)
     if report["regions"] and n_regions > 0:
         regions = Table(title=f"Most anomalous regions (of {len(report['regions'])})")
-        for col in ("region", "units", "integer z", "corner %", "slope", "score"):
+        for col in (
+            "region",
+            "units",
+            "integer z",
+            "corner %",
+            "slope",
+            "Shpilkin excess",
+            "score",
+        ):
             regions.add_column(col, justify="left" if col == "region" else "right")
         for r in report["regions"][:n_regions]:
             regions.add_row(
                 r["region"],
                 f"{r['n_units']:,}",
-                "" if r["integer_z"] is None else f"{r['integer_z']:.1f}",
-                f"{100 * r['corner_unit_share']:.1f}",
-                "" if r["sobyanin_slope"] is None else f"{r['sobyanin_slope']:.2f}",
+                _num(r["integer_z"]),
+                _pct(r["corner_unit_share"], 1).removesuffix(" %"),
+                _num(r["sobyanin_slope"], ".2f"),
+                _num(r["shpilkin_excess_votes"], ",.0f"),
                 f"{r['score']:.1f}",
             )
         console.print(regions)
+        console.print(f"[dim]{report['score']}; n/a: too few units for that figure.[/dim]")
+
+
+def _pct(x: float | None, digits: int = 2) -> str:
+    return "n/a" if x is None else f"{100 * x:.{digits}f} %"
+
+
+def _print_national(console: Console, report: dict[str, Any]) -> None:
+    nat = report["national"]
+    grid = Table(title="National summary")
+    grid.add_column("")
+    grid.add_column("count", justify="right")
+    grid.add_column("share", justify="right")
+    grid.add_row("units with figures", f"{nat['units']:,}", "")
+    if nat["registered"] is not None:
+        grid.add_row("voters on the list", f"{nat['registered']:,}", "")
+    if nat["issued"] is not None:
+        grid.add_row("ballots issued", f"{nat['issued']:,}", f"turnout {_pct(nat['turnout'])}")
+    elif nat["turnout"] is not None:
+        grid.add_row("turnout (ballots found)", "", _pct(nat["turnout"]))
+    grid.add_row("ballots found", f"{nat['found']:,}", "")
+    for o in nat["options"]:
+        grid.add_row(o["option"], f"{o['votes']:,}", f"{_pct(o['share_of_valid'])} of valid")
+    console.print(grid)
+
+
+def _print_left_out(console: Console, report: dict[str, Any]) -> None:
+    unp, part = report["unpublished"], report["partial"]
+    if unp["units"]:
+        grid = Table(title=f"Stations without published figures ({unp['units']:,}, left out)")
+        grid.add_column("region")
+        grid.add_column("stations", justify="right")
+        grid.add_column("voters on the list", justify="right")
+        for r in unp["by_region"]:
+            reg = "not published" if r["registered"] is None else f"{r['registered']:,}"
+            grid.add_row(r["region"], f"{r['units']:,}", reg)
+        console.print(grid)
+    if part["units"]:
+        console.print(f"[bold]{part['units']:,} partly filled rows left out[/bold]:")
+        for r in part["rows"][:10]:
+            console.print(
+                f"  row {r['row']}: {r['unit']} ({r['region']}), empty: {', '.join(r['empty'])}"
+            )
+        if part["units"] > 10:
+            console.print(f"  ... {part['units'] - 10:,} more in the JSON")
+
+
+def _print_breakdown(console: Console, report: dict[str, Any]) -> None:
+    rows = report["breakdown"]
+    if not rows:
+        return
+    grid = Table(title="Votes by channel and day (as published)")
+    for col in ("unit", "channel or day", "votes", "leader share", "z vs rest"):
+        grid.add_column(col, justify="left" if col in ("unit", "channel or day") else "right")
+    for b in rows[:60]:
+        grid.add_row(
+            b["unit"],
+            b["channel"],
+            f"{sum(b['votes'].values()):,}",
+            _pct(b["leader_share"], 1),
+            _num(b.get("z_vs_rest"), "+.1f"),
+        )
+    console.print(grid)
+    console.print(
+        "[dim]z vs rest: the leader's share in the cell against the unit's other cells of the "
+        "same level, in standard deviations; n/a below 30 votes on either side.[/dim]"
+    )

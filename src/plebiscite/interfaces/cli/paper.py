@@ -173,3 +173,52 @@ def checks(db: str) -> None:
             str(f.index), f"{f.kind} {f.subject}", f"[{style}]{f.check.id}[/]", f.check.message
         )
     console.print(table)
+
+
+@paper.command()
+@click.option(
+    "--record",
+    "record_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="an election record folder (manifest.json, events.jsonl, results.json)",
+)
+@click.option("--all", "show_all", is_flag=True, help="print every cell, not only the differing")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+def compare(record_dir: Path, show_all: bool, json_out: Path | None) -> None:
+    """The paper protocols beside the decrypted counts, per published cell; every difference."""
+    from plebiscite.services.paper_compare import compare_record
+
+    result = compare_record(record_dir)
+    console = Console()
+    rows = result.rows if show_all else result.differing
+    differ = f"{len(result.differing)} of {len(result.rows)} cells differ"
+    table = Table(title=f"Paper against decrypted ({differ})")
+    for column in ("region", "cell", "paper", "decrypted", "difference"):
+        table.add_column(column, justify="left" if column in ("region", "cell") else "right")
+    for r in rows:
+
+        def fmt(counts: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v:,}" for k, v in counts.items())
+
+        note = f" (no protocol: {', '.join(r.missing)})" if r.missing else ""
+        table.add_row(
+            r.region,
+            f"{r.level} {', '.join(r.units)}{note}",
+            fmt(r.paper),
+            fmt(r.decrypted),
+            ", ".join(f"{k} {v:+,}" for k, v in r.differences.items()) or "-",
+        )
+    if not result.protocols:
+        console.print("the record holds no paper protocol: nothing to compare")
+    else:
+        console.print(table)
+        console.print(
+            f"{result.protocols} protocols in force; {len(result.differing)} of "
+            f"{len(result.rows)} published cells differ between paper and decrypted counts"
+        )
+    if json_out is not None:
+        json_out.write_text(
+            json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        console.print(f"wrote {json_out}")

@@ -452,11 +452,14 @@ def build(state: PagesState) -> APIRouter:
     def forensics_page(request: Request) -> HTMLResponse:
         source = state.forensics_file
         if source is None and state.record_dir is not None:
-            nist = state.record_dir / "results-nist.json"
-            source = nist if nist.is_file() else None
+            # the record's own results, read as `plebiscite forensics --format record` does
+            has_results = (state.record_dir / "results.json").is_file()
+            source = state.record_dir if has_results else None
         context: dict[str, Any] = {"source": source}
         if source is not None:
             context.update(_forensics(state, source))
+        if state.record_dir is not None and (state.record_dir / "results.json").is_file():
+            context["paper"] = _paper_compare(state, state.record_dir)
         return render(request, state, "forensics.html", context)
 
     return router
@@ -467,7 +470,8 @@ def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
     from plebiscite.services.forensics.html import TITLES
 
     key = f"forensics:{source}"
-    stamp = int(source.stat().st_mtime_ns) if source.exists() else 0
+    stamp_of = source / "results.json" if source.is_dir() else source
+    stamp = int(stamp_of.stat().st_mtime_ns) if stamp_of.exists() else 0
     hit = state.cached(key, stamp)
     if hit is None:
         try:
@@ -477,6 +481,22 @@ def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
             hit = {"error": f"{type(exc).__name__}: {exc}"}
         state.remember(key, stamp, hit)
     return {**hit, "titles": TITLES}
+
+
+def _paper_compare(state: PagesState, record: Path) -> dict[str, Any]:
+    """The paper count beside the decrypted one (``plebiscite paper compare``), cached."""
+    from plebiscite.services.paper_compare import compare_record
+
+    events = record / "events.jsonl"
+    stamp = int(events.stat().st_mtime_ns) if events.exists() else 0
+    hit: dict[str, Any] | None = state.cached("paper-compare", stamp)
+    if hit is None:
+        try:
+            hit = {"comparison": compare_record(record).to_json()}
+        except Exception as exc:  # someone else's record: show why, never crash
+            hit = {"error": f"{type(exc).__name__}: {exc}"}
+        state.remember("paper-compare", stamp, hit)
+    return hit
 
 
 def _opened(manifest: Manifest, payload: dict[str, Any], lang: str) -> list[dict[str, str]]:

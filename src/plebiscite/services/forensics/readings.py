@@ -7,24 +7,24 @@ statistics show where protocols are unlikely to be honest counts, not who did wh
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import Any
+
+from plebiscite.services.forensics.limits import TOO_FEW, p_text
 
 Json = dict[str, Any]
 
 
-def _pct(x: float, digits: int = 1) -> str:
-    return f"{100 * x:.{digits}f} %"
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "n/a" if x is None else f"{100 * x:.{digits}f} %"
 
 
 def _n(k: int, noun: str) -> str:
     return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
 
 
-def _p(p: float) -> str:
-    if math.isnan(p):
-        return "not defined"
-    return "below 1e-12" if p < 1e-12 else f"{p:.3g}"
+def _p(p: float | None) -> str:
+    return p_text(p)
 
 
 def control_relations(t: Json) -> str:
@@ -60,7 +60,7 @@ def integer_percentages(t: Json) -> str:
         f"99 %), {t['observed']:,} report a turnout or leader share within 0.05 points of a "
         f"whole percent. Honest binomial counts would give {t['expected']:,.1f} on average, so "
         f"the excess is {t['excess']:,.1f} stations, {t['z']:.1f} standard deviations "
-        f"(p = {_p(t['p_value'])}): {verdict}. Round percentages in excess are what one sees "
+        f"({_p(t['p_value'])}): {verdict}. Round percentages in excess are what one sees "
         "when commissions write down a target figure instead of counting."
     )
 
@@ -72,7 +72,12 @@ def fingerprint(t: Json) -> str:
         f"{_pct(t['corner_leader_vote_share'], 2)} of the leader's votes. In elections without "
         "ballot stuffing this corner is practically empty."
     )
-    if t.get("f_incremental") is not None:
+    if t.get("fit_status") == TOO_FEW:
+        text += (
+            f" Klimek's fraud model is not fitted: {t['fit_units']:,} stations, fewer than the "
+            f"{t['fit_min_units']:,} its fit needs."
+        )
+    elif t.get("f_incremental") is not None:
         text += (
             f" Klimek's fraud model fits best with incremental fraud at "
             f"{_pct(t['f_incremental'])} of stations and extreme fraud at "
@@ -93,7 +98,8 @@ def shpilkin(t: Json) -> str:
         f"{_pct(t['official_leader_share'])} officially. Extrapolated, the leader received "
         f"about {t['excess_votes']:,.0f} votes more than that ({_pct(t['excess_share'])} of "
         "the leader's votes). This is an estimate resting on that assumption, not a test; "
-        "turnout and support can also be linked for honest reasons."
+        "turnout and support can also be linked for honest reasons. Each region's estimate "
+        "takes this clean turnout as its reference and is never negative (see the regions)."
         + (
             " A negative excess means the peak chosen is not the clean part of the election "
             "(the peak of the others' votes lies among suspect stations); choose the clean "
@@ -125,7 +131,7 @@ def second_digit(t: Json) -> str:
     return (
         f"The mean second digit of {t['n_counts']:,} leader vote counts is {t['mean']:.4f} "
         f"against {t['expected_mean']:.4f} under Benford's law (chi-square {t['chi2']:.1f}, "
-        f"9 df, p = {_p(t['p_value'])}). Precinct counts need not follow Benford's law even "
+        f"9 df, {_p(t['p_value'])}). Precinct counts need not follow Benford's law even "
         "when honest, so a deviation is a weak signal on its own."
     )
 
@@ -134,7 +140,7 @@ def last_digit(t: Json) -> str:
     return (
         f"The last digits of {t['n_counts']:,} leader vote counts average {t['mean']:.4f} "
         f"(4.5 if uniform); {_pct(t['c05'])} end in 0 or 5 (20 % expected); chi-square "
-        f"{t['chi2']:.1f}, 9 df, p = {_p(t['p_value'])}. Invented numbers tend to avoid or "
+        f"{t['chi2']:.1f}, 9 df, {_p(t['p_value'])}. Invented numbers tend to avoid or "
         "favour some digits; with large counts honest last digits are uniform."
     )
 
@@ -142,19 +148,37 @@ def last_digit(t: Json) -> str:
 def channels(t: Json) -> str:
     if not t["channels"]:
         return "The input does not break ballots down by channel."
-    parts = [
-        f"{c['channel'].removeprefix('issued_').replace('_', ' ')}: {_pct(c['total_share'])} "
-        f"of ballots, {c['outliers']:,} outlying stations"
-        for c in t["channels"]
-    ]
+    parts = []
+    for c in t["channels"]:
+        text = (
+            f"{c['channel'].removeprefix('issued_').replace('_', ' ')}: {_pct(c['total_share'])} "
+            f"of ballots at home, {c['outliers']:,} outlying stations of {c['n_units']:,} scored"
+        )
+        if c["abroad_units"]:
+            text += f", {_pct(c['abroad_share'] or 0.0)} abroad ({c['abroad_units']:,} stations)"
+        parts.append(text)
     return (
-        "Ballots by channel (" + "; ".join(parts) + "). An outlying station issued a far "
-        "larger share of its ballots through that channel than is usual; mobile and early "
-        "voting escape observation most easily."
+        "Ballots by channel (" + "; ".join(parts) + "). Each station is compared with its "
+        "class: the stations abroad, where early voting is normal, together, and every other "
+        "region on its own. An outlying station issued a share of its ballots through that "
+        "channel more than 5 class standard deviations above the class median; mobile and "
+        "early voting escape observation most easily."
     )
 
 
-READERS = {
+def _guard(read: Callable[[Json], str]) -> Callable[[Json], str]:
+    def reading(t: Json) -> str:
+        if t.get("status") == TOO_FEW:
+            return (
+                f"Too few units: {t['n_units']:,}, fewer than the {t['min_units']:,} this "
+                "method needs, so no figure is given."
+            )
+        return read(t)
+
+    return reading
+
+
+_READERS = {
     "control_relations": control_relations,
     "integer_percentages": integer_percentages,
     "fingerprint": fingerprint,
@@ -164,3 +188,6 @@ READERS = {
     "last_digit": last_digit,
     "channels": channels,
 }
+
+
+READERS = {name: _guard(read) for name, read in _READERS.items()}

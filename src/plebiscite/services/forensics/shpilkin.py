@@ -82,3 +82,63 @@ def shpilkin(
         leader_by_bin=lead,
         others_by_bin=other,
     )
+
+
+#: A region's own clean ratio needs this many stations at or below the reference turnout.
+REGION_MIN_CLEAN_UNITS = 10
+
+
+@dataclass(frozen=True)
+class RegionalShpilkin:
+    excess_votes: float
+    excess_share: float
+    reference: str  # where the clean ratio came from
+
+
+def shpilkin_against_reference(
+    registered: IntArray,
+    found: IntArray,
+    leader: IntArray,
+    mask: BoolArray,
+    clean_bin: int,
+    reference_ratio: float,
+) -> RegionalShpilkin:
+    """A region's excess with the clean turnout taken from a stated reference.
+
+    A region's own turnout peak is no clean mode where nearly every station reports ~100 %
+    (its peak *is* the stuffing), so the clean turnout is the reference's bin ``clean_bin``
+    (the national peak of the others' votes, or ``--clean-turnout``).  The region's clean ratio
+    of leader to other votes is its own stations' at or below that turnout when it has at least
+    :data:`REGION_MIN_CLEAN_UNITS` of them holding 1 % of its ballots, else the reference's
+    ``reference_ratio``.  The excess is the leader's votes above that ratio at the stations
+    above the clean turnout, and never below zero: where the leader's share does not rise
+    with turnout the estimate is 0, not a negative number of stuffed ballots.
+    """
+    bins = turnout_bins(registered, found)
+    sel = (bins >= 0) & mask
+    low = sel & (bins <= clean_bin)
+    high = sel & (bins > clean_bin)
+    others = found - leader
+    lead_low, other_low = float(leader[low].sum()), float(others[low].sum())
+    total = float(found[sel].sum())
+    own = (
+        np.count_nonzero(low) >= REGION_MIN_CLEAN_UNITS
+        and other_low > 0
+        and lead_low + other_low >= 0.01 * total
+    )
+    if own:
+        ratio = lead_low / other_low
+        reference = f"the region's own stations at or below {clean_bin} % turnout"
+    else:
+        ratio = reference_ratio
+        reference = (
+            f"the reference ratio (fewer than {REGION_MIN_CLEAN_UNITS} of the region's stations "
+            f"at or below {clean_bin} % turnout)"
+        )
+    excess = max(0.0, float(leader[high].sum()) - float(others[high].sum()) * ratio)
+    total_leader = float(leader[sel].sum())
+    return RegionalShpilkin(
+        excess_votes=excess,
+        excess_share=excess / total_leader if total_leader else float("nan"),
+        reference=reference,
+    )

@@ -26,7 +26,9 @@ Line names follow the precinct protocol (see ``docs/forensics.md``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +61,21 @@ CHANNEL_LINES: tuple[str, ...] = ("issued_early", "issued_in_room", "issued_outs
 
 
 @dataclass(frozen=True)
+class LeftOutRow:
+    """A source row kept out of every test: no figures published, or only some of them.
+
+    ``registered`` is the voters on the list when the row publishes that line; ``empty`` names
+    the columns left empty (every count column for an unpublished row).
+    """
+
+    row: int
+    unit: str
+    region: str
+    registered: int | None
+    empty: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StationTable:
     """Polling-station rows: identity, protocol lines and votes per option.
 
@@ -74,6 +91,11 @@ class StationTable:
     votes: IntArray  # shape (n_units, n_options)
     lines: dict[str, IntArray] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)  # line -> source column name
+    #: rows with no figures at all (a finding: who did not publish), and partly filled rows
+    unpublished: tuple[LeftOutRow, ...] = ()
+    partial: tuple[LeftOutRow, ...] = ()
+    #: what the reader wants the report to say (contests used, channel/day breakdown, ...)
+    info: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.unit_ids)
@@ -136,4 +158,7 @@ class StationTable:
             votes=self.votes[mask],
             lines={k: v[mask] for k, v in self.lines.items()},
             columns=dict(self.columns),
+            unpublished=self.unpublished,
+            partial=self.partial,
+            info=self.info,
         )

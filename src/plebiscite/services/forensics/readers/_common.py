@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import IO
 import numpy as np
 
 from plebiscite.errors import DataFormatError
-from plebiscite.services.forensics.table import IntArray
+from plebiscite.services.forensics.table import IntArray, LeftOutRow
 
 #: ``progress(done, total)`` in bytes of (uncompressed) input; called now and then.
 Progress = Callable[[int, int], None]
@@ -46,43 +48,141 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
+#: Bytes looked at to choose the text encoding.
+SNIFF_BYTES = 1 << 16
+
+
+def choose_encoding(head: bytes, where: str) -> str:
+    """``utf-8-sig`` or ``cp1251`` (the CEC's own downloads), from the first bytes of a table.
+
+    NUL bytes mean binary data (a spreadsheet, a damaged zip): refused with one line.
+    """
+    if b"\x00" in head:
+        raise DataFormatError(
+            f"{where}: row 1: binary data, not a text table (a spreadsheet or a damaged zip?)"
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = head.decode("cp1251")
+    except UnicodeDecodeError:
+        text = ""
+    if sum("\u0400" <= ch <= "\u04ff" for ch in text) >= 4:
+        return "cp1251"
+    raise DataFormatError(f"{where}: row 1: neither UTF-8 nor Windows-1251 text")
+
+
+@contextmanager
+def _opened_bytes(path: Path) -> Iterator[tuple[IO[bytes], int]]:
+    """The raw bytes of a CSV, or of the single CSV inside a ``.zip``, and their size."""
+    try:
+        is_zip = zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise DataFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not is_zip:
+        try:
+            raw = path.open("rb")
+        except OSError as exc:
+            raise DataFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        with raw:
+            yield raw, path.stat().st_size
+        return
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DataFormatError(f"{path}: a damaged zip ({exc})") from None
+    with zf:
+        members = [i for i in zf.infolist() if not i.is_dir()]
+        csvs = [i for i in members if i.filename.lower().endswith((".csv", ".txt"))]
+        chosen = csvs or members
+        if len(chosen) != 1:
+            names = ", ".join(i.filename for i in members) or "nothing"
+            raise DataFormatError(
+                f"{path}: a zipped results table must hold exactly one CSV, found {names}"
+            )
+        info = chosen[0]
+        try:
+            member = zf.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+            raise DataFormatError(f"{path}: cannot open {info.filename} ({exc})") from None
+        with member:
+            yield member, info.file_size
+
+
 @contextmanager
 def open_text(path: Path, progress: Progress | None = None) -> Iterator[IO[str]]:
-    """Open a CSV or the single CSV inside a ``.zip`` as UTF-8 text, counting bytes."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            members = [i for i in zf.infolist() if not i.is_dir()]
-            csvs = [i for i in members if i.filename.lower().endswith((".csv", ".txt"))]
-            chosen = csvs or members
-            if len(chosen) != 1:
-                names = ", ".join(i.filename for i in members) or "nothing"
-                raise DataFormatError(
-                    f"{path}: a zipped results table must hold exactly one CSV, found {names}"
-                )
-            info = chosen[0]
-            with zf.open(info) as raw:
-                counting = _CountingReader(raw, info.file_size, progress)
-                buffered = io.BufferedReader(counting, buffer_size=1 << 16)
-                text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
-                try:
-                    yield text
-                finally:
-                    text.detach()
-    else:
-        with path.open("rb") as raw:
-            counting = _CountingReader(raw, path.stat().st_size, progress)
-            buffered = io.BufferedReader(counting, buffer_size=1 << 16)
-            text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
-            try:
-                yield text
-            finally:
-                text.detach()
+    """Open a CSV or the single CSV inside a ``.zip`` as text, counting bytes.
+
+    The encoding is UTF-8 (with or without a byte-order mark) or Windows-1251, chosen from
+    the first 64 KiB; iterate the rows with :func:`guarded_rows` so that a damaged or
+    truncated file ends in one line naming the row, never a traceback.
+    """
+    with _opened_bytes(path) as (raw, _):
+        try:
+            head = raw.read(SNIFF_BYTES)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise DataFormatError(f"{path}: row 1: damaged or truncated data ({exc})") from None
+        encoding = choose_encoding(head, str(path))
+    with _opened_bytes(path) as (raw, size):
+        counting = _CountingReader(raw, size, progress)
+        buffered = io.BufferedReader(counting, buffer_size=1 << 16)
+        text = io.TextIOWrapper(buffered, encoding=encoding, newline="")
+        text.source_path = str(path)  # type: ignore[attr-defined]
+        try:
+            yield text
+        finally:
+            text.detach()
+
+
+def guarded_rows(
+    reader: Iterator[list[str]], path: Path, first: int = 2
+) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cells)`` from a csv reader; a damaged stream becomes one
+    :class:`DataFormatError` naming the row where reading stopped."""
+    number = first - 1
+    try:
+        for number, row in enumerate(reader, start=first):
+            yield number, row
+    except UnicodeDecodeError as exc:
+        # the text layer decodes ahead of the rows handed out, so the row is a lower bound
+        encoding = exc.encoding.removesuffix("-sig")
+        raise DataFormatError(
+            f"{path}: after row {number}: not {encoding} text (a file in two encodings?)"
+        ) from None
+    except csv.Error as exc:
+        raise DataFormatError(f"{path}: row {number + 1}: not a CSV row ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise DataFormatError(
+            f"{path}: row {number + 1}: damaged or truncated data ({exc})"
+        ) from None
+
+
+def read_header(reader: Iterator[list[str]], path: Path) -> list[str]:
+    """The header row, stripped; one line for an empty or damaged file."""
+    for _, row in guarded_rows(reader, path, first=1):
+        return [h.strip() for h in row]
+    raise DataFormatError(f"{path}: row 1: the file is empty")
 
 
 def peek_lines(text: IO[str], n: int = 5) -> tuple[str, Iterator[str]]:
     """The first ``n`` lines of ``text`` as a sample, and an iterator over all its lines."""
-    first = [line for line in (text.readline() for _ in range(n)) if line]
+    try:
+        first = [line for line in (text.readline() for _ in range(n)) if line]
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{name_of(text)}: row 1: not {exc.encoding} text") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise DataFormatError(
+            f"{name_of(text)}: row 1: damaged or truncated data ({exc})"
+        ) from None
     return "".join(first), itertools.chain(first, text)
+
+
+def name_of(text: IO[str]) -> str:
+    """The file behind a text stream, for error messages."""
+    return str(getattr(text, "source_path", "input"))
 
 
 def sniff_dialect(sample: str) -> type[csv.Dialect]:
@@ -103,22 +203,22 @@ def sniff_dialect(sample: str) -> type[csv.Dialect]:
     return Dialect
 
 
-def parse_counts(cells: list[str], *, path: Path, first_row: int, column: str) -> IntArray:
+def parse_counts(cells: list[str], *, path: Path, rows: list[int], column: str) -> IntArray:
     """Whole non-negative numbers from ``cells``; the error names file, row and column.
 
-    ``first_row`` is the 1-based source row of ``cells[0]`` (the header is row 1).
+    ``rows[i]`` is the 1-based source row of ``cells[i]`` (the header is row 1).
     """
     try:
         values = np.asarray(cells, dtype=np.str_).astype(np.int64)
     except ValueError:
         values = np.empty(len(cells), dtype=np.int64)
         for i, cell in enumerate(cells):
-            values[i] = parse_count(cell, path=path, row=first_row + i, column=column)
+            values[i] = parse_count(cell, path=path, row=rows[i], column=column)
     negative = np.flatnonzero(values < 0)
     if negative.size:
         i = int(negative[0])
         raise DataFormatError(
-            f"{path}: row {first_row + i}, column {column!r}: negative count {cells[i]!r}"
+            f"{path}: row {rows[i]}, column {column!r}: negative count {cells[i]!r}"
         )
     return values
 
@@ -144,11 +244,17 @@ def parse_count(cell: str, *, path: Path, row: int, column: str) -> int:
     return value
 
 
+#: ``label(texts, row)`` -> (unit, region) of a row left out, from its text columns.
+Labeller = Callable[[dict[str, str], int], tuple[str, str]]
+
+
 class ColumnCollector:
     """Collects selected CSV columns row by row and converts them in chunks.
 
     Only ``CHUNK_ROWS`` rows of text are held at a time, so memory stays flat however long
-    the file is.
+    the file is.  A row whose count cells are all empty (or all but voters on the list) is
+    *unpublished*; a row with some count cells empty is *partial*.  Both are kept apart, with
+    their row, unit and region, and left out of the table.
     """
 
     def __init__(
@@ -157,25 +263,35 @@ class ColumnCollector:
         count_columns: dict[str, int],
         text_columns: dict[str, int],
         header: list[str],
+        label: Labeller | None = None,
     ) -> None:
         self._path = path
         self._count_columns = count_columns
         self._text_columns = text_columns
         self._header = header
         self._width = len(header)
+        self._label = label or (
+            lambda texts, row: (texts.get("unit", f"row {row}"), texts.get("region", "all"))
+        )
         self._pending: dict[str, list[str]] = {k: [] for k in count_columns}
         self._pending_rows: list[int] = []
         self._chunks: dict[str, list[IntArray]] = {k: [] for k in count_columns}
         self._texts: dict[str, list[str]] = {k: [] for k in text_columns}
         self._rows: list[int] = []
+        self.unpublished: list[LeftOutRow] = []
+        self.partial: list[LeftOutRow] = []
 
     def add(self, row_number: int, row: list[str]) -> None:
         if len(row) < self._width:
             missing = self._header[len(row)]
             raise DataFormatError(
                 f"{self._path}: row {row_number}, column {missing!r}: the row has "
-                f"{len(row)} cells, the header {self._width}"
+                f"{len(row)} cells, the header {self._width} (a truncated file?)"
             )
+        empty = [k for k, idx in self._count_columns.items() if not row[idx].strip()]
+        if empty:
+            self._leave_out(row_number, row, empty)
+            return
         for key, idx in self._count_columns.items():
             self._pending[key].append(row[idx])
         for key, idx in self._text_columns.items():
@@ -184,23 +300,30 @@ class ColumnCollector:
         if len(self._pending_rows) >= CHUNK_ROWS:
             self._flush()
 
+    def _leave_out(self, row_number: int, row: list[str], empty: list[str]) -> None:
+        texts = {k: row[i].strip() for k, i in self._text_columns.items()}
+        unit, region = self._label(texts, row_number)
+        registered = None
+        if "registered" in self._count_columns and "registered" not in empty:
+            registered = parse_count(
+                row[self._count_columns["registered"]],
+                path=self._path,
+                row=row_number,
+                column=self._header[self._count_columns["registered"]],
+            )
+        names = tuple(self._header[self._count_columns[k]] for k in empty)
+        entry = LeftOutRow(row_number, unit, region, registered, names)
+        unpublished = len(empty) == len(self._count_columns) or set(empty) == (
+            set(self._count_columns) - {"registered"}
+        )
+        (self.unpublished if unpublished else self.partial).append(entry)
+
     def _flush(self) -> None:
         if not self._pending_rows:
             return
-        first = self._pending_rows[0]
-        contiguous = self._pending_rows[-1] - first == len(self._pending_rows) - 1
         for key, cells in self._pending.items():
             column = self._header[self._count_columns[key]]
-            if contiguous:
-                arr = parse_counts(cells, path=self._path, first_row=first, column=column)
-            else:
-                arr = np.array(
-                    [
-                        parse_count(c, path=self._path, row=r, column=column)
-                        for c, r in zip(cells, self._pending_rows, strict=True)
-                    ],
-                    dtype=np.int64,
-                )
+            arr = parse_counts(cells, path=self._path, rows=self._pending_rows, column=column)
             self._chunks[key].append(arr)
             cells.clear()
         self._rows.extend(self._pending_rows)

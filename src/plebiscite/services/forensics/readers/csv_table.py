@@ -28,8 +28,10 @@ from plebiscite.errors import DataFormatError
 from plebiscite.services.forensics.readers._common import (
     ColumnCollector,
     Progress,
+    guarded_rows,
     open_text,
     peek_lines,
+    read_header,
     sniff_dialect,
 )
 from plebiscite.services.forensics.table import LINE_NAMES, StationTable
@@ -89,10 +91,7 @@ def read_csv_table(
     with open_text(path, progress) as text:
         sample, lines_iter = peek_lines(text)
         reader = csv.reader(lines_iter, sniff_dialect(sample))
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise DataFormatError(f"{path}: row 1: the file is empty") from None
+        header = read_header(reader, path)
         position = {name: i for i, name in enumerate(header)}
 
         def col(name: str) -> int:
@@ -111,7 +110,7 @@ def read_csv_table(
         if mapping.region:
             texts["region"] = col(mapping.region)
         collector = ColumnCollector(path, counts, texts, header)
-        for number, row in enumerate(reader, start=2):
+        for number, row in guarded_rows(reader, path):
             if not row or all(not cell.strip() for cell in row):
                 continue
             collector.add(number, row)
@@ -133,4 +132,6 @@ def read_csv_table(
         votes=votes.astype(np.int64),
         lines={line: values[line] for line in mapping.lines},
         columns=dict(mapping.lines),
+        unpublished=tuple(collector.unpublished),
+        partial=tuple(collector.partial),
     )

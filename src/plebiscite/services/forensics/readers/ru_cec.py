@@ -19,8 +19,10 @@ from plebiscite.errors import DataFormatError
 from plebiscite.services.forensics.readers._common import (
     ColumnCollector,
     Progress,
+    guarded_rows,
     open_text,
     peek_lines,
+    read_header,
     sniff_dialect,
 )
 from plebiscite.services.forensics.table import StationTable
@@ -82,10 +84,7 @@ def read_ru_cec(
     with open_text(path, progress) as text:
         sample, lines_iter = peek_lines(text)
         reader = csv.reader(lines_iter, sniff_dialect(sample))
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise DataFormatError(f"{path}: row 1: the file is empty") from None
+        header = read_header(reader, path)
         lower = [h.lower() for h in header]
         if region_name.lower() not in lower:
             raise DataFormatError(
@@ -125,8 +124,8 @@ def read_ru_cec(
             texts["uik"] = lower.index("uik")
         if "tik" in lower:
             texts["tik"] = lower.index("tik")
-        collector = ColumnCollector(path, counts, texts, header)
-        for number, row in enumerate(reader, start=2):
+        collector = ColumnCollector(path, counts, texts, header, _label)
+        for number, row in guarded_rows(reader, path):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             collector.add(number, row)
@@ -157,4 +156,12 @@ def read_ru_cec(
         votes=votes.reshape(len(rows), len(options)),
         lines=lines,
         columns=columns,
+        unpublished=tuple(collector.unpublished),
+        partial=tuple(collector.partial),
     )
+
+
+def _label(texts: dict[str, str], row: int) -> tuple[str, str]:
+    uik = texts.get("uik") or str(row)
+    unit = f"{texts['tik']} / {uik}" if "tik" in texts else uik
+    return unit, texts.get("region", "")

@@ -217,11 +217,7 @@ def create_app(
     @app.get("/roll", response_model=m.RollModel, tags=["public"])
     def roll() -> dict[str, Any]:
         """The roll commitment of each region and its number of voters (additions included)."""
-        service.catch_up()
-        counts: dict[str, int] = {}
-        for entry in service.election.voters.values():
-            counts[entry.region_id] = counts.get(entry.region_id, 0) + 1
-        return {"commitments": dict(service.election.roll_commitments), "voters": counts}
+        return service.roll_summary()
 
     @app.get("/roll/voters", response_model=m.VotersModel, tags=["public"])
     def roll_voters(
@@ -229,19 +225,11 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> dict[str, Any]:
         """The published pseudonyms, in board order, a page at a time."""
-        service.catch_up()
-        voters = list(service.election.voters.values())
-        page = voters[offset : offset + limit]
+        page = service.board.roll_page(offset, limit)
         return {
-            "total": len(voters),
+            "total": sum(service.board.roll_counts().values()),
             "voters": [
-                {
-                    "voter": v.pseudonym,
-                    "region": v.region_id,
-                    "precinct": v.precinct_id,
-                    "home_voting": v.home_voting,
-                }
-                for v in page
+                {"voter": v, "region": r, "precinct": p, "home_voting": h} for v, r, p, h in page
             ],
         }
 
@@ -353,8 +341,8 @@ def create_app(
     )
     def device(device_id: str) -> dict[str, Any]:
         """An enrolled device and its chain head (the next ballot's ``previous_code``)."""
-        head = service.device_chain_head(device_id)
-        d = service.devices[device_id]
+        d = service.device_info(device_id)
+        head = d.chain_head
         return {
             "device": d.id,
             "location": d.location,

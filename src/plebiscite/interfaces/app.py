@@ -46,6 +46,7 @@ from plebiscite.services.casting import (
     SystemClock,
     parse_time,
 )
+from plebiscite.services.clock import BoardClock
 from plebiscite.services.proof_pool import ProofPool
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
@@ -530,7 +531,10 @@ def open_app(
     clock: Clock
     simulated: SimulatedClock | None = None
     if demo_clock:
-        simulated = SimulatedClock(demo_start or SystemClock().now())
+        # One clock for every process serving this board: kept in the board itself.
+        simulated = BoardClock(board, demo_start or SystemClock().now())
+        if demo_start is not None:
+            simulated.set(demo_start)
         clock = simulated
     else:
         clock = SystemClock()

@@ -46,6 +46,7 @@ CHECKS: Final[dict[str, str]] = {
     "V26": "results event recomputed from the tally and the counts",
     "V27": "results.json equals the results event",
     "V28": "the NIST results file agrees with the results",
+    "V29": "no ciphertext (alpha) appears twice in the record",
 }
 
 

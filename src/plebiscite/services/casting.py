@@ -289,9 +289,9 @@ class CastingService:
     # --- authority: devices -------------------------------------------------------------------
 
     def enrol_device(self, device_id: str, location_id: str, public_key_hex: str) -> int:
+        check_identifier(device_id, "a device id")
         manifest = self._ready()
         now = self._open()
-        check_identifier(device_id, "a device id")
         if location_id not in manifest.location_by_id:
             raise InputError(f"no location has the id {location_id[:64]!r}")
         key = VerifyKey.from_hex(public_key_hex)

@@ -344,6 +344,8 @@ class _Judgement:
             return
         if device is not None:
             raise DeviceExistsError(f"device {device_id!r} is already enrolled")
+        if self.closed is not None:
+            raise VotingClosedError(f"voting has closed (entry {self.closed})")
         location = self._location(payload["location"])
         if location is None or self.manifest_hash is None:
             raise InputError(f"no location has the id {payload['location']!r}")

@@ -46,41 +46,64 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
         yield items[at : at + _CHUNK]
 
 
-def _rows(
-    connection: Connection, table: Table, column: Column[Any], keys: Iterable[Any]
-) -> list[Any]:
+def _by_keys(table: Table, column: Column[Any]) -> Any:
+    # Built once: constructing and coercing a statement costs more than running it.
+    return select(table).where(column.in_(bindparam("keys", expanding=True)))
+
+
+_CODES = _by_keys(cast_codes, cast_codes.c.code)
+_ALPHAS = _by_keys(cast_alphas, cast_alphas.c.alpha)
+_DEVICES = _by_keys(cast_devices, cast_devices.c.device)
+_LOCATIONS = _by_keys(cast_locations, cast_locations.c.location)
+_ROLL = select(cast_roll.c.voter, cast_roll.c.region).where(
+    cast_roll.c.voter.in_(bindparam("keys", expanding=True))
+)
+_VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
+_CHECK_INS = _by_keys(cast_check_ins, cast_check_ins.c.device)
+_MANIFEST_HASH = select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
+
+
+def _rows(connection: Connection, statement: Any, keys: Iterable[Any]) -> list[Any]:
     out: list[Any] = []
     for chunk in _chunks(keys):
-        out.extend(connection.execute(select(table).where(column.in_(chunk))).all())
+        out.extend(connection.execute(statement, {"keys": chunk}).all())
     return out
 
 
-def read_view(connection: Connection, keys: Keys, closed_entry: int | None) -> View:
-    """The index rows of ``keys`` as the board holds them now."""
+def read_view(
+    connection: Connection,
+    keys: Keys,
+    closed_entry: int | None,
+    locations: dict[str, LocationRow] | None = None,
+) -> View:
+    """The index rows of ``keys`` as the board holds them now. ``locations``: rows the caller
+    already holds (they never change once the manifest is on the board); found ones are
+    added to it."""
     view = View(closed_entry=closed_entry)
     if keys.manifest_hash:
-        view.manifest_hash = connection.execute(
-            select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
-        ).scalar_one_or_none()
-    for row in _rows(connection, cast_codes, cast_codes.c.code, keys.codes):
+        view.manifest_hash = connection.execute(_MANIFEST_HASH).scalar_one_or_none()
+    for row in _rows(connection, _CODES, keys.codes):
         view.codes[row.code] = (int(row.idx), row.kind)
-    for row in _rows(connection, cast_alphas, cast_alphas.c.alpha, keys.alphas):
+    for row in _rows(connection, _ALPHAS, keys.alphas):
         view.alphas.add(bytes(row.alpha))
-    for row in _rows(connection, cast_devices, cast_devices.c.device, keys.devices):
+    for row in _rows(connection, _DEVICES, keys.devices):
         view.devices[row.device] = _device(row)
-    for row in _rows(connection, cast_locations, cast_locations.c.location, keys.locations):
-        view.locations[row.location] = LocationRow(row.region, bool(row.booth))
+    known = {} if locations is None else locations
+    missing = {k for k in keys.locations if k not in known}
+    for row in _rows(connection, _LOCATIONS, missing):
+        known[row.location] = LocationRow(row.region, bool(row.booth))
+    view.locations = {k: known[k] for k in keys.locations if k in known}
     if keys.voters:
-        for row in _rows(connection, cast_roll, cast_roll.c.voter, keys.voters):
+        for row in _rows(connection, _ROLL, keys.voters):
             view.roll[row.voter] = row.region
         if keys.codes:  # only ballots read the voters' ballots
-            for row in _rows(connection, cast_voters, cast_voters.c.voter, keys.voters):
+            for row in _rows(connection, _VOTERS, keys.voters):
                 view.voter_ballots[(row.voter, row.region)] = VoterRow(
                     row.home_code, row.home_at, row.booth_code, row.booth_at
                 )
     if keys.check_ins:
         devices = {d for d, _, _ in keys.check_ins}
-        for row in _rows(connection, cast_check_ins, cast_check_ins.c.device, devices):
+        for row in _rows(connection, _CHECK_INS, devices):
             key = (row.device, row.voter, row.signature)
             if key in keys.check_ins:
                 view.check_ins[key] = int(row.idx)
@@ -106,6 +129,24 @@ def _voter_values(key: tuple[str, str], row: VoterRow) -> dict[str, Any]:
     return {"voter": key[0], "region": key[1], **row.__dict__}
 
 
+_INSERT = {t.name: insert(t) for t in (cast_locations, cast_roll, cast_devices, cast_codes,
+                                       cast_alphas, cast_voters, cast_check_ins)}  # fmt: skip
+_MOVE_DEVICE = (
+    update(cast_devices)
+    .where(cast_devices.c.device == bindparam("b_device"))
+    .values(chain_head=bindparam("b_head"), revoked=bindparam("b_revoked"))
+)
+_BOOTH_BALLOT = (
+    update(cast_voters)
+    .where(
+        cast_voters.c.voter == bindparam("b_voter"),
+        cast_voters.c.region == bindparam("b_region"),
+        cast_voters.c.booth_code.is_(None),
+    )
+    .values(booth_code=bindparam("b_code"), booth_at=bindparam("b_at"))
+)
+
+
 def write_changes(connection: Connection, changes: Changes) -> None:
     """Write what :func:`~plebiscite.record.guard.judge` decided, in the same transaction."""
 
@@ -123,53 +164,45 @@ def write_changes(connection: Connection, changes: Changes) -> None:
             continue  # the region's earlier part wrote it (every part states the same one)
         connection.execute(insert(board_meta).values(key=key, value=commitment))
     many(
-        insert(cast_locations),
+        _INSERT["cast_locations"],
         [{"location": i, "region": r, "booth": b} for i, r, b in changes.locations],
     )
     many(
-        insert(cast_roll),
+        _INSERT["cast_roll"],
         [
             {"voter": v, "region": r, "precinct": p, "home_voting": h, "decision": d, "seq": s}
             for v, r, p, h, d, s in changes.roll
         ],
     )
     many(
-        insert(cast_devices),
+        _INSERT["cast_devices"],
         [_device_values(d, row) for d, row in changes.new_devices.items()],
     )
     many(
-        update(cast_devices)
-        .where(cast_devices.c.device == bindparam("b_device"))
-        .values(chain_head=bindparam("b_head"), revoked=bindparam("b_revoked")),
+        _MOVE_DEVICE,
         [
             {"b_device": d, "b_head": row.chain_head, "b_revoked": row.revoked}
             for d, row in changes.changed_devices.items()
         ],
     )
     many(
-        insert(cast_codes),
+        _INSERT["cast_codes"],
         [{"code": c, "idx": i, "kind": k} for c, i, k in changes.codes],
     )
-    many(insert(cast_alphas), [{"alpha": a, "idx": i} for a, i in changes.alphas])
+    many(_INSERT["cast_alphas"], [{"alpha": a, "idx": i} for a, i in changes.alphas])
     many(
-        insert(cast_voters),
+        _INSERT["cast_voters"],
         [_voter_values(key, row) for key, row in changes.new_voters.items()],
     )
     many(
-        update(cast_voters)
-        .where(
-            cast_voters.c.voter == bindparam("b_voter"),
-            cast_voters.c.region == bindparam("b_region"),
-            cast_voters.c.booth_code.is_(None),
-        )
-        .values(booth_code=bindparam("b_code"), booth_at=bindparam("b_at")),
+        _BOOTH_BALLOT,
         [
             {"b_voter": k[0], "b_region": k[1], "b_code": r.booth_code, "b_at": r.booth_at}
             for k, r in changes.changed_voters.items()
         ],
     )
     many(
-        insert(cast_check_ins),
+        _INSERT["cast_check_ins"],
         [{"device": d, "voter": v, "signature": s, "idx": i} for d, v, s, i in changes.check_ins],
     )
 

@@ -50,7 +50,7 @@ from plebiscite.record.board import (
 )
 from plebiscite.record.codec import decode_event
 from plebiscite.record.events import Event, EventType
-from plebiscite.record.guard import DeviceRow, judge, keys_of
+from plebiscite.record.guard import DeviceRow, LocationRow, judge, keys_of
 from plebiscite.record.guard_sql import (
     all_devices,
     code_row,
@@ -152,6 +152,7 @@ class SqlBoard(BoardBase):
         self._engine = engine
         self.where = _shown(engine.url)
         self._frontier: Frontier | None = None
+        self._locations: dict[str, LocationRow] = {}  # fixed by the manifest: kept once read
 
     @classmethod
     def open(cls, db: str, *, create: bool = False) -> SqlBoard:
@@ -215,27 +216,25 @@ class SqlBoard(BoardBase):
             with self._engine.connect() as connection:
                 connection.execution_options(board_write=True)
                 with connection.begin():
-                    state = connection.execute(
-                        select(board_state.c.tree_size, board_state.c.closed_entry)
-                        .where(board_state.c.id == 1)
-                        .with_for_update()
-                    ).one()
+                    state = connection.execute(_LOCK_STATE).one()
                     size = int(state.tree_size)
                     if self._frontier is None or self._frontier.size != size:
                         self._frontier = Frontier.load(size, lambda keys: _nodes(connection, keys))
                     everything = [e for events in groups for e in events]
-                    view = read_view(connection, keys_of(everything), state.closed_entry)
+                    view = read_view(
+                        connection, keys_of(everything), state.closed_entry, self._locations
+                    )
                     changes, refused = judge(view, size, groups)
                     accepted, results = outcomes(size, groups, refused)
                     work = plan(self._frontier, accepted)
                     if accepted:
                         connection.execute(
-                            insert(board_entries),
+                            _INSERT_ENTRIES,
                             [{"idx": i, "event_type": t, "data": d} for i, t, d in work.entries],
                         )
                         if work.nodes:
                             connection.execute(
-                                insert(board_nodes),
+                                _INSERT_NODES,
                                 [{"node_id": node_id(lv, i), "hash": h} for lv, i, h in work.nodes],
                             )
                         values: dict[str, int] = {"tree_size": work.frontier.size}
@@ -388,6 +387,13 @@ def node_id(level: int, index: int) -> int:
 
 
 _SIZE = select(board_state.c.tree_size).where(board_state.c.id == 1)
+_LOCK_STATE = (
+    select(board_state.c.tree_size, board_state.c.closed_entry)
+    .where(board_state.c.id == 1)
+    .with_for_update()
+)
+_INSERT_ENTRIES = insert(board_entries)
+_INSERT_NODES = insert(board_nodes)
 _NODES = select(board_nodes.c.node_id, board_nodes.c.hash).where(
     board_nodes.c.node_id.in_(bindparam("ids", expanding=True))
 )

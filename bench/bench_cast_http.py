@@ -140,8 +140,7 @@ def run(
             "--demo-clock",
             "--demo-start",
             (start.replace(minute=1)).isoformat(),
-            "--workers",
-            str(workers),
+            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -186,15 +185,29 @@ def run(
                             failures.append(r.text[:200])
 
         threads = [threading.Thread(target=client, args=(b,)) for b in bodies]
+        samples: list[tuple[int, float]] = []  # (acknowledged so far, server RSS MiB)
+        sending = threading.Event()
+
+        def sample() -> None:
+            while not sending.wait(0.5):
+                samples.append((len(latencies), _rss_mib(server.pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
         cpu0 = _cpu_s(server.pid)
         t0 = time.perf_counter()
+        sampler.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        sending.set()
         cpu = _cpu_s(server.pid) - cpu0
         rss = _rss_mib(server.pid)
+        # Growth per ballot over the second half of the run (start-up and caches filling
+        # happen in the first).
+        half = next(((n, r) for n, r in samples if n >= len(latencies) // 2), (len(latencies), rss))
+        growth_kib = (rss - half[1]) * 1024 / max(1, len(latencies) - half[0])
     finally:
         server.terminate()
         server.wait(10)
@@ -209,6 +222,8 @@ def run(
         "clients": clients,
         "server_cpu_ms_per_ballot": round(cpu * 1000 / max(1, acked), 2),
         "server_rss_mib": round(rss, 1),
+        "rss_mib_at_half": round(half[1], 1),
+        "rss_kib_per_ballot_second_half": round(growth_kib, 2),
         "shed_503": shed[0],
         "acknowledged_per_s": round(acked / wall, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else 0,
@@ -332,6 +347,7 @@ def main() -> None:
         "p99_ms",
         "server_cpu_ms_per_ballot",
         "server_rss_mib",
+        "rss_kib_per_ballot_second_half",
         "shed_503",
         "verify_one_core_per_s",
     )

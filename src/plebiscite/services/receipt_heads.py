@@ -60,13 +60,20 @@ class ReceiptHeads:
         """Sign and store a head of ``tree_size`` unless the board has one as large."""
         latest = self.board.latest_head()
         if latest is not None and latest.tree_size >= tree_size:
+            with self._lock:  # another process stored one as large: count from it
+                self._stored_size = max(self._stored_size, latest.tree_size)
             return latest
         when = max(self.now_ms(), 0 if latest is None else latest.timestamp)
         head = sign_head(self.key, tree_size, root, when)
         try:
             self.board.add_head(head)
         except InputError:
-            return self.board.latest_head()  # another process stored a larger head first
+            latest = self.board.latest_head()  # another process stored a larger head first
+            with self._lock:
+                self._stored_size = max(
+                    self._stored_size, 0 if latest is None else latest.tree_size
+                )
+            return latest
         with self._lock:
             self._stored_size = max(self._stored_size, tree_size)
         return head

@@ -446,7 +446,10 @@ class CastingService:
             payload.get("supersedes"),
             payload["signature"],
         )
-        head = self.heads.covering(appended.tree_size, appended.root)
+        signed_at = dt.datetime.fromisoformat(payload["received_at"])
+        head = self.heads.covering(
+            appended.tree_size, appended.root, int(signed_at.timestamp() * 1000)
+        )
         return self._receipt(record, leaf_hash(event.data), head)
 
     def _retry(self, code: str, challenged: bool) -> Receipt:

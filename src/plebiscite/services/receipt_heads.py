@@ -39,12 +39,15 @@ class ReceiptHeads:
         stored = board.latest_head()
         self._stored_size = 0 if stored is None else stored.tree_size
 
-    def covering(self, tree_size: int, root: bytes) -> SignedHead:
-        """A signed head of at least ``tree_size`` entries; ``root`` is that tree's root."""
+    def covering(self, tree_size: int, root: bytes, when_ms: int | None = None) -> SignedHead:
+        """A signed head of at least ``tree_size`` entries; ``root`` is that tree's root;
+        ``when_ms`` the time to sign it with if a new one is needed (default: now)."""
         with self._lock:
             head = self._latest
             if head is None or head.tree_size < tree_size:
-                head = sign_head(self.key, tree_size, root, self.now_ms())
+                head = sign_head(
+                    self.key, tree_size, root, self.now_ms() if when_ms is None else when_ms
+                )
                 self._latest = head
             store = head.tree_size - self._stored_size >= HEAD_STORE_EVERY
         if store:

@@ -1,18 +1,26 @@
-"""Cast throughput over loopback HTTP: ``python bench/bench_cast_http.py [--ballots N]``.
+"""Cast over loopback HTTP: ``python bench/bench_cast_http.py [--ballots N] [--workers 1,2]``.
 
-Sets up a test election (one-trustee test key) on a fresh board, starts ``plebiscite serve``
-on it in a subprocess, prepares every ballot (encrypted, proved, signed, chained per device)
-before the clock starts, then sends them from 32 concurrent clients, one device each. Prints
-acknowledged ballots per second, p50 and p99 latency, beside the one-core verification rate
-of the same ballots measured in this run. SQLite always; PostgreSQL when PLEBISCITE_TEST_PG
-(or --pg URL) names a server.
+Sets up a test election (one-trustee test key) on a fresh board, starts ``plebiscite serve
+--workers N`` on it in a subprocess, prepares every ballot (encrypted, proved, signed,
+chained per device) before the clock starts, then sends them from 32 concurrent clients, one
+device each (a 503 is waited out as its Retry-After says and the same ballot sent again).
+Prints, per backend and number of server processes: acknowledged ballots per second, p50 and
+p99 latency, the server's CPU milliseconds per acknowledged ballot (user + system time of
+every server process, from /proc, over the sending), the server's resident memory after the
+run (all its processes), and beside them the one-core verification rate of the same ballots
+measured in this run. Then, in this process, SQL statements per ballot of the casting path
+(``CastingService`` over the same kind of board, 8 threads, statements counted by SQLAlchemy
+events, BEGIN and COMMIT included). SQLite always; PostgreSQL when PLEBISCITE_TEST_PG (or
+--pg URL) names a server.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -20,9 +28,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import psutil
 
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.ballot import election_context, region_specs
@@ -43,7 +53,31 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(db: str, ballots: int, clients: int, key_file: Path) -> dict[str, float | int | str]:
+def _tree(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def _cpu_s(pid: int) -> float:
+    total = 0.0
+    for process in _tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _rss_mib(pid: int) -> float:
+    total = 0
+    for process in _tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += process.memory_info().rss
+    return total / 2**20
+
+
+def run(
+    db: str, ballots: int, clients: int, key_file: Path, workers: int = 1
+) -> dict[str, float | int | str]:
     manifest = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
     board = SqlBoard.open(db, create=True)
     bed = publish_test_election(board, manifest, voters=ballots * 2 + 200, seed=7)
@@ -106,6 +140,7 @@ def run(db: str, ballots: int, clients: int, key_file: Path) -> dict[str, float 
             "--demo-clock",
             "--demo-start",
             (start.replace(minute=1)).isoformat(),
+            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -126,15 +161,22 @@ def run(db: str, ballots: int, clients: int, key_file: Path) -> dict[str, float 
         bodies = [[json.dumps(p.cast_body()).encode() for p in ps] for ps in per_client]
         latencies: list[float] = []
         failures: list[str] = []
+        shed = [0]
         lock = threading.Lock()
 
         def client(mine: list[bytes]) -> None:
             with httpx.Client(base_url=url, timeout=120) as http:
                 for body in mine:
                     t = time.perf_counter()
-                    r = http.post(
-                        "/ballots", content=body, headers={"content-type": "application/json"}
-                    )
+                    while True:
+                        r = http.post(
+                            "/ballots", content=body, headers={"content-type": "application/json"}
+                        )
+                        if r.status_code != 503:
+                            break
+                        with lock:
+                            shed[0] += 1
+                        time.sleep(float(r.headers.get("retry-after", "1")) * random.random())
                     dt = time.perf_counter() - t
                     with lock:
                         if r.status_code == 201:
@@ -143,12 +185,29 @@ def run(db: str, ballots: int, clients: int, key_file: Path) -> dict[str, float 
                             failures.append(r.text[:200])
 
         threads = [threading.Thread(target=client, args=(b,)) for b in bodies]
+        samples: list[tuple[int, float]] = []  # (acknowledged so far, server RSS MiB)
+        sending = threading.Event()
+
+        def sample() -> None:
+            while not sending.wait(0.5):
+                samples.append((len(latencies), _rss_mib(server.pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        cpu0 = _cpu_s(server.pid)
         t0 = time.perf_counter()
+        sampler.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        sending.set()
+        cpu = _cpu_s(server.pid) - cpu0
+        rss = _rss_mib(server.pid)
+        # Growth per ballot over the second half of the run (start-up and caches filling
+        # happen in the first).
+        half = next(((n, r) for n, r in samples if n >= len(latencies) // 2), (len(latencies), rss))
+        growth_kib = (rss - half[1]) * 1024 / max(1, len(latencies) - half[0])
     finally:
         server.terminate()
         server.wait(10)
@@ -157,9 +216,15 @@ def run(db: str, ballots: int, clients: int, key_file: Path) -> dict[str, float 
     latencies.sort()
     acked = len(latencies)
     return {
-        "backend": db.split(":")[0] if "://" in db else "sqlite",
+        "backend": db.split(":")[0].split("+")[0] if "://" in db else "sqlite",
+        "workers": workers,
         "ballots": acked,
         "clients": clients,
+        "server_cpu_ms_per_ballot": round(cpu * 1000 / max(1, acked), 2),
+        "server_rss_mib": round(rss, 1),
+        "rss_mib_at_half": round(half[1], 1),
+        "rss_kib_per_ballot_second_half": round(growth_kib, 2),
+        "shed_503": shed[0],
         "acknowledged_per_s": round(acked / wall, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else 0,
         "p99_ms": round(latencies[int(0.99 * (acked - 1))] * 1000, 1) if latencies else 0,
@@ -169,51 +234,132 @@ def run(db: str, ballots: int, clients: int, key_file: Path) -> dict[str, float 
     }
 
 
+def statements_per_ballot(db: str, ballots: int = 400, threads: int = 8) -> dict[str, float]:
+    """SQL statements (BEGIN and COMMIT included) per ballot of the casting path, counted by
+    SQLAlchemy events on the board's engine, with ``threads`` devices casting at once."""
+    from sqlalchemy import event
+
+    from plebiscite.services.casting import CastingService, SimulatedClock
+
+    manifest = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
+    board = SqlBoard.open(db, create=True)
+    bed = publish_test_election(board, manifest, voters=ballots * 2 + 200, seed=9)
+    stations = [loc for loc in manifest.locations if loc.kind is LocationKind.MAKESHIFT_STATION]
+    start = manifest.open_spans(stations[0])[0][0].replace(minute=1)
+    service = CastingService(board, SigningKey.generate(), SimulatedClock(start))
+    by_region: dict[str, list[str]] = {}
+    for entry in bed.roll.public_entries.values():
+        by_region.setdefault(entry.region_id, []).append(entry.pseudonym)
+    queues: list[list[PreparedBallot]] = []
+    for i in range(threads):
+        loc = stations[i % len(stations)]
+        booth = Booth(
+            manifest, bed.manifest_hash, bed.key.public, f"st-{i}", loc.id, SigningKey.generate()
+        )
+        service.enrol_device(booth.device_id, loc.id, booth.key.verify_key.hex())
+        mine = []
+        for _ in range(ballots // threads):
+            prepared = booth.prepare_vectors(by_region[loc.region_id].pop(), [[1, 0]])
+            booth.accepted(prepared)
+            mine.append(prepared)
+        queues.append(mine)
+    counted = {"statements": 0}
+    engine = board._engine
+
+    def count(*_: object) -> None:
+        counted["statements"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "commit", count)
+    event.listen(engine, "rollback", count)
+
+    def cast(mine: list[PreparedBallot]) -> None:
+        for prepared in mine:
+            service.cast(prepared.ballot.to_json(), prepared.signature)
+
+    workers = [threading.Thread(target=cast, args=(q,)) for q in queues]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    board.close()
+    cast_n = sum(len(q) for q in queues)
+    return {"ballots": cast_n, "statements_per_ballot": round(counted["statements"] / cast_n, 2)}
+
+
+def _fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
+    """A URL whose search path is a new schema (so the board starts empty), and its dropper."""
+    import secrets
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_cast_{secrets.token_hex(5)}"
+    engine = create_engine(base)
+    with engine.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base else "?"
+
+    def drop() -> None:
+        with engine.begin() as c:
+            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+    return f"{base}{separator}options={quote(f'-csearch_path={schema}')}", drop
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", default="1,2", help="server processes to try, e.g. 1,2")
     parser.add_argument("--pg", default=os.environ.get("PLEBISCITE_TEST_PG"))
     args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
     results = []
+    statements = []
     with tempfile.TemporaryDirectory() as tmp:
-        key = Path(tmp) / "board.key"
-        results.append(run(str(Path(tmp) / "bench.db"), args.ballots, args.clients, key))
+        for n in counts:
+            db = str(Path(tmp) / f"bench-{n}.db")
+            results.append(run(db, args.ballots, args.clients, Path(tmp) / f"{n}.key", n))
+        statements.append(("sqlite", statements_per_ballot(str(Path(tmp) / "statements.db"))))
         if args.pg:
-            import secrets
-            from urllib.parse import quote
-
-            from sqlalchemy import create_engine, text
-
-            # A fresh schema, first on the search path, so the board starts empty.
-            schema = f"bench_cast_{secrets.token_hex(5)}"
-            engine = create_engine(args.pg)
-            with engine.begin() as c:
-                c.execute(text(f"CREATE SCHEMA {schema}"))
-            separator = "&" if "?" in args.pg else "?"
-            url = f"{args.pg}{separator}options={quote(f'-csearch_path={schema}')}"
+            for n in counts:
+                url, drop = _fresh_pg(args.pg)
+                try:
+                    key = Path(tmp) / f"pg-{n}.key"
+                    results.append(run(url, args.ballots, args.clients, key, n))
+                finally:
+                    drop()
+            url, drop = _fresh_pg(args.pg)
             try:
-                results.append(run(url, args.ballots, args.clients, Path(tmp) / "pg.key"))
+                statements.append(("postgresql", statements_per_ballot(url)))
             finally:
-                with engine.begin() as c:
-                    c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                engine.dispose()
+                drop()
         else:
             print("PostgreSQL: skipped (set PLEBISCITE_TEST_PG or --pg URL)")
     header = (
         "backend",
+        "workers",
         "ballots",
-        "clients",
         "acknowledged_per_s",
         "p50_ms",
         "p99_ms",
+        "server_cpu_ms_per_ballot",
+        "server_rss_mib",
+        "rss_kib_per_ballot_second_half",
+        "shed_503",
         "verify_one_core_per_s",
-        "ratio",
     )
     print("  ".join(f"{h:>12}" for h in header))
     for r in results:
         print("  ".join(f"{r[h]!s:>12}" for h in header))
-    print(json.dumps(results))
+    for backend, figures in statements:
+        print(
+            f"{backend}: {figures['statements_per_ballot']} SQL statements per ballot "
+            f"({figures['ballots']} ballots, 8 devices at once, in process)"
+        )
+    print(json.dumps({"runs": results, "statements": dict(statements)}))
 
 
 if __name__ == "__main__":

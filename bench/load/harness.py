@@ -240,8 +240,14 @@ class Server:
     """``plebiscite serve`` in a subprocess on 127.0.0.1, with the demo clock."""
 
     def __init__(
-        self, db: str, key_file: Path, start: dt.datetime, port: int | None = None
+        self,
+        db: str,
+        key_file: Path,
+        start: dt.datetime,
+        port: int | None = None,
+        extra: Sequence[str] = (),
     ) -> None:
+        self.extra = list(extra)  # more `plebiscite serve` options, e.g. --workers 2
         self.db = db
         self.key_file = key_file
         self.start_time = start
@@ -265,6 +271,7 @@ class Server:
             "--demo-clock",
             "--demo-start",
             self.start_time.isoformat(),
+            *self.extra,
         ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=log)

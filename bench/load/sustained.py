@@ -36,7 +36,8 @@ import httpx
 from harness import JSON, Device, Server, check_record, make_fleet, setup_election
 
 #: Memory is "flat" when the server grows by at most this much per acknowledged ballot (the
-#: casting service keeps per-ballot indexes: tracking codes, ciphertexts, voters).
+#: casting service keeps no per-ballot state since issue 15; the margin covers the database
+#: driver's page caches filling up).
 MAX_KIB_PER_BALLOT = 8.0
 
 

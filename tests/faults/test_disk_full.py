@@ -1,4 +1,4 @@
-"""Disk full: a board on a 1 MiB tmpfs fills up under casting (issue 12, faults).
+"""Disk full: a board on a 2 MiB tmpfs fills up under casting (issue 12, faults).
 
 Needs root to mount the tmpfs (skipped otherwise, saying so). Passing: once the disk is full,
 every cast is refused with a problem answer (no bare 500, no hang), reads (election, latest
@@ -32,7 +32,7 @@ def small_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)],
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)],
         capture_output=True,
         text=True,
         check=False,

@@ -150,7 +150,7 @@ def test_board_page_shows_heads_and_activity(demo: tuple[TestClient, Any]) -> No
 def test_booth_flow_challenge_then_cast(live: tuple[TestClient, CastingService, str]) -> None:
     client, service, region = live
     client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
-    voter = next(v.pseudonym for v in service.election.voters.values() if v.region_id == region)
+    voter = service.voters_without_ballot(region, 1)[0]
     opened = client.post("/station/booth-1/check-in", data={"voter": voter, "lang": "ru"})
     assert opened.status_code == 200 and "Кабина для голосования" in opened.text
     sid = str(opened.url).split("/booth/")[1].split("?")[0]

@@ -146,7 +146,7 @@ def test_voter_challenges_casts_and_checks_by_keyboard(
     page = context.new_page()
     console = Console(page)
     _sign_in(page, url, console)
-    voter = next(v.pseudonym for v in service.election.voters.values() if v.region_id == region)
+    voter = service.voters_without_ballot(region, 1)[0]
     page.goto(f"{url}/station/booth-1?lang=uk")
     _shoot(page, shots, "station-uk")
     _tab_to(page, "#voter")

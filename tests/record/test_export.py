@@ -156,7 +156,7 @@ def test_the_cli_creates_exports_and_checks(tmp_path: Path, record: Path) -> Non
     runner = CliRunner()
     result = runner.invoke(cli, ["board", "init", "--db", db])
     assert result.exit_code == 0, result.output
-    assert "created a board with schema 0001" in result.output
+    assert "created a board with schema 0002" in result.output
     with SqlBoard.open(db) as board:
         import_export(record, board)
     result = runner.invoke(cli, ["board", "info", "--db", db, "--check"])

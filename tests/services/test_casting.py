@@ -362,3 +362,77 @@ def test_alpha_written_as_the_top_bit_identity_is_refused(day: Day) -> None:
     wire = ballot.to_json()
     assert wire["answers"][0]["selections"][0][0] == "00" * 31 + "80"
     refused(day, EncodingError, lambda: day.service.cast(wire, ballot.sign(booth.key)))
+
+
+# --- stateless servers (issue 15) ---------------------------------------------------------------
+
+
+class _CountingBoard(MemoryBoard):
+    """A board that counts how many entries its readers decoded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decoded = 0
+
+    def entries(self, start: int = 0, stop: int | None = None) -> Any:
+        for entry in super().entries(start, stop):
+            self.decoded += 1
+            yield entry
+
+
+def test_a_new_server_reads_no_ballot_and_no_roll_entry(tmp_path: Any) -> None:
+    board = _CountingBoard()
+    day = new_day(board, voters=80)
+    booth = day.booth(location(MS))
+    for voter in day.voters()[:20]:
+        cast(day, booth, voter.pseudonym)
+    board.decoded = 0
+    restarted = CastingService(board, day.head_key, day.clock)
+    # Only the definition entries: the manifest, the ceremony's messages (here the key).
+    assert board.decoded == 0
+    assert restarted.election.manifest is not None and restarted.election.voters == {}
+    # ... and it carries on where the first left off: the device's chain, the voters' ballots.
+    again = cast(
+        Day(board, day.bed, day.clock, restarted, day.head_key), booth, day.voters()[20].pseudonym
+    )
+    assert again.leaf_index == board.size() - 1
+    first = day.voters()[0].pseudonym
+    other = Day(board, day.bed, day.clock, restarted, day.head_key).booth(location(MS), "second")
+    refused(day, DuplicateBallotError, lambda: cast(day, other, first))
+
+
+def test_two_servers_on_one_sqlite_board_share_every_rule(tmp_path: Any) -> None:
+    from plebiscite.record.sql import SqlBoard
+
+    db = str(tmp_path / "board.sqlite")
+    day = new_day(SqlBoard.open(db, create=True), voters=60)
+    second_board = SqlBoard.open(db)
+    other = CastingService(second_board, day.head_key, day.clock)
+    a = day.booth(location(MS), "a")
+    b = Booth(MANIFEST, day.bed.manifest_hash, day.bed.key.public, "b", a.location.id,
+              SigningKey.generate())  # fmt: skip
+    other.enrol_device("b", a.location.id, b.key.verify_key.hex())
+    voter = day.voters()[0].pseudonym
+    prepared = a.prepare(voter, YES)
+    receipt = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    a.accepted(prepared)
+    # A retry through the other server: the same receipt.
+    again = other.cast(prepared.ballot.to_json(), prepared.signature)
+    assert (again.leaf_index, again.tracking_code) == (receipt.leaf_index, receipt.tracking_code)
+    # A double vote through the other server: refused; a fork of a's chain: refused.
+    with pytest.raises(DuplicateBallotError):
+        other.cast(*_body(b.prepare(voter, YES)))
+    fork = Booth(MANIFEST, day.bed.manifest_hash, day.bed.key.public, "a", a.location.id, a.key)
+    with pytest.raises(ChainError):
+        other.cast(*_body(fork.prepare(day.voters()[1].pseudonym, YES)))
+    # The device both servers know continues on either.
+    cast(Day(second_board, day.bed, day.clock, other, day.head_key), a, day.voters()[2].pseudonym)
+    other.close_voting()
+    with pytest.raises(VotingClosedError):
+        day.service.cast(*_body(a.prepare(day.voters()[3].pseudonym, YES)))
+    second_board.close()
+    day.board.close()
+
+
+def _body(prepared: Any) -> tuple[Any, str]:
+    return prepared.ballot.to_json(), prepared.signature

@@ -31,6 +31,7 @@ from plebiscite.domain.manifest_hash import manifest_document
 from plebiscite.errors import InputError, PlebisciteError
 from plebiscite.interfaces import pages
 from plebiscite.interfaces.api import models as m
+from plebiscite.interfaces.api.guards import MAX_IN_FLIGHT, REQUEST_TIMEOUT_S, JsonBodies, Shed
 from plebiscite.interfaces.api.problems import (
     PROBLEM_MEDIA_TYPE,
     error_response,
@@ -46,6 +47,7 @@ from plebiscite.services.casting import (
     SystemClock,
     parse_time,
 )
+from plebiscite.services.clock import BoardClock
 from plebiscite.services.proof_pool import ProofPool
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
@@ -127,6 +129,7 @@ def create_app(
     admin_token: str | None,
     demo_clock: SimulatedClock | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> FastAPI:
     """The API over ``service``; ``demo_clock`` (its clock) enables PUT /authority/clock."""
     app = FastAPI(
@@ -136,7 +139,9 @@ def create_app(
         description="Problem types are `urn:plebiscite:problem:<slug>`; see docs/voting.md.",
     )
     app.state.service = service
+    app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(Shed, limit=max_in_flight)  # outermost: a shed request costs nothing
 
     def authority(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
@@ -217,11 +222,7 @@ def create_app(
     @app.get("/roll", response_model=m.RollModel, tags=["public"])
     def roll() -> dict[str, Any]:
         """The roll commitment of each region and its number of voters (additions included)."""
-        service.catch_up()
-        counts: dict[str, int] = {}
-        for entry in service.election.voters.values():
-            counts[entry.region_id] = counts.get(entry.region_id, 0) + 1
-        return {"commitments": dict(service.election.roll_commitments), "voters": counts}
+        return service.roll_summary()
 
     @app.get("/roll/voters", response_model=m.VotersModel, tags=["public"])
     def roll_voters(
@@ -229,19 +230,11 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> dict[str, Any]:
         """The published pseudonyms, in board order, a page at a time."""
-        service.catch_up()
-        voters = list(service.election.voters.values())
-        page = voters[offset : offset + limit]
+        page = service.board.roll_page(offset, limit)
         return {
-            "total": len(voters),
+            "total": sum(service.board.roll_counts().values()),
             "voters": [
-                {
-                    "voter": v.pseudonym,
-                    "region": v.region_id,
-                    "precinct": v.precinct_id,
-                    "home_voting": v.home_voting,
-                }
-                for v in page
+                {"voter": v, "region": r, "precinct": p, "home_voting": h} for v, r, p, h in page
             ],
         }
 
@@ -353,8 +346,8 @@ def create_app(
     )
     def device(device_id: str) -> dict[str, Any]:
         """An enrolled device and its chain head (the next ballot's ``previous_code``)."""
-        head = service.device_chain_head(device_id)
-        d = service.devices[device_id]
+        d = service.device_info(device_id)
+        head = d.chain_head
         return {
             "device": d.id,
             "location": d.location,
@@ -528,6 +521,7 @@ def open_app(
     demo_clock: bool = False,
     demo_start: dt.datetime | None = None,
     proof_workers: int = 0,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> tuple[FastAPI, CastingService]:
     """Open (creating if needed) the board in ``db`` and build the app over it.
 
@@ -542,18 +536,61 @@ def open_app(
     clock: Clock
     simulated: SimulatedClock | None = None
     if demo_clock:
-        simulated = SimulatedClock(demo_start or SystemClock().now())
+        # One clock for every process serving this board: kept in the board itself.
+        simulated = BoardClock(board, demo_start or SystemClock().now())
+        if demo_start is not None:
+            simulated.set(demo_start)
         clock = simulated
     else:
         clock = SystemClock()
     checker = ProofPool(proof_workers) if proof_workers > 0 else None
     service = CastingService(board, key, clock, checker)
-    return create_app(service, admin_token=admin_token, demo_clock=simulated), service
+    app = create_app(
+        service, admin_token=admin_token, demo_clock=simulated, max_in_flight=max_in_flight
+    )
+    return app, service
+
+
+#: ``plebiscite serve --workers N`` hands its settings to each worker process in these.
+SERVE_ENV = {
+    "db": "PLEBISCITE_SERVE_DB",
+    "admin_token": "PLEBISCITE_SERVE_TOKEN",
+    "board_key": "PLEBISCITE_SERVE_BOARD_KEY",
+    "demo_clock": "PLEBISCITE_SERVE_DEMO_CLOCK",
+    "proof_workers": "PLEBISCITE_SERVE_PROOF_WORKERS",
+    "max_in_flight": "PLEBISCITE_SERVE_MAX_IN_FLIGHT",
+    "request_timeout": "PLEBISCITE_SERVE_REQUEST_TIMEOUT",
+}
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``plebiscite serve --workers N`` (a uvicorn factory).
+
+    The parent created the board, its key and the demo clock's start before starting the
+    workers; a worker only opens them, so a worker restarted mid-day changes nothing.
+    """
+    import os
+
+    from plebiscite.interfaces.api.guards import GuardedH11Protocol
+
+    env = {name: os.environ.get(var, "") for name, var in SERVE_ENV.items()}
+    GuardedH11Protocol.request_timeout = float(env["request_timeout"] or REQUEST_TIMEOUT_S)
+    app, _service = open_app(
+        env["db"],
+        admin_token=env["admin_token"] or None,
+        board_key=Path(env["board_key"]) if env["board_key"] else None,
+        demo_clock=env["demo_clock"] == "1",
+        proof_workers=int(env["proof_workers"] or 0),
+        max_in_flight=int(env["max_in_flight"] or MAX_IN_FLIGHT),
+    )
+    return app
 
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "SERVE_ENV",
     "BodyLimit",
+    "app_from_environment",
     "create_app",
     "load_board_key",
     "new_admin_token",

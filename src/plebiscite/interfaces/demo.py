@@ -112,7 +112,16 @@ def running_server(app: Any, host: str, port: int) -> Iterator[str]:
     """Run ``app`` under uvicorn in a thread on ``host:port`` until the block ends."""
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    from plebiscite.interfaces.api.guards import GuardedH11Protocol
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        http=GuardedH11Protocol,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="plebiscite-demo-server", daemon=True)
     thread.start()
@@ -126,6 +135,48 @@ def running_server(app: Any, host: str, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def serving_processes(
+    db: str, key: Path, token: str, start: dt.datetime, host: str, port: int, workers: int
+) -> Iterator[str]:
+    """``plebiscite serve --workers N`` in a subprocess, until the block ends."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    command = [
+        str(Path(sys.executable).parent / "plebiscite"),
+        "serve",
+        *("--db", db, "--host", host, "--port", str(port), "--workers", str(workers)),
+        *("--admin-token", token, "--board-key", str(key)),
+        *("--demo-clock", "--demo-start", start.isoformat()),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://{host}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                error = (process.stderr.read() if process.stderr else b"").decode()[-500:]
+                raise BoardError(f"plebiscite serve --workers {workers} exited: {error}")
+            try:
+                httpx.get(f"{url}/clock", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise BoardError(f"the service did not start on {host}:{port}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def _phase(timings: dict[str, float], name: str, started: float) -> None:
@@ -142,6 +193,8 @@ def run_demo(
     workers: int = 2,
     manifest_path: Path = SEED_MANIFEST,
     progress: Progress | None = None,
+    serve_workers: int = 1,
+    duplicates: float = 0.0,
 ) -> DemoResult:
     """Run the whole seed referendum into ``out``; see the module docstring."""
 
@@ -155,7 +208,8 @@ def run_demo(
     manifest = load_manifest(manifest_path)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        return _run(out, manifest, voters, db, seed, host, port, workers, report)
+        serving = (serve_workers, duplicates)
+        return _run(out, manifest, voters, db, seed, host, port, workers, report, serving)
     except BaseException:
         # Leave nothing half-written where a second run would trip over it.
         failed = out.with_name(out.name + ".failed")
@@ -175,6 +229,7 @@ def _run(
     port: int | None,
     workers: int,
     report: Progress,
+    serving: tuple[int, float] = (1, 0.0),
 ) -> DemoResult:
     from plebiscite.interfaces.api.client import HttpVotingServer
     from plebiscite.interfaces.app import load_board_key, open_app
@@ -223,7 +278,15 @@ def _run(
         db, admin_token=token, board_key=key_path, demo_clock=True, demo_start=demo_start
     )
     voting = max(1, voters * 4 // 5)
-    with running_server(app, host, port or free_port(host)) as url:
+    serve_workers, duplicates = serving
+    if serve_workers > 1:
+        service.board.close()
+        server = serving_processes(
+            db, key_path, token, demo_start, host, port or free_port(host), serve_workers
+        )
+    else:
+        server = running_server(app, host, port or free_port(host))
+    with server as url:
         client = HttpVotingServer(url, token)
         try:
             simulation = simulate(
@@ -232,6 +295,7 @@ def _run(
                 seed=seed,
                 concurrency=8,
                 refusals=4,
+                duplicates=duplicates,
                 receipts_path=out / "receipts.jsonl",
                 close=True,
                 progress=lambda stage, done, total: report(f"voting: {stage}", done, total),

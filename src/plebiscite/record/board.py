@@ -21,7 +21,8 @@ from typing import Protocol, Self, runtime_checkable
 from plebiscite.crypto.signing import SigningKey, VerifyKey
 from plebiscite.errors import InputError, PlebisciteError, RecordError, SignatureError
 from plebiscite.record.codec import decode_event
-from plebiscite.record.events import Event
+from plebiscite.record.events import Event, EventType
+from plebiscite.record.guard import DeviceRow
 from plebiscite.record.heads import SignedHead, sign_head
 from plebiscite.record.merkle import (
     ConsistencyProof,
@@ -101,6 +102,47 @@ class Board(Protocol):
 
     def close(self) -> None: ...
 
+    # --- the casting index (``record/guard.py``): what stateless servers ask -----------------
+
+    def append_entry(self, event: Event) -> Appended:
+        """Append one event under the casting rules; the index, tree size and root after."""
+        ...
+
+    def device(self, device_id: str) -> DeviceRow | None: ...
+
+    def devices(self) -> dict[str, DeviceRow]: ...
+
+    def ballot_code(self, code: str) -> tuple[int, str] | None:
+        """(leaf index, "cast" or "challenged") of the ballot with this tracking code."""
+        ...
+
+    def closed_entry(self) -> int | None: ...
+
+    def roll_page(self, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:
+        """(pseudonym, region, precinct, home voting) in roll order."""
+        ...
+
+    def roll_counts(self) -> dict[str, int]: ...
+
+    def voters_without_ballot(self, region: str, limit: int) -> list[str]: ...
+
+    def entries_of_type(self, types: Sequence[EventType], start: int = 0) -> Iterator[Entry]:
+        """Entries of these types from ``start`` on, in order (by the type index)."""
+        ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where an append landed, and the tree its commit left (for a receipt)."""
+
+    index: int
+    tree_size: int
+    root: bytes
+
 
 class BoardBase(ABC):
     """Storage-independent half of a board; subclasses implement the ``_`` primitives."""
@@ -122,8 +164,9 @@ class BoardBase(ABC):
     def _read_nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]: ...
 
     @abstractmethod
-    def _append_locked(self, events: Sequence[Event]) -> list[int]:
-        """Sequence and durably commit ``events`` (already validated) using :func:`plan`."""
+    def _append_locked(self, groups: Sequence[Sequence[Event]]) -> Committed:
+        """Judge each group under the casting rules (:func:`~.guard.judge`), then sequence and
+        durably commit the accepted ones with their index rows, using :func:`plan`."""
 
     @abstractmethod
     def _read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]: ...
@@ -147,22 +190,32 @@ class BoardBase(ABC):
     def append(self, event: Event) -> int:
         return self.append_batch([event])[0]
 
+    def append_entry(self, event: Event) -> Appended:
+        pending = self._submit([event])
+        index = pending.result()[0]
+        assert pending.tree_size is not None
+        return Appended(index, pending.tree_size, pending.root)
+
     def append_batch(self, events: Sequence[Event]) -> list[int]:
+        return self._submit(events).result() if events else []
+
+    def _submit(self, events: Sequence[Event]) -> _Pending:
         for i, event in enumerate(events):
             if not isinstance(event, Event):
                 raise InputError(
                     f"item {i} of the batch is a {type(event).__name__}, not an Event "
                     "(build events with Event.create)"
                 )
-        if not events:
-            return []
         mine = _Pending(list(events))
+        if not events:
+            mine.indices = []
+            return mine
         with self._group:
             self._queue.append(mine)
             while self._committing and not mine.done:
                 self._group.wait()
             if mine.done:
-                return mine.result()
+                return mine
             self._committing = True
             group, self._queue = self._queue, []
         try:
@@ -171,28 +224,34 @@ class BoardBase(ABC):
             with self._group:
                 self._committing = False
                 self._group.notify_all()
-        return mine.result()
+        return mine
 
     def _commit_group(self, group: list[_Pending]) -> None:
-        """Commit a group of appends; if it fails, retry each alone so that one append's failure
-        is its own and every other append still gets its own answer."""
+        """Commit a group of appends in one transaction; a rule refuses one caller's append
+        alone (the others still commit); if the transaction itself fails, retry each alone
+        so that one append's failure is its own."""
         with self._write_lock:
             if len(group) > 1:
                 try:
-                    indices = self._append_locked([e for p in group for e in p.events])
+                    self._settle(group, self._append_locked([p.events for p in group]))
                 except PlebisciteError:
                     pass
                 else:
-                    at = 0
-                    for pending in group:
-                        pending.indices = indices[at : at + len(pending.events)]
-                        at += len(pending.events)
                     return
             for pending in group:
                 try:
-                    pending.indices = self._append_locked(pending.events)
+                    self._settle([pending], self._append_locked([pending.events]))
                 except BaseException as error:
                     pending.error = error
+
+    @staticmethod
+    def _settle(group: list[_Pending], committed: Committed) -> None:
+        for pending, outcome in zip(group, committed.outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                pending.error = outcome
+            else:
+                pending.indices = outcome
+                pending.tree_size, pending.root = committed.tree_size, committed.root
 
     # --- reading --------------------------------------------------------------------------
 
@@ -315,6 +374,8 @@ class _Pending:
     events: list[Event]
     indices: list[int] | None = None
     error: BaseException | None = None
+    tree_size: int | None = None
+    root: bytes = b""
 
     @property
     def done(self) -> bool:
@@ -325,6 +386,32 @@ class _Pending:
             raise self.error
         assert self.indices is not None
         return self.indices
+
+
+@dataclass
+class Committed:
+    """One commit of a group: per caller its leaf indices or its refusal; the tree after."""
+
+    outcomes: list[list[int] | PlebisciteError]
+    tree_size: int
+    root: bytes
+
+
+def outcomes(
+    first_index: int, groups: Sequence[Sequence[Event]], refused: Sequence[PlebisciteError | None]
+) -> tuple[list[Event], list[list[int] | PlebisciteError]]:
+    """The accepted events in order, and per group its indices (numbered from
+    ``first_index`` over the accepted events) or its refusal."""
+    accepted: list[Event] = []
+    out: list[list[int] | PlebisciteError] = []
+    for events, error in zip(groups, refused, strict=True):
+        if error is not None:
+            out.append(error)
+            continue
+        start = first_index + len(accepted)
+        out.append(list(range(start, start + len(events))))
+        accepted.extend(events)
+    return accepted, out
 
 
 @dataclass

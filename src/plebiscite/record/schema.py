@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -33,9 +34,9 @@ from sqlalchemy import (
 from plebiscite.errors import NotABoardError, SchemaVersionError
 
 #: The Alembic revision this code reads and writes. Bump it with every migration.
-SCHEMA_REVISION: Final = "0001"
+SCHEMA_REVISION: Final = "0002"
 #: Every revision this code can upgrade from, oldest first.
-KNOWN_REVISIONS: Final = ("0001",)
+KNOWN_REVISIONS: Final = ("0001", "0002")
 VERSION_TABLE: Final = "board_alembic_version"
 BOARD_KIND: Final = "plebiscite-board"
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
@@ -58,6 +59,7 @@ board_state = Table(
     Column("id", Integer(), primary_key=True, autoincrement=False),
     Column("tree_size", BigInteger(), nullable=False),
     CheckConstraint("id = 1", name="board_state_single_row"),
+    Column("closed_entry", BigInteger(), nullable=True),
 )
 
 board_entries = Table(
@@ -86,6 +88,76 @@ board_heads = Table(
     Column("timestamp", BigInteger(), nullable=False),
     Column("key", LargeBinary(32), nullable=False),
     Column("signature", LargeBinary(64), nullable=False),
+)
+
+
+# --- the casting rules' index tables (``record/guard.py``; schema 0002) --------------------------
+
+cast_locations = Table(
+    "cast_locations",
+    metadata,
+    Column("location", Text(), primary_key=True),
+    Column("region", Text(), nullable=False),
+    Column("booth", Boolean(), nullable=False),
+)
+
+cast_roll = Table(
+    "cast_roll",
+    metadata,
+    Column("voter", Text(), primary_key=True),
+    Column("region", Text(), nullable=False),
+    Column("precinct", Text(), nullable=False),
+    Column("home_voting", Boolean(), nullable=False),
+    Column("decision", Text(), nullable=True),
+    Column("seq", BigInteger(), nullable=False),
+    Index("cast_roll_by_seq", "seq"),
+)
+
+cast_devices = Table(
+    "cast_devices",
+    metadata,
+    Column("device", Text(), primary_key=True),
+    Column("location", Text(), nullable=False),
+    Column("region", Text(), nullable=False),
+    Column("public_key", Text(), nullable=False),
+    Column("enrolled_at", Text(), nullable=False),
+    Column("chain_head", Text(), nullable=False),
+    Column("revoked", Boolean(), nullable=False),
+)
+
+cast_voters = Table(
+    "cast_voters",
+    metadata,
+    Column("voter", Text(), primary_key=True),
+    Column("region", Text(), primary_key=True),
+    Column("home_code", Text(), nullable=True),
+    Column("home_at", Text(), nullable=True),
+    Column("booth_code", Text(), nullable=True),
+    Column("booth_at", Text(), nullable=True),
+)
+
+cast_codes = Table(
+    "cast_codes",
+    metadata,
+    Column("code", Text(), primary_key=True),
+    Column("idx", BigInteger(), nullable=False),
+    Column("kind", Text(), nullable=False),
+)
+
+cast_alphas = Table(
+    "cast_alphas",
+    metadata,
+    Column("alpha", LargeBinary(32), primary_key=True),
+    Column("idx", BigInteger(), nullable=False),
+)
+
+cast_check_ins = Table(
+    "cast_check_ins",
+    metadata,
+    Column("device", Text(), primary_key=True),
+    Column("voter", Text(), primary_key=True),
+    Column("signature", Text(), primary_key=True),
+    Column("idx", BigInteger(), nullable=False),
 )
 
 
@@ -150,6 +222,15 @@ def upgrade_schema(connection: Connection, where: str) -> tuple[str | None, str]
     before = stored_revision(connection, where)
     if before is not None and before not in KNOWN_REVISIONS:
         check_schema(connection, where)  # raises the "unknown revision" error
+    if before == "0001":
+        size: int = connection.execute(select(board_state.c.tree_size)).scalar_one()
+        if size:
+            # 0002 indexes every entry for the casting rules; a board from before them would
+            # need every entry re-judged, which this version does not do.
+            raise SchemaVersionError(
+                f"{where} has board schema 0001 with {size} entries; schema {SCHEMA_REVISION} "
+                "cannot take them over: export the record and start a new board"
+            )
     if before != SCHEMA_REVISION:
         command.upgrade(alembic_config(connection), SCHEMA_REVISION)
     return before, SCHEMA_REVISION

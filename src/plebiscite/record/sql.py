@@ -39,13 +39,34 @@ from sqlalchemy.engine import URL, make_url
 
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.errors import BoardError, InputError
-from plebiscite.record.board import BoardBase, check_next_head, plan
-from plebiscite.record.events import Event
+from plebiscite.record.board import (
+    CHUNK,
+    BoardBase,
+    Committed,
+    Entry,
+    check_next_head,
+    outcomes,
+    plan,
+)
+from plebiscite.record.codec import decode_event
+from plebiscite.record.events import Event, EventType
+from plebiscite.record.guard import DeviceRow, LocationRow, judge, keys_of
+from plebiscite.record.guard_sql import (
+    all_devices,
+    code_row,
+    device_row,
+    read_view,
+    roll_counts,
+    roll_page,
+    voters_without_ballot,
+    write_changes,
+)
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, InclusionProof, NodeKey, inclusion_proof
 from plebiscite.record.schema import (
     board_entries,
     board_heads,
+    board_meta,
     board_nodes,
     board_state,
     check_schema,
@@ -131,6 +152,7 @@ class SqlBoard(BoardBase):
         self._engine = engine
         self.where = _shown(engine.url)
         self._frontier: Frontier | None = None
+        self._locations: dict[str, LocationRow] = {}  # fixed by the manifest: kept once read
 
     @classmethod
     def open(cls, db: str, *, create: bool = False) -> SqlBoard:
@@ -189,38 +211,117 @@ class SqlBoard(BoardBase):
             size = self._check_size(tree_size, _size(connection))
             return inclusion_proof(index, size, lambda keys: _nodes(connection, keys))
 
-    def _append_locked(self, events: Sequence[Event]) -> list[int]:
+    def _append_locked(self, groups: Sequence[Sequence[Event]]) -> Committed:
         try:
             with self._engine.connect() as connection:
                 connection.execution_options(board_write=True)
                 with connection.begin():
-                    size: int = connection.execute(
-                        select(board_state.c.tree_size)
-                        .where(board_state.c.id == 1)
-                        .with_for_update()
-                    ).scalar_one()
+                    state = connection.execute(_LOCK_STATE).one()
+                    size = int(state.tree_size)
                     if self._frontier is None or self._frontier.size != size:
                         self._frontier = Frontier.load(size, lambda keys: _nodes(connection, keys))
-                    work = plan(self._frontier, events)
-                    connection.execute(
-                        insert(board_entries),
-                        [{"idx": i, "event_type": t, "data": d} for i, t, d in work.entries],
+                    everything = [e for events in groups for e in events]
+                    view = read_view(
+                        connection, keys_of(everything), state.closed_entry, self._locations
                     )
-                    connection.execute(
-                        insert(board_nodes),
-                        [{"node_id": node_id(lv, i), "hash": h} for lv, i, h in work.nodes],
-                    )
-                    connection.execute(
-                        update(board_state)
-                        .where(board_state.c.id == 1)
-                        .values(tree_size=work.frontier.size)
-                    )
+                    changes, refused = judge(view, size, groups)
+                    accepted, results = outcomes(size, groups, refused)
+                    work = plan(self._frontier, accepted)
+                    if accepted:
+                        connection.execute(
+                            _INSERT_ENTRIES,
+                            [{"idx": i, "event_type": t, "data": d} for i, t, d in work.entries],
+                        )
+                        if work.nodes:
+                            connection.execute(
+                                _INSERT_NODES,
+                                [{"node_id": node_id(lv, i), "hash": h} for lv, i, h in work.nodes],
+                            )
+                        values: dict[str, int] = {"tree_size": work.frontier.size}
+                        if changes.closed_entry is not None:
+                            values["closed_entry"] = changes.closed_entry
+                        connection.execute(
+                            update(board_state).where(board_state.c.id == 1).values(**values)
+                        )
+                        write_changes(connection, changes)
                 # The commit returned: the entries are durable; only now acknowledge them.
         except exc.SQLAlchemyError as error:
             self._frontier = None  # unknown state after a failure: reload on the next append
             raise _database_error(self.where, error) from error
         self._frontier = work.frontier
-        return [index for index, _, _ in work.entries]
+        return Committed(results, work.frontier.size, work.frontier.root())
+
+    # --- the casting index ------------------------------------------------------------------
+
+    def device(self, device_id: str) -> DeviceRow | None:
+        with self._reading() as connection:
+            return device_row(connection, device_id)
+
+    def devices(self) -> dict[str, DeviceRow]:
+        with self._reading() as connection:
+            return all_devices(connection)
+
+    def ballot_code(self, code: str) -> tuple[int, str] | None:
+        with self._reading() as connection:
+            return code_row(connection, code)
+
+    def closed_entry(self) -> int | None:
+        with self._reading() as connection:
+            value: int | None = connection.execute(
+                select(board_state.c.closed_entry).where(board_state.c.id == 1)
+            ).scalar_one()
+        return None if value is None else int(value)
+
+    def roll_page(self, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:
+        with self._reading() as connection:
+            return roll_page(connection, offset, limit)
+
+    def roll_counts(self) -> dict[str, int]:
+        with self._reading() as connection:
+            return roll_counts(connection)
+
+    def voters_without_ballot(self, region: str, limit: int) -> list[str]:
+        with self._reading() as connection:
+            return voters_without_ballot(connection, region, limit)
+
+    def entries_of_type(self, types: Sequence[EventType], start: int = 0) -> Iterator[Entry]:
+        position = start
+        names = [t.value for t in types]
+        while True:
+            with self._reading() as connection:
+                rows: Sequence[Any] = connection.execute(
+                    select(board_entries.c.idx, board_entries.c.data)
+                    .where(board_entries.c.event_type.in_(names), board_entries.c.idx >= position)
+                    .order_by(board_entries.c.idx)
+                    .limit(CHUNK)
+                ).all()
+            for index, data in rows:
+                yield Entry(int(index), decode_event(bytes(data), where=f"board entry {index}"))
+            if len(rows) < CHUNK:
+                return
+            position = int(rows[-1][0]) + 1
+
+    def get_meta(self, key: str) -> str | None:
+        with self._reading() as connection:
+            value = connection.execute(
+                select(board_meta.c.value).where(board_meta.c.key == key)
+            ).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        if key in ("kind", "manifest_hash"):
+            raise InputError(f"board meta {key!r} is not settable")
+        try:
+            with self._engine.connect() as connection:
+                connection.execution_options(board_write=True)
+                with connection.begin():
+                    done = connection.execute(
+                        update(board_meta).where(board_meta.c.key == key).values(value=value)
+                    ).rowcount
+                    if not done:
+                        connection.execute(insert(board_meta).values(key=key, value=value))
+        except exc.SQLAlchemyError as error:
+            raise _database_error(self.where, error) from error
 
     def _read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
         with self._reading() as connection:
@@ -286,6 +387,13 @@ def node_id(level: int, index: int) -> int:
 
 
 _SIZE = select(board_state.c.tree_size).where(board_state.c.id == 1)
+_LOCK_STATE = (
+    select(board_state.c.tree_size, board_state.c.closed_entry)
+    .where(board_state.c.id == 1)
+    .with_for_update()
+)
+_INSERT_ENTRIES = insert(board_entries)
+_INSERT_NODES = insert(board_nodes)
 _NODES = select(board_nodes.c.node_id, board_nodes.c.hash).where(
     board_nodes.c.node_id.in_(bindparam("ids", expanding=True))
 )

@@ -76,6 +76,7 @@ class _Action:
     selections: dict[str, str | None]
     challenge_first: bool
     role: str  # "booth", "home", "override"
+    duplicate: bool = False  # also sent at once from a second device, and sent twice
 
 
 @dataclass
@@ -91,6 +92,9 @@ class SimulationResult:
     receipts: int = 0
     #: counted choices per (precinct, channel, date): what precinct commissions would count
     cells: dict[tuple[str, str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
+    duplicates: int = 0  # voters who tried a double vote (two devices at once) and a retry
+    duplicates_refused: int = 0  # second ballots refused as already-voted
+    retries_same_receipt: int = 0  # retries answered with the first answer's receipt
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +107,9 @@ class SimulationResult:
             "refusals": self.refusals,
             "unexpected": self.unexpected,
             "receipts": self.receipts,
+            "duplicates": self.duplicates,
+            "duplicates_refused": self.duplicates_refused,
+            "retries_same_receipt": self.retries_same_receipt,
         }
 
 
@@ -132,6 +139,23 @@ class _Devices:
     def get(self, location_id: str) -> tuple[Booth, threading.Lock]:
         return self._booths[location_id]
 
+    def twin(self, location: Location) -> tuple[Booth, threading.Lock]:
+        """A second booth at the location (for double votes), enrolled on first use."""
+        key = location.id + "#2"
+        with self._lock:
+            if key not in self._booths:
+                booth = Booth(
+                    self.manifest,
+                    self.digest,
+                    self.key,
+                    f"sim-{self.run}-2-{location.id}"[:64],
+                    location.id,
+                    SigningKey.generate(),
+                )
+                self.server.enrol(booth.enrolment())
+                self._booths[key] = (booth, threading.Lock())
+            return self._booths[key]
+
 
 def _first_span(manifest: Manifest, location: Location, after: dt.datetime | None) -> dt.datetime:
     for start, end in manifest.open_spans(location):
@@ -160,6 +184,7 @@ def simulate(
     home_share: float = 0.15,
     override_share: float = 0.3,
     refusals: int = 4,
+    duplicates: float = 0.0,
     receipts_path: Path | None = None,
     close: bool = False,
     progress: Progress | None = None,
@@ -186,6 +211,7 @@ def simulate(
     for location in manifest.locations:
         by_precinct.setdefault(location.precinct_id, {})[location.kind.value] = location
 
+    doubles = random.Random(seed + 1)  # its own stream: the other choices stay as they were
     actions: list[_Action] = []
     truth: dict[str, dict[str, dict[str, int]]] = {}
     result = SimulationResult(truth=truth, voters=voters)
@@ -218,7 +244,11 @@ def simulate(
             place = rng.choice(booths)
             at = _first_span(manifest, place, None)
             challenge = rng.random() < challenge_share
-            actions.append(_Action(at, place, voter["voter"], selections, challenge, "booth"))
+            twice = not challenge and doubles.random() < duplicates
+            actions.append(
+                _Action(at, place, voter["voter"], selections, challenge, "booth", twice)
+            )
+            result.duplicates += twice
         else:
             continue
         counts = truth.setdefault(region.id, {})
@@ -246,6 +276,15 @@ def simulate(
 
     def visit(action: _Action) -> None:
         booth, device_lock = devices.get(action.location.id)
+        if action.duplicate:
+            twice_got = _double_vote(server, devices, action, result, lock)
+            with lock:
+                receipts.extend(twice_got)
+                result.check_ins += 1
+                result.cast += 1
+                done[0] += 1
+                report("voters", done[0], len(actions))
+            return
         with device_lock:
             server.check_in(booth.device_id, booth.check_in(action.voter))
             got: list[dict[str, Any]] = []
@@ -282,6 +321,54 @@ def simulate(
             for receipt in receipts:
                 out.write(json.dumps(receipt, sort_keys=True) + "\n")
     return result
+
+
+def _double_vote(
+    server: VotingServer,
+    devices: _Devices,
+    action: _Action,
+    result: SimulationResult,
+    lock: threading.Lock,
+) -> list[dict[str, Any]]:
+    """One voter's ballot sent at once from two devices, and the first one sent twice: the
+    board must take exactly one, and the retry must get the first one's answer."""
+    booth, booth_lock = devices.get(action.location.id)
+    twin, twin_lock = devices.twin(action.location)
+    with booth_lock, twin_lock:
+        server.check_in(booth.device_id, booth.check_in(action.voter))
+        first = booth.prepare(action.voter, action.selections)
+        second = twin.prepare(action.voter, action.selections)
+
+        def send(prepared: PreparedBallot) -> dict[str, Any] | str:
+            try:
+                return server.cast(prepared.cast_body())
+            except RefusedError as refusal:
+                return refusal.slug
+
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(send, [first, second, first]))
+        a, b, again = answers
+        accepted = [x for x in (a, b) if isinstance(x, dict)]
+        problems = []
+        if len(accepted) != 1 or "already-voted" not in (a, b):
+            problems.append(f"double vote answered {a if isinstance(a, str) else 'ok'} and "
+                            f"{b if isinstance(b, str) else 'ok'}")  # fmt: skip
+        same = (
+            again == a
+            if isinstance(a, str)
+            else isinstance(again, dict) and again["leaf_index"] == a["leaf_index"]
+        )
+        if not same:
+            problems.append("a retry got another answer than the first send")
+        if isinstance(a, dict):
+            booth.accepted(first)
+        if isinstance(b, dict):
+            twin.accepted(second)
+    with lock:
+        result.duplicates_refused += 2 - len(accepted)
+        result.retries_same_receipt += same and isinstance(a, dict)
+        result.unexpected.extend(problems)
+    return accepted
 
 
 def _phases(

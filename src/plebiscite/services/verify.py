@@ -1,6 +1,6 @@
 """The independent verifier: check an exported election record from its files alone.
 
-``docs/verifier.md`` is the checklist (V1 ... V28) this module implements; each check cites
+``docs/verifier.md`` is the checklist (V1 ... V29) this module implements; each check cites
 ``docs/protocol.md``, ``docs/board.md``, ``docs/ceremony.md``, ``docs/voting.md`` or
 ``docs/tally.md``. :func:`verify_record` reads only the record directory (``manifest.json``,
 ``events.jsonl``, ``heads.jsonl``, ``results.json`` and ``results-nist.json`` if present),
@@ -43,6 +43,7 @@ from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, leaf_hash
 from plebiscite.record.scratch import ScratchRoll
 from plebiscite.services.ceremony import Transcript, ceremony_context
+from plebiscite.services.verify_alphas import AlphaSeen
 from plebiscite.services.verify_ballots import BallotChecker, Statics
 from plebiscite.services.verify_checks import (
     check_ceremony,
@@ -99,6 +100,7 @@ class RecordState:
     challenged: int = 0
     superseding: int = 0
     checker: BallotChecker | None = None
+    alphas: AlphaSeen = field(default_factory=AlphaSeen)  # V29
 
 
 def verify_record(
@@ -537,6 +539,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     ):
         report.fail("V12", "the ballot lacks its election, device, location, voter or chain", index)
         return
+    state.alphas.check(ballot, index, report)
     code = str(payload["tracking_code"])
     device_id, location_id = ballot["device"], ballot["location"]
     who = f"device {device_id!r}, ballot {code[:16]}"

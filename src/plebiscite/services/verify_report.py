@@ -51,6 +51,7 @@ CHECKS: Final[dict[str, str]] = {
     "V41": "paper protocols in force: the hard control relations K1-K4",
     "V42": "protocol corrections: versions 1, 2, ... in board order, each with a reason",
     "V43": "mobile trips T1-T4; daily custody acts sum to the protocol's boxes (D1M, D1S)",
+    "V29": "no ciphertext (alpha) appears twice in the record",
 }
 
 

@@ -1,12 +1,16 @@
 """An HTTP client of the board service (httpx), for ``simulate``, the booth CLI and the bench.
 
 It implements :class:`plebiscite.services.simulate.VotingServer`; a problem-details answer
-raises :class:`~plebiscite.services.simulate.RefusedError` with its stable type.
+raises :class:`~plebiscite.services.simulate.RefusedError` with its stable type. A 503 (load
+shed, or the board restarting) is not an answer: the client waits as ``Retry-After`` says,
+with jitter, and sends the same request again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from typing import Any
 
 import httpx
@@ -23,6 +27,7 @@ class HttpVotingServer:
         *,
         connections: int = 16,
         timeout: float = 60.0,
+        patience_s: float = 120.0,
     ) -> None:
         if isinstance(server, httpx.Client):
             self.http = server
@@ -32,6 +37,9 @@ class HttpVotingServer:
             )
             self.http = httpx.Client(base_url=server, timeout=timeout, limits=limits)
         self._auth = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+        #: Seconds to keep resending a request the server sheds (503), and how often it did.
+        self.patience_s = patience_s
+        self.backoffs = 0
 
     def close_client(self) -> None:
         self.http.close()
@@ -49,18 +57,28 @@ class HttpVotingServer:
             ) from None
         raise RefusedError(kind, response.status_code, detail)
 
+    def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """Send; on 503 (the server shedding load, or its board restarting) wait as its
+        Retry-After says and send the same request again (every write is idempotent)."""
+        deadline = time.monotonic() + self.patience_s
+        while True:
+            try:
+                response = self.http.request(method, path, **kw)
+            except httpx.TransportError as exc:
+                raise BoardError(f"cannot reach the board service: {exc}") from exc
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return response
+            self.backoffs += 1
+            after = response.headers.get("retry-after", "")
+            wait = float(after) if after.isdigit() else 1.0
+            time.sleep(min(5.0, wait) * (0.5 + random.random()))
+
     def _get(self, path: str, **params: Any) -> Any:
-        try:
-            return self._answer(self.http.get(path, params=params or None))
-        except httpx.TransportError as exc:
-            raise BoardError(f"cannot reach the board service: {exc}") from exc
+        return self._answer(self._request("GET", path, params=params or None))
 
     def _send(self, method: str, path: str, body: Any, auth: bool = False) -> Any:
         headers = self._auth if auth else {}
-        try:
-            return self._answer(self.http.request(method, path, json=body, headers=headers))
-        except httpx.TransportError as exc:
-            raise BoardError(f"cannot reach the board service: {exc}") from exc
+        return self._answer(self._request(method, path, json=body, headers=headers))
 
     def election(self) -> dict[str, Any]:
         answer: dict[str, Any] = self._get("/election")

@@ -50,6 +50,10 @@ HTTP_PROBLEMS: dict[str, tuple[int, str]] = {
     "malformed-body": (422, "the request is malformed"),
     "not-found": (404, "not found"),
     "method-not-allowed": (405, "method not allowed"),
+    "bad-request": (400, "the HTTP request is malformed"),
+    "request-timeout": (408, "the request took too long to arrive"),
+    "unsupported-media-type": (415, "the body must be application/json in UTF-8"),
+    "overloaded": (503, "the server is busy: send again after Retry-After seconds"),
 }
 
 

@@ -33,7 +33,30 @@ from plebiscite.interfaces.demo import DemoResult, run_demo
 @click.option("--seed", default=2022, show_default=True, help="seed of the simulation")
 @click.option("--port", default=None, type=int, help="loopback port (default: a free one)")
 @click.option("--workers", default=2, show_default=True, help="processes for tally and verify")
-def demo(voters: int, out: Path, db: str | None, seed: int, port: int | None, workers: int) -> None:
+@click.option(
+    "--serve-workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="processes serving the voting days (`plebiscite serve --workers N`)",
+)
+@click.option(
+    "--duplicates",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of booth voters who try a double vote and a retry (see `simulate`)",
+)
+def demo(
+    voters: int,
+    out: Path,
+    db: str | None,
+    seed: int,
+    port: int | None,
+    workers: int,
+    serve_workers: int,
+    duplicates: float,
+) -> None:
     """The seed referendum end to end: ceremony, five voting days, tally, record, verifier."""
     console = Console()
     console.print(f"[bold]plebiscite demo[/]: {voters:,} voters, four regions, five days -> {out}/")
@@ -52,7 +75,8 @@ def demo(voters: int, out: Path, db: str | None, seed: int, port: int | None, wo
             bar.update(tasks[phase], completed=done, total=total)
 
         result = run_demo(out, voters=voters, db=db, seed=seed, port=port, workers=workers,
-                          progress=report)  # fmt: skip
+                          progress=report, serve_workers=serve_workers,
+                          duplicates=duplicates)  # fmt: skip
     show(console, result)
     if result.verification is not None and not result.verification.get("ok"):
         raise VerificationError("demo", "the verifier found problems: see verification.json")
@@ -74,6 +98,12 @@ def show(console: Console, result: DemoResult) -> None:
         f"{len(sim['refusals'])} refused attempts (board unchanged: "
         f"{all(r.get('board_unchanged') for r in sim['refusals'])})"
     )
+    if sim.get("duplicates"):
+        console.print(
+            f"double votes: {sim['duplicates']:,} voters sent a ballot from two devices at once "
+            f"and once more; {sim['duplicates_refused']:,} second ballots refused, "
+            f"{sim['retries_same_receipt']:,} retries given the first receipt"
+        )
     table = Table(title="results beside the simulation's plaintext truth")
     for column in ("region", "option", "decrypted", "truth", "share", "turnout"):
         table.add_column(column, justify="right" if column != "region" else "left")

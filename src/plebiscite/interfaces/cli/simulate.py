@@ -30,6 +30,13 @@ from plebiscite.errors import InputError
 @click.option("--challenge-share", default=0.1, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--home-share", default=0.15, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--override-share", default=0.3, show_default=True, type=click.FloatRange(0, 1))
+@click.option(
+    "--duplicates",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of booth voters who try a double vote from two devices at once, and a retry",
+)
 @click.option("--close", is_flag=True, help="close voting at the end")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
 def simulate(
@@ -42,6 +49,7 @@ def simulate(
     challenge_share: float,
     home_share: float,
     override_share: float,
+    duplicates: float,
     close: bool,
     json_out: Path | None,
 ) -> None:
@@ -74,6 +82,7 @@ def simulate(
                 challenge_share=challenge_share,
                 home_share=home_share,
                 override_share=override_share,
+                duplicates=duplicates,
                 receipts_path=receipts,
                 close=close,
                 progress=progress,
@@ -91,7 +100,9 @@ def simulate(
     click.echo(
         f"cast {result.cast}, challenged {result.challenged}, superseded {result.superseded}, "
         f"refused as expected {len(result.refusals) - len(result.unexpected)}"
-        f"/{len(result.refusals)}, receipts {result.receipts}"
+        f"/{len(result.refusals)}, receipts {result.receipts}; double votes tried "
+        f"{result.duplicates}, second ballots refused {result.duplicates_refused}, retries "
+        f"given the same receipt {result.retries_same_receipt}; 503 back-offs {client.backoffs}"
     )
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n")

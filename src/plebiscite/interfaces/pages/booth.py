@@ -115,14 +115,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 {"title": device, "message": f"no booth {device!r} runs on this server"},
                 status=404,
             )
-        service.catch_up()
-        voted = {v for v, _region in service.voter_ballots}
-        region = booth.location.region_id
-        suggestions = [
-            v.pseudonym
-            for v in service.election.voters.values()
-            if v.region_id == region and v.pseudonym not in voted
-        ][:30]
+        suggestions = service.voters_without_ballot(booth.location.region_id, 30)
         return render(
             request,
             state,

@@ -1,0 +1,257 @@
+"""The casting rules' index tables on SQL: read a group's rows, write its changes.
+
+``record/guard.py`` judges; this module moves the rows, inside the append transaction that
+already holds the board's write lock (``SELECT ... FOR UPDATE`` on ``board_state`` on
+PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite). The primary keys of the tables are the rules'
+last line: a second row for one tracking code, ciphertext, device, voter and region, or
+check-in cannot be written by any writer, whatever it checked.
+
+Each read is one statement per table the group touches (``IN`` lists, in chunks); each write
+one ``executemany``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Connection, Table, bindparam, insert, select, update
+
+from plebiscite.record.guard import (
+    COMMITMENT_KEY,
+    Changes,
+    DeviceRow,
+    Keys,
+    LocationRow,
+    View,
+    VoterRow,
+)
+from plebiscite.record.schema import (
+    board_meta,
+    cast_alphas,
+    cast_check_ins,
+    cast_codes,
+    cast_devices,
+    cast_locations,
+    cast_roll,
+    cast_voters,
+)
+
+_CHUNK = 900
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = sorted(values)
+    for at in range(0, len(items), _CHUNK):
+        yield items[at : at + _CHUNK]
+
+
+def _by_keys(table: Table, column: Column[Any]) -> Any:
+    # Built once: constructing and coercing a statement costs more than running it.
+    return select(table).where(column.in_(bindparam("keys", expanding=True)))
+
+
+_CODES = _by_keys(cast_codes, cast_codes.c.code)
+_ALPHAS = _by_keys(cast_alphas, cast_alphas.c.alpha)
+_DEVICES = _by_keys(cast_devices, cast_devices.c.device)
+_LOCATIONS = _by_keys(cast_locations, cast_locations.c.location)
+_ROLL = select(cast_roll.c.voter, cast_roll.c.region).where(
+    cast_roll.c.voter.in_(bindparam("keys", expanding=True))
+)
+_VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
+_CHECK_INS = _by_keys(cast_check_ins, cast_check_ins.c.device)
+_MANIFEST_HASH = select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
+
+
+def _rows(connection: Connection, statement: Any, keys: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for chunk in _chunks(keys):
+        out.extend(connection.execute(statement, {"keys": chunk}).all())
+    return out
+
+
+def read_view(
+    connection: Connection,
+    keys: Keys,
+    closed_entry: int | None,
+    locations: dict[str, LocationRow] | None = None,
+) -> View:
+    """The index rows of ``keys`` as the board holds them now. ``locations``: rows the caller
+    already holds (they never change once the manifest is on the board); found ones are
+    added to it."""
+    view = View(closed_entry=closed_entry)
+    if keys.manifest_hash:
+        view.manifest_hash = connection.execute(_MANIFEST_HASH).scalar_one_or_none()
+    for row in _rows(connection, _CODES, keys.codes):
+        view.codes[row.code] = (int(row.idx), row.kind)
+    for row in _rows(connection, _ALPHAS, keys.alphas):
+        view.alphas.add(bytes(row.alpha))
+    for row in _rows(connection, _DEVICES, keys.devices):
+        view.devices[row.device] = _device(row)
+    known = {} if locations is None else locations
+    missing = {k for k in keys.locations if k not in known}
+    for row in _rows(connection, _LOCATIONS, missing):
+        known[row.location] = LocationRow(row.region, bool(row.booth))
+    view.locations = {k: known[k] for k in keys.locations if k in known}
+    if keys.voters:
+        for row in _rows(connection, _ROLL, keys.voters):
+            view.roll[row.voter] = row.region
+        if keys.codes:  # only ballots read the voters' ballots
+            for row in _rows(connection, _VOTERS, keys.voters):
+                view.voter_ballots[(row.voter, row.region)] = VoterRow(
+                    row.home_code, row.home_at, row.booth_code, row.booth_at
+                )
+    if keys.check_ins:
+        devices = {d for d, _, _ in keys.check_ins}
+        for row in _rows(connection, _CHECK_INS, devices):
+            key = (row.device, row.voter, row.signature)
+            if key in keys.check_ins:
+                view.check_ins[key] = int(row.idx)
+    return view
+
+
+def _device(row: Any) -> DeviceRow:
+    return DeviceRow(
+        row.location,
+        row.region,
+        row.public_key,
+        row.enrolled_at,
+        row.chain_head,
+        bool(row.revoked),
+    )
+
+
+def _device_values(device_id: str, row: DeviceRow) -> dict[str, Any]:
+    return {"device": device_id, **row.__dict__}
+
+
+def _voter_values(key: tuple[str, str], row: VoterRow) -> dict[str, Any]:
+    return {"voter": key[0], "region": key[1], **row.__dict__}
+
+
+_INSERT = {t.name: insert(t) for t in (cast_locations, cast_roll, cast_devices, cast_codes,
+                                       cast_alphas, cast_voters, cast_check_ins)}  # fmt: skip
+_MOVE_DEVICE = (
+    update(cast_devices)
+    .where(cast_devices.c.device == bindparam("b_device"))
+    .values(chain_head=bindparam("b_head"), revoked=bindparam("b_revoked"))
+)
+_BOOTH_BALLOT = (
+    update(cast_voters)
+    .where(
+        cast_voters.c.voter == bindparam("b_voter"),
+        cast_voters.c.region == bindparam("b_region"),
+        cast_voters.c.booth_code.is_(None),
+    )
+    .values(booth_code=bindparam("b_code"), booth_at=bindparam("b_at"))
+)
+
+
+def write_changes(connection: Connection, changes: Changes) -> None:
+    """Write what :func:`~plebiscite.record.guard.judge` decided, in the same transaction."""
+
+    def many(statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            connection.execute(statement, list(rows))
+
+    if changes.manifest_hash is not None:
+        connection.execute(
+            insert(board_meta).values(key="manifest_hash", value=changes.manifest_hash)
+        )
+    for region, commitment in changes.commitments.items():
+        key = COMMITMENT_KEY.format(region)
+        if connection.execute(select(board_meta.c.key).where(board_meta.c.key == key)).first():
+            continue  # the region's earlier part wrote it (every part states the same one)
+        connection.execute(insert(board_meta).values(key=key, value=commitment))
+    many(
+        _INSERT["cast_locations"],
+        [{"location": i, "region": r, "booth": b} for i, r, b in changes.locations],
+    )
+    many(
+        _INSERT["cast_roll"],
+        [
+            {"voter": v, "region": r, "precinct": p, "home_voting": h, "decision": d, "seq": s}
+            for v, r, p, h, d, s in changes.roll
+        ],
+    )
+    many(
+        _INSERT["cast_devices"],
+        [_device_values(d, row) for d, row in changes.new_devices.items()],
+    )
+    many(
+        _MOVE_DEVICE,
+        [
+            {"b_device": d, "b_head": row.chain_head, "b_revoked": row.revoked}
+            for d, row in changes.changed_devices.items()
+        ],
+    )
+    many(
+        _INSERT["cast_codes"],
+        [{"code": c, "idx": i, "kind": k} for c, i, k in changes.codes],
+    )
+    many(_INSERT["cast_alphas"], [{"alpha": a, "idx": i} for a, i in changes.alphas])
+    many(
+        _INSERT["cast_voters"],
+        [_voter_values(key, row) for key, row in changes.new_voters.items()],
+    )
+    many(
+        _BOOTH_BALLOT,
+        [
+            {"b_voter": k[0], "b_region": k[1], "b_code": r.booth_code, "b_at": r.booth_at}
+            for k, r in changes.changed_voters.items()
+        ],
+    )
+    many(
+        _INSERT["cast_check_ins"],
+        [{"device": d, "voter": v, "signature": s, "idx": i} for d, v, s, i in changes.check_ins],
+    )
+
+
+# --- what a stateless server asks between appends -----------------------------------------------
+
+
+def device_row(connection: Connection, device_id: str) -> DeviceRow | None:
+    row = connection.execute(select(cast_devices).where(cast_devices.c.device == device_id)).first()
+    return None if row is None else _device(row)
+
+
+def all_devices(connection: Connection) -> dict[str, DeviceRow]:
+    rows = connection.execute(select(cast_devices).order_by(cast_devices.c.device)).all()
+    return {row.device: _device(row) for row in rows}
+
+
+def code_row(connection: Connection, code: str) -> tuple[int, str] | None:
+    row = connection.execute(
+        select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == code)
+    ).first()
+    return None if row is None else (int(row.idx), str(row.kind))
+
+
+def roll_page(connection: Connection, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:
+    rows = connection.execute(
+        select(cast_roll.c.voter, cast_roll.c.region, cast_roll.c.precinct, cast_roll.c.home_voting)
+        .order_by(cast_roll.c.seq)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(r.voter, r.region, r.precinct, bool(r.home_voting)) for r in rows]
+
+
+def roll_counts(connection: Connection) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows: Sequence[Any] = connection.execute(
+        select(cast_roll.c.region, func.count()).group_by(cast_roll.c.region)
+    ).all()
+    return {str(region): int(n) for region, n in rows}
+
+
+def voters_without_ballot(connection: Connection, region: str, limit: int) -> list[str]:
+    voted = select(cast_voters.c.voter).where(cast_voters.c.region == region)
+    rows = connection.execute(
+        select(cast_roll.c.voter)
+        .where(cast_roll.c.region == region, cast_roll.c.voter.not_in(voted))
+        .order_by(cast_roll.c.seq)
+        .limit(limit)
+    ).all()
+    return [str(r.voter) for r in rows]

@@ -1,0 +1,58 @@
+"""Verifier check V29: no ciphertext appears twice in the record (``docs/verifier.md``).
+
+A ballot's selections are fresh ElGamal encryptions, so two equal ``alpha`` values (the
+``g^r`` half) mean one ciphertext copied into another ballot: whoever holds a device key and
+write access to the board could move the tally by casting copies of one voter's ciphertexts
+for abstainers, with valid proofs. The casting service refuses such a ballot at cast
+(``record/guard.py``); the verifier flags any that reaches the record anyway, cast or
+challenged, naming the entry that first carried the alpha.
+
+Memory: one 16-byte prefix per selection of the record (collisions of an honest 32-byte
+alpha in its first 16 bytes have probability about n^2 / 2^129; a prefix match is then
+confirmed on the full value).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+PREFIX = 16
+
+
+class Report(Protocol):
+    def count(self, check: str) -> None: ...
+    def fail(self, check: str, message: str, entry: int | None = None) -> None: ...
+
+
+class AlphaSeen:
+    """The alphas of the ballots read so far, by prefix: prefix -> (entry, full alpha)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, tuple[int, bytes]] = {}
+
+    def check(self, ballot: Any, index: int, report: Report) -> None:
+        """Count V29 for this ballot and fail it for every alpha already in the record."""
+        report.count("V29")
+        try:
+            alphas = [
+                bytes.fromhex(selection[0])
+                for answer in ballot["answers"]
+                for selection in answer["selections"]
+            ]
+        except (KeyError, TypeError, ValueError, IndexError):
+            return  # malformed: V12 and V17 say why
+        for alpha in alphas:
+            earlier = self._seen.get(alpha[:PREFIX])
+            if earlier is not None and earlier[1] == alpha:
+                where = "this ballot" if earlier[0] == index else f"entry {earlier[0]}"
+                report.fail(
+                    "V29",
+                    f"ciphertext alpha {alpha.hex()[:16]}... already appears in {where} "
+                    "(a copied ciphertext)",
+                    index,
+                )
+            else:
+                self._seen.setdefault(alpha[:PREFIX], (index, alpha))
+
+
+__all__ = ["AlphaSeen"]

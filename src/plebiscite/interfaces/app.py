@@ -46,6 +46,7 @@ from plebiscite.services.casting import (
     SystemClock,
     parse_time,
 )
+from plebiscite.services.chain_ends import ChainEnds
 from plebiscite.services.proof_pool import ProofPool
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
@@ -401,6 +402,33 @@ def create_app(
         return service.challenge(
             body.ballot.model_dump(), body.signature, body.opening.model_dump()
         ).to_json()
+
+    chain_ends = ChainEnds(service.board)
+
+    @app.post(
+        "/devices/{device_id}/chain-end",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(403, 409, 422),
+        tags=["devices"],
+    )
+    def chain_end(device_id: str, body: m.ChainEndRequest) -> dict[str, int]:
+        """The device's signed end of its chain (count, last tracking code); refused unless
+        the board's chain for the device ends there. The device takes no ballot after it."""
+        at = service.clock.now()
+        return {"leaf_index": chain_ends.post(device_id, body.model_dump(), at)}
+
+    @app.post(
+        "/authority/chain-ends/unreported",
+        response_model=m.LeavesModel,
+        status_code=201,
+        responses=_problems(401, 409),
+        tags=["authority"],
+        dependencies=as_authority,
+    )
+    def unreported_chain_ends() -> dict[str, list[int]]:
+        """After the close, name every device that signed no chain end (the tally does too)."""
+        return {"leaf_indices": chain_ends.name_unreported(service.clock.now())}
 
     # --- authority ----------------------------------------------------------------------------
 

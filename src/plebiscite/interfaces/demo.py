@@ -190,7 +190,8 @@ def _run(
     roll_key = secrets.token_bytes(32)
     (private / "roll.csv").write_text(render_roll_csv(roll_entries), encoding="utf-8")
     (private / "roll.key").write_text(roll_key.hex() + "\n", encoding="utf-8")
-    publish_manifest(board, manifest)
+    key_path = private / "board.key"
+    publish_manifest(board, manifest, load_board_key(key_path, create=True).verify_key)
     publish_roll(board, build_roll(manifest, digest, roll_entries, roll_key))
     report("board", 1, 1)
     _phase(timings, "board", started)
@@ -214,7 +215,6 @@ def _run(
     _phase(timings, "ceremony", started)
 
     started = time.perf_counter()
-    key_path = private / "board.key"
     token = secrets.token_urlsafe(24)
     first = min(d.date for d in manifest.days)
     demo_start = dt.datetime.combine(first, dt.time(0), manifest.zone)

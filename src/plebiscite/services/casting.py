@@ -268,6 +268,8 @@ class CastingService:
             )
         elif kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
             self._apply_ballot(entry.index, kind, payload)
+        elif kind is EventType.DEVICE_CHAIN_END and payload.get("device") in self.devices:
+            self.devices[payload["device"]].revoked = True  # an ended chain takes no ballot
         self._read = entry.index + 1
 
     def _apply_device(self, payload: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
+from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import election_context, genesis_code, region_specs
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
@@ -40,8 +41,11 @@ from plebiscite.record.events import MAX_EVENT_BYTES, Event, EventType
 from plebiscite.record.export import EVENTS, HEADS, MANIFEST
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, leaf_hash
-from plebiscite.services.ceremony import Transcript, ceremony_context
+from plebiscite.services.ceremony_transcript import Transcript, new_transcript
+from plebiscite.services.verify_anchor import anchored_board_key, guarded
 from plebiscite.services.verify_ballots import BallotChecker, Statics
+from plebiscite.services.verify_ceremony import check_ceremony_timing
+from plebiscite.services.verify_chain_ends import apply_chain_end, check_chain_ends
 from plebiscite.services.verify_checks import (
     check_ceremony,
     check_one_voter_rule,
@@ -66,6 +70,8 @@ class Device:
     revoked_at: dt.datetime | None = None
     revoked_entry: int | None = None
     tip: str = ""  # tracking code of the device's last ballot (its genesis code at first)
+    count: int = 0  # its ballots so far, cast and challenged
+    end: tuple[int, int, str] | None = None  # its chain end: entry, count, last code (V34)
 
 
 @dataclass
@@ -96,6 +102,8 @@ class RecordState:
     roll_parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
     voter_ballots: dict[tuple[str, str], list[VoterBallot]] = field(default_factory=dict)
+    board_key: VerifyKey | None = None
+    unreported: list[str] = field(default_factory=list)  # devices with no signed chain end
     closed: tuple[int, dt.datetime | None] | None = None
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -113,11 +121,13 @@ def verify_record(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    board_key: str | None = None,
 ) -> VerificationReport:
     """Run every check of ``docs/verifier.md`` on the record in ``directory``.
 
     ``workers`` processes (default: every core) check the ballots' cryptography, or a Dask
     cluster at ``scheduler``. The report's ``ok`` is true only if every check passed.
+    ``board_key`` (hex) pins the board's head key obtained out of band (V32).
     """
     started = time.perf_counter()
     report = VerificationReport(str(directory))
@@ -129,16 +139,19 @@ def verify_record(
         return report
     state = RecordState()
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    state.board_key = anchored_board_key(directory, report, board_key)
     try:
         _stream(directory, state, report, n_workers, scheduler, say)
     finally:
         if state.checker is not None:
             state.checker.close()
     if state.manifest is not None:
-        check_roll(state, report)
-        check_ceremony(state, report)
-        excluded = check_one_voter_rule(state, report)
-        check_tally_and_results(directory, state, report, excluded, say)
+        guarded(report, "V9", check_roll, state, report)
+        guarded(report, "V8", check_ceremony, state, report)
+        guarded(report, "V33", check_ceremony_timing, state, report)
+        guarded(report, "V34", check_chain_ends, state, report)
+        excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
+        guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -158,10 +171,12 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
         index += 1
 
 
-def _read_heads(path: Path, report: VerificationReport) -> list[tuple[int, SignedHead]]:
-    """Every head that parses and is signed by the board key (V3, V5)."""
+def _read_heads(
+    path: Path, report: VerificationReport, key: VerifyKey | None
+) -> list[tuple[int, SignedHead]]:
+    """Every head that parses and is signed by the board key (V3, V5): the anchored one (V32),
+    or, when the record anchors none, the first head's."""
     out: list[tuple[int, SignedHead]] = []
-    key = None
     previous: SignedHead | None = None
     with path.open("rb") as stream:
         for number, raw, ended in _lines(stream):
@@ -200,7 +215,9 @@ def _stream(
     scheduler: str | None,
     say: Progress,
 ) -> None:
-    heads = sorted(_read_heads(directory / HEADS, report), key=lambda h: h[1].tree_size)
+    heads = sorted(
+        _read_heads(directory / HEADS, report, state.board_key), key=lambda h: h[1].tree_size
+    )
     pending = 0
     frontier = Frontier()
     total = (directory / EVENTS).stat().st_size
@@ -282,6 +299,7 @@ def _check_of(kind: EventType) -> str:
         EventType.ENCRYPTED_TALLY: "V23",
         EventType.DECRYPTION_SHARE: "V24",
         EventType.RESULTS: "V26",
+        EventType.DEVICE_CHAIN_END: "V34",
     }.get(kind, "V2")
 
 
@@ -332,6 +350,8 @@ def _apply(
         state.shares.append((index, payload))
     elif kind is EventType.RESULTS:
         state.results = (index, payload)
+    elif kind is EventType.DEVICE_CHAIN_END:
+        apply_chain_end(payload, index, state, report)
 
 
 def _manifest(
@@ -363,8 +383,10 @@ def _manifest(
     elif manifest_file.read_bytes() != canonical_json(payload) + b"\n":
         report.fail("V1", f"{MANIFEST} differs from the manifest event (entry {index})")
     state.manifest, state.manifest_hash = manifest, digest
-    n, k = manifest.trustees.n, manifest.trustees.k
-    state.transcript = Transcript(n, k, ceremony_context(digest, n, k))
+    anchored = payload.get("board_key")
+    state.transcript = new_transcript(
+        manifest, digest, anchored if isinstance(anchored, str) else ""
+    )
 
 
 def _roll_part(
@@ -438,9 +460,9 @@ def _ceremony_message(
     step = payload.get("step")
     if step == "election_key":
         report.count("V8")
+        transcript.apply(Entry(index, Event.create(EventType.CEREMONY_MESSAGE, payload)))
         if state.key_message is not None:
-            report.fail("V8", "a second election key message", index)
-            return
+            return  # the first key stands; a later one does not count (V33)
         state.key_message = (index, payload)
         state.election_key = str(payload["election_key"])
         state.context = election_context(state.manifest_hash, Point.from_hex(state.election_key))
@@ -583,6 +605,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         )
     if device is not None:
         device.tip = code
+        device.count += 1
     if state.checker is not None:
         state.checker.add((index, event.data, None if device is None else device.key, region))
     else:

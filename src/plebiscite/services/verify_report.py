@@ -46,6 +46,9 @@ CHECKS: Final[dict[str, str]] = {
     "V26": "results event recomputed from the tally and the counts",
     "V27": "results.json equals the results event",
     "V28": "the NIST results file agrees with the results",
+    "V32": "board key anchored: the manifest event names it (and the pinned key equals it)",
+    "V33": "ceremony timing: the key waits for every complaint's answer window",
+    "V34": "device chains end where each device signed they end",
 }
 
 

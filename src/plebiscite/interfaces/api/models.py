@@ -67,6 +67,18 @@ class CheckInRequest(_Strict):
     signature: Hex
 
 
+class ChainEndRequest(_Strict):
+    """Where a device's chain ends, signed by the device (``docs/voting.md``, chain ends)."""
+
+    count: Annotated[int, Field(ge=0)]
+    last_code: Hex
+    signature: Hex
+
+
+class LeavesModel(BaseModel):
+    leaf_indices: list[int]
+
+
 class EnrolRequest(_Strict):
     device: Id
     location: Id

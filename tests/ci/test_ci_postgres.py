@@ -24,6 +24,7 @@ def test_check_pg_fails_on_an_unreachable_server() -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert done.returncode == 1
     assert "unreachable" in done.stderr and done.stderr.count("\n") == 1
@@ -31,7 +32,12 @@ def test_check_pg_fails_on_an_unreachable_server() -> None:
 
 def test_check_pg_fails_without_the_variable() -> None:
     done = subprocess.run(
-        [str(ROOT / ".ci" / "check-pg")], env=_env(), capture_output=True, text=True, timeout=60
+        [str(ROOT / ".ci" / "check-pg")],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 1
     assert "PLEBISCITE_TEST_PG is not set" in done.stderr
@@ -62,6 +68,7 @@ def test_a_postgres_test_fails_instead_of_skipping_when_required(tmp_path: Path)
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
         cwd=ROOT,
     )
     assert done.returncode == 1, done.stdout[-2000:]

@@ -48,6 +48,7 @@ from plebiscite.services.casting import (
 )
 from plebiscite.services.chain_ends import ChainEnds
 from plebiscite.services.proof_pool import ProofPool
+from plebiscite.services.witness import CosignatureDesk
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
 MAX_BODY_BYTES = 256 * 1024
@@ -404,6 +405,18 @@ def create_app(
         ).to_json()
 
     chain_ends = ChainEnds(service.board)
+    desk = CosignatureDesk(service.board)
+
+    @app.post(
+        "/board/cosignatures",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(403, 409, 422),
+        tags=["board"],
+    )
+    def cosignature(body: m.CosignatureRequest) -> dict[str, int]:
+        """A witness (a trustee) cosigns one of the board's heads; see docs/board.md."""
+        return {"leaf_index": desk.record(body.model_dump())}
 
     @app.post(
         "/devices/{device_id}/chain-end",

@@ -53,6 +53,7 @@ from plebiscite.services.verify_checks import (
     check_tally_and_results,
 )
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
+from plebiscite.services.verify_witnesses import check_witnesses
 
 #: Called with (stage, done, total); stages: "events" (bytes), "tally" (bytes), "results".
 Progress = Callable[[str, int, int], None]
@@ -104,6 +105,9 @@ class RecordState:
     voter_ballots: dict[tuple[str, str], list[VoterBallot]] = field(default_factory=dict)
     board_key: VerifyKey | None = None
     unreported: list[str] = field(default_factory=list)  # devices with no signed chain end
+    cosignatures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # V35
+    head_roots: dict[int, bytes] = field(default_factory=dict)  # tree size -> signed root
+    last_content: int = -1  # the last entry that is not a cosignature
     closed: tuple[int, dt.datetime | None] | None = None
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -150,6 +154,7 @@ def verify_record(
         guarded(report, "V8", check_ceremony, state, report)
         guarded(report, "V33", check_ceremony_timing, state, report)
         guarded(report, "V34", check_chain_ends, state, report)
+        guarded(report, "V35", check_witnesses, state, report)
         excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
         guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
     report.seconds = time.perf_counter() - started
@@ -218,6 +223,7 @@ def _stream(
     heads = sorted(
         _read_heads(directory / HEADS, report, state.board_key), key=lambda h: h[1].tree_size
     )
+    state.head_roots = {head.tree_size: head.root_hash for _, head in heads}
     pending = 0
     frontier = Frontier()
     total = (directory / EVENTS).stat().st_size
@@ -316,6 +322,10 @@ def _apply(
     scheduler: str | None,
 ) -> None:
     kind, payload = event.type, event.payload
+    if kind is EventType.HEAD_COSIGNATURE:
+        state.cosignatures.append((index, payload))
+        return
+    state.last_content = index
     if kind is EventType.MANIFEST:
         _manifest(event, index, state, report, manifest_file)
         return

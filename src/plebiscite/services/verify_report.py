@@ -49,6 +49,7 @@ CHECKS: Final[dict[str, str]] = {
     "V32": "board key anchored: the manifest event names it (and the pinned key equals it)",
     "V33": "ceremony timing: the key waits for every complaint's answer window",
     "V34": "device chains end where each device signed they end",
+    "V35": "witnesses: the final checkpoint carries enough consistent cosignatures",
 }
 
 

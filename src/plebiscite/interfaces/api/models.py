@@ -79,6 +79,16 @@ class LeavesModel(BaseModel):
     leaf_indices: list[int]
 
 
+class CosignatureRequest(_Strict):
+    """A witness's cosignature of a board head (``docs/board.md`` section 8)."""
+
+    witness: Annotated[int, Field(ge=1)]
+    tree_size: Annotated[int, Field(ge=1)]
+    root_hash: Hex
+    cosigned_at: Annotated[int, Field(ge=0)]
+    signature: Hex
+
+
 class EnrolRequest(_Strict):
     device: Id
     location: Id

@@ -589,6 +589,13 @@ def open_app(
         clock = SystemClock()
     checker = ProofPool(proof_workers) if proof_workers > 0 else None
     service = CastingService(board, key, clock, checker)
+    anchored = service.election.board_key
+    if anchored and anchored != key.verify_key.hex():
+        board.close()
+        raise InputError(
+            f"{key_path}: not the board key this election anchors ({anchored[:16]}...): "
+            "heads signed with it would fail verification"
+        )
     return create_app(service, admin_token=admin_token, demo_clock=simulated), service
 
 

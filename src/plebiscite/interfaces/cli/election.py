@@ -72,7 +72,6 @@ def show(db: str) -> None:
     manifest = state.require_manifest()
     table = Table(title=manifest.title, show_header=False)
     table.add_row("manifest hash", state.manifest_hash.hex())
-    table.add_row("board key", state.board_key or "(none anchored: its heads prove nothing)")
     table.add_row("voters on the roll", f"{len(state.voters):,}")
     table.add_row(
         "election key", state.election_key.hex() if state.election_key else "(ceremony not over)"
@@ -80,4 +79,8 @@ def show(db: str) -> None:
     if state.election_key:
         table.add_row("trustees", f"{state.threshold} of qualified {list(state.qualified)}")
     table.add_row("voting", f"closed at {state.closed_at}" if state.closed_at else "open")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    # On a line of its own, never cut: compare it with the key you obtained out of band.
+    anchored = state.board_key or "(none anchored: its heads prove nothing)"
+    console.print(f"board key {anchored}", soft_wrap=True, markup=False, highlight=False)

@@ -127,12 +127,14 @@ def _step(name: str, run: Callable[[SqlBoard, svc.TrusteeState], object]) -> cli
 
 
 trustee.add_command(_step("announce", lambda b, s: f"entry {svc.announce(b, s)}"))
-trustee.add_command(
-    _step(
-        "reannounce",
-        lambda b, s: f"entry {(s.rekey(), svc.announce(b, s))[1]} (new keys, before dealing)",
-    )
-)
+
+
+def _reannounce(board: SqlBoard, state: svc.TrusteeState) -> str:
+    state.rekey()
+    return f"entry {svc.announce(board, state)} (new keys, before dealing)"
+
+
+trustee.add_command(_step("reannounce", _reannounce))
 trustee.add_command(_step("deal", lambda b, s: f"entry {svc.deal_shares(b, s, SystemRng())}"))
 trustee.add_command(
     _step("check", lambda b, s: f"complaints against {svc.check_shares(b, s) or 'nobody'}")

@@ -24,6 +24,7 @@ from plebiscite.crypto.signing import SigningKey
 from plebiscite.crypto.threshold import DecryptionShare, decrypt_share, verify_decryption_share
 from plebiscite.services.ceremony_transcript import ceremony_context
 from plebiscite.services.chain_ends import chain_end_message, sign_chain_end
+from plebiscite.services.witness import cosignature_message
 
 PATH = Path(__file__).parent.parent / "vectors" / "plebiscite-v2-trust.json"
 G = Point.base_mul(Scalar(1))
@@ -37,6 +38,8 @@ def build_vectors() -> dict[str, Any]:
     ct = encrypt(key, 3, rng.scalar())
     share = decrypt_share(context, 2, secret, ct, SeededRng(b"share nonce"))
     device = SigningKey(bytes(range(32)))
+    witness = SigningKey(bytes(range(32, 64)))
+    cosigned = cosignature_message("33" * 32, 9, bytes.fromhex("44" * 32), 3, 1_664_300_000_000)
     election = "ab" * 64
     last = "cd" * 32
     return {
@@ -71,6 +74,19 @@ def build_vectors() -> dict[str, Any]:
             "public_key": device.verify_key.hex(),
             "message": chain_end_message(election, "station-7", 12, last).decode(),
             "body": sign_chain_end(device, election, "station-7", 12, last),
+        },
+        "cosignature": {
+            "inputs": {
+                "witness_seed": bytes(range(32, 64)).hex(),
+                "board_key": "33" * 32,
+                "tree_size": 9,
+                "root_hash": "44" * 32,
+                "witness": 3,
+                "cosigned_at": 1_664_300_000_000,
+            },
+            "public_key": witness.verify_key.hex(),
+            "message": cosigned.decode(),
+            "signature": witness.sign("cosignature", cosigned).hex(),
         },
     }
 

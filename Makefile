@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: setup demo test check lint format typecheck layers bench clean
+.PHONY: setup demo test check lint format typecheck layers bench clean mutation
 
 $(BIN)/plebiscite: pyproject.toml
 	@$(PY) -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("sodium") else 1)' || \
@@ -60,6 +60,12 @@ layers: setup
 	$(BIN)/lint-imports
 
 check: lint typecheck layers test
+
+# Mutation testing (mutmut) over crypto/ and domain/rules.py; slow: not part of make check.
+mutation: setup
+	@$(BIN)/python -c 'import mutmut' 2>/dev/null || $(BIN)/pip install -q 'mutmut==3.8.1'
+	$(BIN)/mutmut run; $(BIN)/mutmut results > mutation-results.txt; \
+	  $(BIN)/python bench/mutation_score.py mutation-results.txt
 
 bench: setup
 	$(BIN)/python bench/run_all.py

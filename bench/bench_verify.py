@@ -124,7 +124,7 @@ def build(n: int, out: Path, db: str) -> float:
     started = time.perf_counter()
     board = SqlBoard.open(db, create=True)
     head_key = SigningKey(os.urandom(32))
-    publish_manifest(board, manifest)
+    publish_manifest(board, manifest, head_key.verify_key)
     roll = generate_roll(manifest, n, random.Random(1), home_share=0.0)
     publish_roll(board, build_roll(manifest, digest, roll, os.urandom(32)))
     trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]

@@ -3,7 +3,8 @@
 ``pg_url``: PostgreSQL from ``PLEBISCITE_TEST_PG`` (e.g.
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); each test gets a fresh schema, put
 first on the search path through the URL, and dropped afterwards. Without the variable or a
-reachable server the test is skipped, saying why. CI (``.ci/run``) always sets it.
+reachable server the test is skipped, saying why, unless ``PLEBISCITE_REQUIRE_PG`` is set: then
+it fails. CI (``.ci/run``) sets both, and stops first if the server does not answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 PG_ENV = "PLEBISCITE_TEST_PG"
+REQUIRE_ENV = "PLEBISCITE_REQUIRE_PG"
 
 
 @cache
@@ -41,6 +43,8 @@ def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search path is a fresh, empty schema (skips without a server)."""
     base, reason = _pg_base()
     if base is None:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but {reason}")
         pytest.skip(reason)
     schema = f"board_test_{secrets.token_hex(6)}"
     admin = sa.create_engine(base)

@@ -114,7 +114,7 @@ def setup_election(db: str, key_file: Path, voters: int, seed: int = 7) -> Elect
     trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
     board = SqlBoard.open(db, create=True)
     try:
-        publish_manifest(board, manifest)
+        publish_manifest(board, manifest, load_board_key(key_file, create=True).verify_key)
         publish_roll(board, roll)
         run_local_ceremony(board, trustees, SystemRng())
         folded = ElectionState()
@@ -123,7 +123,6 @@ def setup_election(db: str, key_file: Path, voters: int, seed: int = 7) -> Elect
     finally:
         board.close()
     assert folded.election_key is not None
-    load_board_key(key_file, create=True)
     stations = [
         (loc.id, loc.region_id)
         for loc in manifest.locations

@@ -33,6 +33,7 @@ from plebiscite.record.heads import sign_head
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.merkle import Frontier, leaf_hash
 from plebiscite.services.ceremony import SIGNATURE_TAG, TrusteeState, run_local_ceremony
+from plebiscite.services.chain_ends import ChainEnds, sign_chain_end
 from plebiscite.services.election import (
     load_election,
     publish_close,
@@ -108,7 +109,7 @@ def _station(precinct: str, kind: LocationKind) -> str:
 
 def build_record(out: Path, voters: int = 120) -> Built:
     board = MemoryBoard()
-    publish_manifest(board, MANIFEST)
+    publish_manifest(board, MANIFEST, HEAD_KEY.verify_key)
     roll = build_roll(MANIFEST, DIGEST, generate_roll(MANIFEST, 300, random.Random(7)), b"r" * 32)
     publish_roll(board, roll)
     addition = RollAddition(
@@ -183,6 +184,7 @@ def build_record(out: Path, voters: int = 120) -> Built:
     )
 
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
+    end_chains(board)
     publish_tally(board)
     rng = SeededRng(b"decrypt")
     for index in (0, 2, 3):
@@ -267,8 +269,11 @@ def resign_heads(record: Path, lines: list[bytes], sizes: list[int] | None = Non
 def rechain(events: Lines) -> Lines:
     """Re-sign and re-chain every synthetic device's ballots (the devices' keys are known)."""
     tips: dict[str, str] = {}
+    counts: dict[str, int] = {}
     renamed: dict[str, str] = {}
     for event in events:
+        if event["type"] == "device_chain_end":
+            _reend(event["payload"], tips, counts)
         if event["type"] not in ("ballot_cast", "ballot_challenged"):
             continue
         payload = event["payload"]
@@ -290,7 +295,24 @@ def rechain(events: Lines) -> Lines:
         if payload.get("supersedes"):
             payload["supersedes"] = renamed.get(payload["supersedes"], payload["supersedes"])
         tips[device] = code
+        counts[device] = counts.get(device, 0) + 1
     return events
+
+
+def _reend(payload: dict[str, Any], tips: dict[str, str], counts: dict[str, int]) -> None:
+    """Move a device's chain end to where its re-chained ballots now end, re-signed."""
+    device = payload["device"]
+    payload["count"] = counts.get(device, 0)
+    payload["last_code"] = tips.get(device, genesis_code(DIGEST, device))
+    if "signature" in payload:
+        body = sign_chain_end(
+            device_key(device.removeprefix("synthetic-")),
+            DIGEST.hex(),
+            device,
+            payload["count"],
+            payload["last_code"],
+        )
+        payload["signature"] = body["signature"]
 
 
 def tampered(
@@ -314,6 +336,21 @@ def tampered(
     if heads:
         resign_heads(out, lines)
     return out
+
+
+def end_chains(board: MemoryBoard, skip: tuple[str, ...] = ()) -> None:
+    """Every synthetic device that cast a ballot signs where its chain ends (the others are
+    named unreported by the tally)."""
+    ends = ChainEnds(board)
+    ends.catch_up()
+    at = dt.datetime(2022, 9, 27, 21, 5, tzinfo=dt.UTC)
+    for device, chain in sorted(ends.chains.items()):
+        if chain.count and device not in skip:
+            location = device.removeprefix("synthetic-")
+            body = sign_chain_end(
+                device_key(location), DIGEST.hex(), device, chain.count, chain.last_code
+            )
+            ends.post(device, body, at)
 
 
 def sign_as_trustee(state: TrusteeState, payload: dict[str, Any]) -> dict[str, Any]:

@@ -55,7 +55,7 @@ class Day:
 
 
 def new_day(board: Board, voters: int = 120) -> Day:
-    bed = publish_test_election(board, MANIFEST, voters)
-    clock = SimulatedClock(open_at(location(LocationKind.MAKESHIFT_STATION)))
     head_key = SigningKey(bytes(range(32)))
+    bed = publish_test_election(board, MANIFEST, voters, board_key=head_key.verify_key)
+    clock = SimulatedClock(open_at(location(LocationKind.MAKESHIFT_STATION)))
     return Day(board, bed, clock, CastingService(board, head_key, clock), head_key)

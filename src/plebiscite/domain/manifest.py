@@ -62,6 +62,10 @@ class Trustee:
 class Trustees:
     k: int
     members: tuple[Trustee, ...]
+    #: How long an accused dealer may answer a complaint (``docs/ceremony.md``).
+    complaint_window_minutes: int = 60
+    #: How many trustees, as witnesses, must cosign the final board head (``docs/board.md``).
+    head_cosignatures: int = 0
 
     @property
     def n(self) -> int:

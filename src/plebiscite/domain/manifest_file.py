@@ -91,6 +91,18 @@ class TrusteesFile(_Model):
     n: int = Field(description="number of trustees")
     k: int = Field(description="how many trustees together can decrypt (threshold)")
     members: list[TrusteeFile] = Field(description="in order: member i has index i + 1")
+    complaint_window_minutes: int = Field(
+        60,
+        ge=1,
+        description="how long an accused dealer may answer a complaint in the key ceremony "
+        "(docs/ceremony.md); the election key waits for it",
+    )
+    head_cosignatures: int = Field(
+        0,
+        ge=0,
+        description="how many trustees (as witnesses) must cosign the final board head "
+        "(docs/board.md section 8)",
+    )
 
 
 class OptionFile(_Model):

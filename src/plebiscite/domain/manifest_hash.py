@@ -82,6 +82,8 @@ def manifest_document(m: Manifest) -> dict[str, Any]:
         "trustees": {
             "n": m.trustees.n,
             "k": m.trustees.k,
+            "complaint_window_minutes": m.trustees.complaint_window_minutes,
+            "head_cosignatures": m.trustees.head_cosignatures,
             "members": [
                 {
                     "id": t.id,

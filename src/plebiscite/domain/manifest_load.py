@@ -180,6 +180,8 @@ def _check_trustees(f: ManifestFile) -> Iterable[Problem]:
     if len(t.members) != t.n:
         yield "trustees.members", f"{len(t.members)} members listed but n = {t.n}"
     yield from _duplicates("trustees.members", [m.id for m in t.members], "trustee")
+    if t.head_cosignatures > t.n:
+        yield "trustees.head_cosignatures", f"{t.head_cosignatures} cosignatures of {t.n} trustees"
 
 
 def _check_regions(f: ManifestFile) -> Iterable[Problem]:
@@ -367,6 +369,8 @@ def _build(f: ManifestFile) -> Manifest:
                 Trustee(i + 1, m.id, m.name, m.nominated_by, m.independent_of_authority)
                 for i, m in enumerate(f.trustees.members)
             ),
+            complaint_window_minutes=f.trustees.complaint_window_minutes,
+            head_cosignatures=f.trustees.head_cosignatures,
         ),
         regions=tuple(
             Region(

@@ -47,8 +47,10 @@ from plebiscite.services.casting import (
     SystemClock,
     parse_time,
 )
+from plebiscite.services.chain_ends import ChainEnds
 from plebiscite.services.clock import BoardClock
 from plebiscite.services.proof_pool import ProofPool
+from plebiscite.services.witness import CosignatureDesk
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
 MAX_BODY_BYTES = 256 * 1024
@@ -395,6 +397,45 @@ def create_app(
             body.ballot.model_dump(), body.signature, body.opening.model_dump()
         ).to_json()
 
+    chain_ends = ChainEnds(service.board)
+    desk = CosignatureDesk(service.board)
+
+    @app.post(
+        "/board/cosignatures",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(403, 409, 422),
+        tags=["board"],
+    )
+    def cosignature(body: m.CosignatureRequest) -> dict[str, int]:
+        """A witness (a trustee) cosigns one of the board's heads; see docs/board.md."""
+        return {"leaf_index": desk.record(body.model_dump())}
+
+    @app.post(
+        "/devices/{device_id}/chain-end",
+        response_model=m.LeafModel,
+        status_code=201,
+        responses=_problems(403, 409, 422),
+        tags=["devices"],
+    )
+    def chain_end(device_id: str, body: m.ChainEndRequest) -> dict[str, int]:
+        """The device's signed end of its chain (count, last tracking code); refused unless
+        the board's chain for the device ends there. The device takes no ballot after it."""
+        at = service.clock.now()
+        return {"leaf_index": chain_ends.post(device_id, body.model_dump(), at)}
+
+    @app.post(
+        "/authority/chain-ends/unreported",
+        response_model=m.LeavesModel,
+        status_code=201,
+        responses=_problems(401, 409),
+        tags=["authority"],
+        dependencies=as_authority,
+    )
+    def unreported_chain_ends() -> dict[str, list[int]]:
+        """After the close, name every device that signed no chain end (the tally does too)."""
+        return {"leaf_indices": chain_ends.name_unreported(service.clock.now())}
+
     # --- authority ----------------------------------------------------------------------------
 
     @app.post(
@@ -545,6 +586,13 @@ def open_app(
         clock = SystemClock()
     checker = ProofPool(proof_workers) if proof_workers > 0 else None
     service = CastingService(board, key, clock, checker)
+    anchored = service.election.board_key
+    if anchored and anchored != key.verify_key.hex():
+        board.close()
+        raise InputError(
+            f"{key_path}: not the board key this election anchors ({anchored[:16]}...): "
+            "heads signed with it would fail verification"
+        )
     app = create_app(
         service, admin_token=admin_token, demo_clock=simulated, max_in_flight=max_in_flight
     )

@@ -10,7 +10,8 @@ Phases, each reported to a progress callback:
    ``simulate`` through the five days (door to door and makeshift stations on days 1-4, regular
    stations on day 5, challenges, booth overrides, refused attempts), then closed;
 4. tally: the encrypted tally, decryption shares from trustees 1, 3 and 4 (5 is absent, 2 is
-   excluded), the combination;
+   excluded), the combination, and the qualified trustees cosigning the final head as
+   witnesses;
 5. record: the exported record with ``results.json``, the NIST file, charts;
 6. verify: the independent verifier over the exported record alone.
 
@@ -45,12 +46,13 @@ from plebiscite.errors import BoardError, InputError, PlebisciteError
 from plebiscite.record.export import export_board
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
-from plebiscite.services.election import publish_manifest, publish_roll
+from plebiscite.services.election import load_election, publish_manifest, publish_roll
 from plebiscite.services.paper_demo import file_demo_paper
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.setup import load_manifest
 from plebiscite.services.simulate import simulate
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.witness import LocalBoardView, cosign
 
 SEED_MANIFEST = (
     Path(__file__).resolve().parents[3] / "examples" / "seed-referendum" / "manifest.toml"
@@ -246,7 +248,8 @@ def _run(
     roll_key = secrets.token_bytes(32)
     (private / "roll.csv").write_text(render_roll_csv(roll_entries), encoding="utf-8")
     (private / "roll.key").write_text(roll_key.hex() + "\n", encoding="utf-8")
-    publish_manifest(board, manifest)
+    key_path = private / "board.key"
+    publish_manifest(board, manifest, load_board_key(key_path, create=True).verify_key)
     publish_roll(board, build_roll(manifest, digest, roll_entries, roll_key))
     report("board", 1, 1)
     _phase(timings, "board", started)
@@ -270,7 +273,6 @@ def _run(
     _phase(timings, "ceremony", started)
 
     started = time.perf_counter()
-    key_path = private / "board.key"
     token = secrets.token_urlsafe(24)
     first = min(d.date for d in manifest.days)
     demo_start = dt.datetime.combine(first, dt.time(0), manifest.zone)
@@ -325,7 +327,10 @@ def _run(
         raise PlebisciteError(str(results))
     # the commissions' paper count, with a few deliberate differences (docs/paper.md 8)
     file_demo_paper(board, manifest, roll_entries, simulation.cells, random.Random(seed))
-    board.sign_head(load_board_key(key_path, create=False))
+    board_key = load_board_key(key_path, create=False)
+    board.sign_head(board_key)
+    _witness(board, trustees, private)
+    board.sign_head(board_key)  # covers the cosignatures: nothing after them is unsigned
     _phase(timings, "tally", started)
 
     started = time.perf_counter()
@@ -396,6 +401,20 @@ _STEPS = [
     "election key published",
     "key shares confirmed",
 ]
+
+
+def _witness(board: SqlBoard, trustees: list[TrusteeState], private: Path) -> None:
+    """The qualified trustees, as witnesses, cosign the final head (``docs/board.md`` 8);
+    each keeps its checkpoint where ``plebiscite witness cosign --state`` would."""
+    view = LocalBoardView(board)
+    qualified = load_election(board).qualified
+    for state in trustees:
+        if state.index in qualified:
+            checkpoint, _ = cosign(
+                view, None, state.signing_key, state.index, int(time.time() * 1000)
+            )
+            path = private / f"witness-{state.index}.json"
+            path.write_text(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
 
 
 def _new_board(db: str) -> SqlBoard:

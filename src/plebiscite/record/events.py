@@ -44,6 +44,8 @@ class EventType(StrEnum):
     ENCRYPTED_TALLY = "encrypted_tally"
     DECRYPTION_SHARE = "decryption_share"
     RESULTS = "results"
+    DEVICE_CHAIN_END = "device_chain_end"
+    HEAD_COSIGNATURE = "head_cosignature"
     # The paper side: what the precinct commissions record by hand.
     PROTOCOL = "protocol"
     MOBILE_TRIP = "mobile_trip"

@@ -184,6 +184,8 @@ def keys_of(events: Sequence[Event]) -> Keys:
             keys.devices.add(payload["device"])
             keys.voters.add(payload["voter"])
             keys.check_ins.add((payload["device"], payload["voter"], payload["signature"]))
+        elif kind is EventType.DEVICE_CHAIN_END and isinstance(payload.get("device"), str):
+            keys.devices.add(payload["device"])
         elif kind is EventType.ROLL_ADDITION and isinstance(payload.get("voter"), str):
             keys.voters.add(payload["voter"])
         elif kind is EventType.ROLL_COMMITMENT and isinstance(payload.get("voters"), list):
@@ -275,6 +277,8 @@ class _Judgement:
             self._device_event(event.payload)
         elif kind is EventType.CHECK_IN:
             self._check_in(index, event.payload)
+        elif kind is EventType.DEVICE_CHAIN_END:
+            self._chain_end(event.payload)
         elif kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
             self._ballot_event(index, event)
         elif kind is EventType.VOTING_CLOSED:
@@ -357,6 +361,25 @@ class _Judgement:
             payload["enrolled_at"],
             genesis,
         )
+
+    def _chain_end(self, payload: dict[str, Any]) -> None:
+        """A device's chain ends where the board's chain head is, and takes no ballot after.
+
+        Checked here, in the append's transaction, so that no ballot of another server can land
+        between the check and the end (``docs/voting.md``, chain ends).
+        """
+        device_id = payload.get("device")
+        device = self._device(device_id) if isinstance(device_id, str) else None
+        if device is None:
+            raise UnknownDeviceError(f"no device {str(device_id)[:64]!r} is enrolled")
+        if payload.get("last_code") != device.chain_head:
+            raise ChainError(
+                f"device {device_id!r}: the chain end names "
+                f"{str(payload.get('last_code'))[:16]}..., the board's chain head is "
+                f"{device.chain_head[:16]}..."
+            )
+        if not device.revoked:
+            self._put_device(str(device_id), DeviceRow(**{**device.__dict__, "revoked": True}))
 
     def _put_device(self, device_id: str, row: DeviceRow) -> None:
         if device_id in self.changes.new_devices:

@@ -101,6 +101,7 @@ class Booth:
         self.context = election_context(manifest_hash, election_key)
         self.questions = manifest.region_by_id[location.region_id].questions
         self.previous_code = previous_code or genesis_code(manifest_hash, device_id)
+        self.count = 0  # ballots accepted in this device's chain (0 for a resumed chain's past)
         self._rng = SystemRng()
 
     @property
@@ -157,6 +158,14 @@ class Booth:
         if prepared.ballot.previous_code != self.previous_code:
             raise InputError("this ballot does not continue the device's chain")
         self.previous_code = prepared.tracking_code
+        self.count += 1
+
+    def chain_end(self, count: int | None = None) -> dict[str, Any]:
+        """The signed end of this device's chain (``docs/voting.md``, chain ends)."""
+        from plebiscite.services.chain_ends import sign_chain_end
+
+        n = self.count if count is None else count
+        return sign_chain_end(self.key, self.election, self.device_id, n, self.previous_code)
 
 
 __all__ = ["Booth", "PreparedBallot", "Selections", "choice_vectors"]

@@ -4,21 +4,27 @@ Each trustee runs its steps on its own machine with its own key file; every mess
 ``ceremony_message`` event signed with the trustee's Ed25519 key, which the trustee announced
 in its first message. The steps, in order:
 
-1. ``announce``: the trustee's signing key and its X25519 key for receiving shares;
+1. ``announce``: the trustee's signing key and its X25519 key for receiving shares (it may
+   announce again, signed with its previous key, until someone deals);
 2. ``deal``: the Feldman commitments, the proof of possession, and one sealed share per trustee
    (needs every trustee's ``announce``);
 3. ``complaint``: a trustee whose share from a dealer does not open or does not match the
    commitments says so (needs that dealer's ``deal``);
-4. ``answer``: the accused dealer publishes the disputed share in the clear;
+4. ``answer``: the accused dealer publishes the disputed share in the clear, within the
+   manifest's complaint window;
 5. ``election_key``: anyone folds the transcript into the qualified set, the joint key and
-   every qualified trustee's public share (:func:`finish`);
+   every qualified trustee's public share (:func:`finish`), once no complaint can still be
+   answered; only once;
 6. ``confirm``: each trustee derives its key share and confirms it matches its public share.
 
 A trustee can be offline between steps: everything it needs is on the board or in its key file.
+What counts and what a minority cannot do is in :mod:`.ceremony_transcript`; the state a
+trustee keeps between steps in :class:`TrusteeState`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,32 +32,34 @@ from typing import Any
 
 from plebiscite.crypto import _sodium
 from plebiscite.crypto.group import Point, Scalar
-from plebiscite.crypto.hashing import canonical_json, hash_bytes
+from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.randomness import Rng
-from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.crypto.signing import SigningKey
 from plebiscite.crypto.threshold import (
-    DealerMessage,
     Polynomial,
     combine_secret_share,
     deal,
     joint_public_key,
-    judge_complaint,
     public_share,
-    verify_dealer_message,
     verify_share,
 )
 from plebiscite.domain.manifest import Manifest
 from plebiscite.errors import CryptoError, InputError, PlebisciteError, ThresholdError
-from plebiscite.record.board import Board, Entry
+from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.election import ELECTION_KEY_STEP, load_election, publish_election_key
-
-SIGNATURE_TAG = "ceremony"
-STEPS = ("announce", "deal", "complaint", "answer", "confirm")
-
-
-def ceremony_context(manifest_hash: bytes, n: int, k: int) -> bytes:
-    return hash_bytes("ceremony", manifest_hash, n, k)
+from plebiscite.services.ceremony_transcript import (
+    ELECTION_KEY_STEP,
+    SIGNATURE_TAG,
+    STEPS,
+    Transcript,
+    ceremony_context,
+    check_box_key,
+    check_signed,
+    new_transcript,
+    transcript_from,
+    unsigned,
+)
+from plebiscite.services.election import Election, load_election, publish_election_key
 
 
 def key_file_purpose(manifest_id: str, index: int) -> str:
@@ -71,6 +79,8 @@ class TrusteeState:
     secret_share: Scalar | None = None
     #: Trustees this dealer sent a wrong share to (demo and tests of the complaint path only).
     cheated: list[int] = field(default_factory=list)
+    #: The signing seed announced before :meth:`rekey` (it signs the replacement announcement).
+    previous_sign_seed: bytes | None = None
 
     @classmethod
     def create(cls, index: int, manifest_hash: bytes) -> TrusteeState:
@@ -79,6 +89,16 @@ class TrusteeState:
     @property
     def signing_key(self) -> SigningKey:
         return SigningKey(self.sign_seed)
+
+    def previous_signing_key(self) -> SigningKey:
+        return SigningKey(self.previous_sign_seed or self.sign_seed)
+
+    def rekey(self) -> None:
+        """New signing and transport keys, to announce again before dealing begins."""
+        if self.previous_sign_seed is None:
+            self.previous_sign_seed = self.sign_seed
+        self.sign_seed = _sodium.random_bytes(32)
+        self.box_seed = _sodium.random_bytes(32)
 
     @property
     def box_keys(self) -> tuple[bytes, bytes]:
@@ -96,6 +116,9 @@ class TrusteeState:
             "received": {str(i): s.hex() for i, s in sorted(self.received.items())},
             "secret_share": None if self.secret_share is None else self.secret_share.hex(),
             "cheated": self.cheated,
+            "previous_sign_seed": None
+            if self.previous_sign_seed is None
+            else self.previous_sign_seed.hex(),
         }
 
     @classmethod
@@ -114,135 +137,44 @@ class TrusteeState:
                 if data["secret_share"] is None
                 else Scalar.from_hex(data["secret_share"]),
                 cheated=[int(t) for t in data.get("cheated", [])],
+                previous_sign_seed=None
+                if data.get("previous_sign_seed") is None
+                else bytes.fromhex(data["previous_sign_seed"]),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise CryptoError(f"the key file's trustee state is damaged: {exc}") from exc
 
 
-# --- the transcript -----------------------------------------------------------------------
-
-
-@dataclass
-class Transcript:
-    """The ceremony as the board records it, signatures checked."""
-
-    n: int
-    k: int
-    context: bytes
-    keys: dict[int, tuple[VerifyKey, bytes]] = field(default_factory=dict)  # sign key, box key
-    deals: dict[int, DealerMessage] = field(default_factory=dict)
-    sealed: dict[int, dict[int, bytes]] = field(default_factory=dict)  # dealer -> recipient
-    complaints: dict[tuple[int, int], str] = field(default_factory=dict)  # (dealer, by) -> why
-    answers: dict[tuple[int, int], Scalar] = field(default_factory=dict)  # (dealer, to) -> share
-    confirmed: set[int] = field(default_factory=set)
-    election_key: dict[str, Any] | None = None
-    problems: list[str] = field(default_factory=list)
-
-    def missing_announcements(self) -> list[int]:
-        return [t for t in range(1, self.n + 1) if t not in self.keys]
-
-    def apply(self, entry: Entry) -> None:
-        payload = entry.event.payload
-        step, trustee = payload.get("step"), payload.get("trustee")
-        if step == ELECTION_KEY_STEP:
-            self.election_key = payload
-            return
-        if step not in STEPS or type(trustee) is not int or not 1 <= trustee <= self.n:
-            self.problems.append(f"entry {entry.index}: not a ceremony step of a known trustee")
-            return
-        try:
-            self._apply_step(str(step), trustee, payload)
-        except PlebisciteError as exc:
-            self.problems.append(f"entry {entry.index} ({step} by trustee {trustee}): {exc}")
-
-    def _apply_step(self, step: str, trustee: int, payload: dict[str, Any]) -> None:
-        if step == "announce":
-            if trustee in self.keys:
-                raise InputError("trustee announced twice")
-            key = VerifyKey.from_hex(payload["sign_key"])
-            _check_signature(key, payload)
-            self.keys[trustee] = (key, bytes.fromhex(payload["box_key"]))
-            return
-        if trustee not in self.keys:
-            raise InputError("message before the trustee's announcement")
-        _check_signature(self.keys[trustee][0], payload)
-        if step == "deal":
-            if self.missing_announcements():
-                raise InputError("deal before every trustee announced")
-            if trustee in self.deals:
-                raise InputError("trustee dealt twice")
-            message = DealerMessage.from_json(payload["dealer_message"])
-            if message.dealer != trustee:
-                raise InputError("dealer message names another dealer")
-            self.deals[trustee] = message
-            self.sealed[trustee] = {int(t): bytes.fromhex(s) for t, s in payload["shares"].items()}
-        elif step == "complaint":
-            against = int(payload["against"])
-            if against not in self.deals:
-                raise InputError(f"complaint against trustee {against}, who has not dealt")
-            self.complaints[(against, trustee)] = str(payload["reason"])
-        elif step == "answer":
-            to = int(payload["complainant"])
-            if (trustee, to) not in self.complaints:
-                raise InputError(f"answer to a complaint by trustee {to} that was never made")
-            self.answers[(trustee, to)] = Scalar.from_hex(payload["share"])
-        elif step == "confirm":
-            self.confirmed.add(trustee)
-
-    def disqualified(self) -> dict[int, str]:
-        """Every trustee excluded from the key, with the reason (protocol section 7.2)."""
-        out: dict[int, str] = {}
-        for t in range(1, self.n + 1):
-            message = self.deals.get(t)
-            if message is None:
-                out[t] = "did not deal"
-                continue
-            try:
-                verify_dealer_message(self.context, message, self.k, self.n)
-            except ThresholdError as exc:
-                out[t] = str(exc)
-                continue
-            for (dealer, by), _why in sorted(self.complaints.items()):
-                if dealer != t:
-                    continue
-                revealed = self.answers.get((dealer, by))
-                if judge_complaint(message, by, revealed):
-                    out[t] = f"complaint by trustee {by} upheld: " + (
-                        "no answer" if revealed is None else "the revealed share is wrong"
-                    )
-                    break
-        return out
-
-    def qualified(self) -> list[int]:
-        bad = self.disqualified()
-        return [t for t in range(1, self.n + 1) if t not in bad]
+# --- the transcript on a board ----------------------------------------------------------------
 
 
 def read_transcript(board: Board, manifest: Manifest, manifest_hash: bytes) -> Transcript:
-    return transcript_from(manifest, manifest_hash, board.entries())
+    election = load_election(board)
+    return transcript_from(manifest, manifest_hash, board.entries(), election.board_key)
 
 
-def transcript_from(
-    manifest: Manifest, manifest_hash: bytes, entries: Iterable[Entry]
-) -> Transcript:
-    """The transcript of the ceremony messages among ``entries`` (in log order)."""
-    n, k = len(manifest.trustees.members), manifest.trustees.k
-    transcript = Transcript(n, k, ceremony_context(manifest_hash, n, k))
-    for entry in entries:
-        if entry.event.type is EventType.CEREMONY_MESSAGE:
+def election_transcript(board: Board) -> tuple[Election, Transcript]:
+    """The election and its ceremony transcript, in one pass over the board."""
+    election = Election()
+    transcript: Transcript | None = None
+    for entry in board.entries():
+        election.apply(entry)
+        if transcript is None and election.manifest is not None:
+            transcript = new_transcript(
+                election.manifest, election.manifest_hash, election.board_key
+            )
+        if transcript is not None and entry.event.type is EventType.CEREMONY_MESSAGE:
             transcript.apply(entry)
-    return transcript
+    if transcript is None:
+        raise InputError("the board has no manifest yet")
+    return election, transcript
 
 
-def _unsigned(payload: dict[str, Any]) -> bytes:
-    return canonical_json({k: v for k, v in payload.items() if k != "signature"})
-
-
-def _check_signature(key: VerifyKey, payload: dict[str, Any]) -> None:
-    signature = payload.get("signature")
-    if not isinstance(signature, str):
-        raise InputError("unsigned ceremony message")
-    key.verify(SIGNATURE_TAG, _unsigned(payload), bytes.fromhex(signature))
+def _now(now: dt.datetime | None) -> dt.datetime:
+    t = now if now is not None else dt.datetime.now(dt.UTC)
+    if t.utcoffset() is None:
+        raise InputError("the time must carry a UTC offset")
+    return t
 
 
 def post_signed(
@@ -250,27 +182,29 @@ def post_signed(
     state: TrusteeState,
     payload: dict[str, Any],
     event_type: EventType = EventType.CEREMONY_MESSAGE,
+    *,
+    context: bytes,
+    at: dt.datetime | None = None,
 ) -> int:
-    """Append a message signed with the trustee's announced key."""
-    payload = {**payload, "trustee": state.index}
-    payload["signature"] = state.signing_key.sign(SIGNATURE_TAG, _unsigned(payload)).hex()
+    """Append a message signed with the trustee's announced key; it names the ceremony's
+    context (so the signature covers the board key) and the poster's time."""
+    payload = {
+        **payload,
+        "trustee": state.index,
+        "context": context.hex(),
+        "at": _now(at).isoformat(),
+    }
+    payload["signature"] = state.signing_key.sign(SIGNATURE_TAG, unsigned(payload)).hex()
     return board.append(Event.create(event_type, payload))
-
-
-def check_signed(transcript: Transcript, payload: dict[str, Any]) -> int:
-    """The trustee who signed ``payload`` (raises if unknown or the signature fails)."""
-    trustee = payload.get("trustee")
-    if type(trustee) is not int or trustee not in transcript.keys:
-        raise InputError(f"message from unknown trustee {trustee!r}")
-    _check_signature(transcript.keys[trustee][0], payload)
-    return trustee
 
 
 # --- a trustee's steps ----------------------------------------------------------------------
 
 
-def _open(board: Board, state: TrusteeState) -> tuple[Manifest, Transcript]:
-    election = load_election(board)
+def _open(
+    board: Board, state: TrusteeState, now: dt.datetime | None
+) -> tuple[Transcript, dt.datetime]:
+    election, transcript = election_transcript(board)
     manifest = election.require_manifest()
     if election.manifest_hash.hex() != state.manifest_hash:
         raise InputError(
@@ -280,33 +214,56 @@ def _open(board: Board, state: TrusteeState) -> tuple[Manifest, Transcript]:
     n = len(manifest.trustees.members)
     if not 1 <= state.index <= n:
         raise InputError(f"trustee index {state.index} is not in 1..{n}")
-    return manifest, read_transcript(board, manifest, election.manifest_hash)
+    t = _now(now)
+    if transcript.last_at is not None and t < transcript.last_at:
+        raise InputError(
+            f"this clock says {t.isoformat()}, before the board's last ceremony message "
+            f"({transcript.last_at.isoformat()}): set the clock right"
+        )
+    return transcript, t
 
 
-def announce(board: Board, state: TrusteeState) -> int:
-    _, transcript = _open(board, state)
-    if state.index in transcript.keys:
-        raise InputError(f"trustee {state.index} has already announced")
-    return post_signed(
-        board,
-        state,
-        {
-            "step": "announce",
-            "sign_key": state.signing_key.verify_key.hex(),
-            "box_key": state.box_keys[0].hex(),
-        },
-    )
+def _not_after_key(transcript: Transcript, step: str) -> None:
+    if transcript.election_key is not None:
+        raise InputError(f"the election key is published: the ceremony takes no {step} now")
+
+
+def announce(board: Board, state: TrusteeState, now: dt.datetime | None = None) -> int:
+    """Announce the signing and transport keys; before anyone deals, announce again to
+    replace them (the replacement is signed with the key announced before)."""
+    transcript, t = _open(board, state, now)
+    _not_after_key(transcript, "announcement")
+    previous = transcript.keys.get(state.index)
+    if previous is not None and transcript.deals:
+        raise InputError(f"trustee {state.index} has announced and dealing has begun")
+    check_box_key(state.box_keys[0])
+    payload = {
+        "step": "announce",
+        "sign_key": state.signing_key.verify_key.hex(),
+        "box_key": state.box_keys[0].hex(),
+        "trustee": state.index,
+        "context": transcript.context.hex(),
+        "at": t.isoformat(),
+    }
+    signer = state.signing_key if previous is None else state.previous_signing_key()
+    payload["signature"] = signer.sign(SIGNATURE_TAG, unsigned(payload)).hex()
+    return board.append(Event.create(EventType.CEREMONY_MESSAGE, payload))
 
 
 def deal_shares(
-    board: Board, state: TrusteeState, rng: Rng, corrupt_for: Iterable[int] = ()
+    board: Board,
+    state: TrusteeState,
+    rng: Rng,
+    corrupt_for: Iterable[int] = (),
+    now: dt.datetime | None = None,
 ) -> int:
     """Deal: publish commitments and one sealed share per trustee.
 
     ``corrupt_for`` makes this dealer cheat against those trustees (a wrong share): it exists
     so that the demo and the tests can show the complaint path catching a cheater.
     """
-    _, transcript = _open(board, state)
+    transcript, t = _open(board, state, now)
+    _not_after_key(transcript, "deal")
     missing = transcript.missing_announcements()
     if missing:
         raise InputError(f"cannot deal yet: waiting for the announcements of trustees {missing}")
@@ -315,13 +272,18 @@ def deal_shares(
     poly, message = deal(transcript.context, state.index, transcript.k, transcript.n, rng)
     state.cheated = sorted(set(corrupt_for))
     sealed: dict[str, str] = {}
-    for t in range(1, transcript.n + 1):
-        share = _sent_share(poly, state, t)
-        plaintext = canonical_json({"dealer": state.index, "recipient": t, "share": share.hex()})
-        sealed[str(t)] = _sodium.box_seal(plaintext, transcript.keys[t][1]).hex()
+    for r in range(1, transcript.n + 1):
+        share = _sent_share(poly, state, r)
+        plaintext = canonical_json({"dealer": state.index, "recipient": r, "share": share.hex()})
+        sealed[str(r)] = _sodium.box_seal(plaintext, transcript.keys[r][1]).hex()
     state.coefficients = list(poly.coefficients)
+    state.previous_sign_seed = None
     return post_signed(
-        board, state, {"step": "deal", "dealer_message": message.to_json(), "shares": sealed}
+        board,
+        state,
+        {"step": "deal", "dealer_message": message.to_json(), "shares": sealed},
+        context=transcript.context,
+        at=t,
     )
 
 
@@ -333,12 +295,13 @@ def _open_share(state: TrusteeState, dealer: int, sealed: bytes) -> Scalar:
     return Scalar.from_hex(data["share"])
 
 
-def check_shares(board: Board, state: TrusteeState) -> list[int]:
+def check_shares(board: Board, state: TrusteeState, now: dt.datetime | None = None) -> list[int]:
     """Open and check every dealt share addressed to this trustee; complain about bad ones.
 
     Returns the dealers complained against. Good shares go into the trustee's state.
     """
-    _, transcript = _open(board, state)
+    transcript, t = _open(board, state, now)
+    _not_after_key(transcript, "complaint")
     accused = []
     for dealer, message in sorted(transcript.deals.items()):
         if dealer in state.received or (dealer, state.index) in transcript.complaints:
@@ -351,6 +314,8 @@ def check_shares(board: Board, state: TrusteeState) -> list[int]:
                 board,
                 state,
                 {"step": "complaint", "against": dealer, "reason": str(exc) or "unreadable share"},
+                context=transcript.context,
+                at=t,
             )
             accused.append(dealer)
             continue
@@ -358,12 +323,16 @@ def check_shares(board: Board, state: TrusteeState) -> list[int]:
     return accused
 
 
-def answer_complaints(board: Board, state: TrusteeState) -> list[int]:
+def answer_complaints(
+    board: Board, state: TrusteeState, now: dt.datetime | None = None
+) -> list[int]:
     """Publish, for every complaint against this trustee, the disputed share in the clear.
 
-    A dealer stands by what it sent: a cheater reveals the wrong share and is disqualified.
+    A dealer stands by what it sent: a cheater reveals the wrong share and is disqualified; an
+    honest dealer answering a false complaint stays qualified.
     """
-    _, transcript = _open(board, state)
+    transcript, t = _open(board, state, now)
+    _not_after_key(transcript, "answer")
     if state.coefficients is None:
         raise InputError(f"trustee {state.index} has not dealt: nothing to answer with")
     poly = Polynomial(tuple(state.coefficients))
@@ -375,6 +344,8 @@ def answer_complaints(board: Board, state: TrusteeState) -> list[int]:
             board,
             state,
             {"step": "answer", "complainant": by, "share": _sent_share(poly, state, by).hex()},
+            context=transcript.context,
+            at=t,
         )
         answered.append(by)
     return answered
@@ -384,37 +355,52 @@ def _sent_share(poly: Polynomial, state: TrusteeState, recipient: int) -> Scalar
     return poly.evaluate(recipient) + (Scalar(1) if recipient in state.cheated else Scalar(0))
 
 
-def finish(board: Board) -> dict[str, Any]:
-    """Fold the transcript into the election key and publish it (anyone may run this)."""
-    election = load_election(board)
-    manifest = election.require_manifest()
-    transcript = read_transcript(board, manifest, election.manifest_hash)
+def finish(board: Board, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Fold the transcript into the election key and publish it (anyone may run this).
+
+    Refused while any complaint can still be answered (its window, set by the manifest, is
+    open at ``now``) and once a key is published: the election key never changes.
+    """
+    _, transcript = election_transcript(board)
+    t = _now(now)
     if transcript.election_key is not None:
-        raise InputError("the election key has already been published")
+        raise InputError("the election key has already been published; it never changes")
     missing = transcript.missing_announcements()
     if missing:
         raise InputError(f"the ceremony is not over: trustees {missing} have not announced")
-    pending = [c for c in transcript.complaints if c not in transcript.answers]
+    if transcript.last_at is not None and t < transcript.last_at:
+        raise InputError(f"{t.isoformat()} is before the last ceremony message: check the clock")
+    open_ = transcript.answerable(t)
+    if open_:
+        dealer, by = open_[0]
+        raise InputError(
+            f"trustee {dealer} may answer the complaint of trustee {by} until "
+            f"{transcript.deadline((dealer, by)).isoformat()}: finish after that "
+            f"({len(open_)} complaint(s) still answerable)"
+        )
+    pending = transcript.unanswered()
     disqualified = transcript.disqualified()
     qualified = transcript.qualified()
     if len(qualified) < transcript.k:
         raise ThresholdError(
             f"only {len(qualified)} qualified trustees, {transcript.k} are needed: {disqualified}"
         )
-    messages = [transcript.deals[t] for t in qualified]
+    messages = [transcript.deals[q] for q in qualified]
     key = joint_public_key(messages)
-    shares = {t: public_share(messages, t) for t in qualified}
+    shares = {q: public_share(messages, q) for q in qualified}
     summary = {
-        "disqualified": {str(t): why for t, why in sorted(disqualified.items())},
-        "unanswered_complaints": [list(c) for c in sorted(pending)],
+        "disqualified": {str(d): why for d, why in sorted(disqualified.items())},
+        "unanswered_complaints": [list(c) for c in pending],
     }
-    publish_election_key(board, key, transcript.k, qualified, shares, summary)
+    publish_election_key(
+        board, key, transcript.k, qualified, shares, summary, context=transcript.context, at=t
+    )
     return {"election_key": key.hex(), "qualified": qualified, **summary}
 
 
-def confirm_key_share(board: Board, state: TrusteeState) -> Scalar:
+def confirm_key_share(board: Board, state: TrusteeState, now: dt.datetime | None = None) -> Scalar:
     """Derive this trustee's key share x_l from the qualified dealers; confirm it on the board."""
-    _, transcript = _open(board, state)
+    transcript, t = _open(board, state, now)
     election = load_election(board)
     if election.election_key is None:
         raise InputError("the election key has not been published yet")
@@ -432,7 +418,13 @@ def confirm_key_share(board: Board, state: TrusteeState) -> Scalar:
         raise ThresholdError("the derived key share does not match the published public share")
     state.secret_share = secret
     if state.index not in transcript.confirmed:
-        post_signed(board, state, {"step": "confirm", "public_share": Point.base_mul(secret).hex()})
+        post_signed(
+            board,
+            state,
+            {"step": "confirm", "public_share": Point.base_mul(secret).hex()},
+            context=transcript.context,
+            at=t,
+        )
     return secret
 
 
@@ -442,33 +434,67 @@ def run_local_ceremony(
     rng: Rng,
     cheaters: dict[int, list[int]] | None = None,
     progress: Callable[[str], None] | None = None,
+    start: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Run every step for trustees whose key files are all at hand (demo, tests).
 
     In a real referendum each trustee runs its own steps with ``plebiscite trustee``; the
     board carries the same messages either way. ``cheaters`` maps a dealer to the trustees it
-    sends wrong shares to.
+    sends wrong shares to. Time runs from ``start`` (default: now), a second per step, and
+    the key is published once every complaint's answer window has passed.
     """
     say = progress or (lambda _step: None)
     cheat = cheaters or {}
+    clock = [_now(start)]
+
+    def tick() -> dt.datetime:
+        clock[0] += dt.timedelta(seconds=1)
+        return clock[0]
+
     for state in states:
-        announce(board, state)
+        announce(board, state, tick())
     say("announced")
     for state in states:
-        deal_shares(board, state, rng, cheat.get(state.index, ()))
+        deal_shares(board, state, rng, cheat.get(state.index, ()), tick())
     say("dealt")
     for state in states:
-        check_shares(board, state)
+        check_shares(board, state, tick())
     say("shares checked")
     for state in states:
         if state.coefficients is not None:
-            answer_complaints(board, state)
+            answer_complaints(board, state, tick())
     say("complaints answered")
-    summary = finish(board)
+    _, transcript = election_transcript(board)
+    deadlines = [transcript.deadline(c) for c in transcript.unanswered()]
+    summary = finish(board, max([tick(), *deadlines]))
+    clock[0] = max([clock[0], *deadlines])
     say("election key published")
     qualified = set(summary["qualified"])
     for state in states:
         if state.index in qualified:
-            confirm_key_share(board, state)
+            confirm_key_share(board, state, tick())
     say("key shares confirmed")
     return summary
+
+
+__all__ = [
+    "ELECTION_KEY_STEP",
+    "SIGNATURE_TAG",
+    "STEPS",
+    "Transcript",
+    "TrusteeState",
+    "announce",
+    "answer_complaints",
+    "ceremony_context",
+    "check_shares",
+    "check_signed",
+    "confirm_key_share",
+    "deal_shares",
+    "election_transcript",
+    "finish",
+    "key_file_purpose",
+    "post_signed",
+    "read_transcript",
+    "run_local_ceremony",
+    "transcript_from",
+]

@@ -6,13 +6,16 @@ entry at a time for a service that follows the board as it grows).
 
 Payloads written here (``docs/board.md`` lists every event type):
 
-* ``manifest``: ``{"hash": hex, "manifest": <canonical manifest document>}``;
+* ``manifest``: ``{"board_key": hex, "hash": hex, "manifest": <canonical manifest document>}``:
+  the board's head-signing key is anchored here, on the first entry, and the key ceremony's
+  context covers it (``docs/board.md`` section 3);
 * ``roll_commitment``: one per region and part, ``{"region", "part", "parts", "count",
   "commitment", "voters": [[pseudonym, precinct, home_voting], ...]}``; the commitment (the
   same in every part) is over the whole region's sorted pseudonyms;
 * ``roll_addition``: ``{"voter", "region", "precinct", "home_voting", "reason", "decision"}``;
 * ``ceremony_message`` with ``step = "election_key"``: the joint key, the qualified trustees
-  and every trustee's public share (written by the key ceremony);
+  and every trustee's public share (written by the key ceremony); only the first one counts:
+  the election key never changes;
 * ``voting_closed``: ``{"closed_at": ISO-8601}``.
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
+from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import election_context
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_document, manifest_hash
@@ -33,8 +37,8 @@ from plebiscite.domain.roll import PublicEntry, Roll, RollAddition, roll_commitm
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
+from plebiscite.services.ceremony_transcript import ELECTION_KEY_STEP
 
-ELECTION_KEY_STEP = "election_key"
 ROLL_PART_SIZE = 20_000
 
 
@@ -44,6 +48,7 @@ class Election:
 
     manifest: Manifest | None = None
     manifest_hash: bytes = b""
+    board_key: str = ""  # hex; "" when the manifest event anchors none
     election_key: Point | None = None
     threshold: int = 0
     qualified: tuple[int, ...] = ()
@@ -84,7 +89,11 @@ class Election:
                 payload["home_voting"],
                 payload["decision"],
             )
-        elif event.type is EventType.CEREMONY_MESSAGE and payload.get("step") == ELECTION_KEY_STEP:
+        elif (
+            event.type is EventType.CEREMONY_MESSAGE
+            and payload.get("step") == ELECTION_KEY_STEP
+            and self.election_key is None
+        ):
             self.election_key = Point.from_hex(payload["election_key"])
             self.threshold = payload["k"]
             self.qualified = tuple(payload["qualified"])
@@ -104,6 +113,8 @@ class Election:
         if digest.hex() != payload["hash"]:
             raise RecordError(f"entry {index}: the manifest does not hash to its stated hash")
         self.manifest, self.manifest_hash = manifest, digest
+        key = payload.get("board_key")
+        self.board_key = key if isinstance(key, str) else ""
 
 
 def load_election(board: Board, entries: Iterable[Entry] | None = None) -> Election:
@@ -114,8 +125,13 @@ def load_election(board: Board, entries: Iterable[Entry] | None = None) -> Elect
     return election
 
 
-def publish_manifest(board: Board, manifest: Manifest) -> int:
-    payload = {"hash": manifest_hash(manifest).hex(), "manifest": manifest_document(manifest)}
+def publish_manifest(board: Board, manifest: Manifest, board_key: VerifyKey | None = None) -> int:
+    """The first entry: the manifest and the key the board will sign its heads with."""
+    payload = {
+        "board_key": None if board_key is None else board_key.hex(),
+        "hash": manifest_hash(manifest).hex(),
+        "manifest": manifest_document(manifest),
+    }
     return board.append(Event.create(EventType.MANIFEST, payload))
 
 
@@ -164,9 +180,14 @@ def publish_election_key(
     qualified: Iterable[int],
     public_shares: dict[int, Point],
     transcript: dict[str, Any] | None = None,
+    *,
+    context: bytes = b"",
+    at: dt.datetime | None = None,
 ) -> int:
     payload: dict[str, Any] = {
         "step": ELECTION_KEY_STEP,
+        "context": context.hex(),
+        "at": (at or dt.datetime.now(dt.UTC)).isoformat(),
         "election_key": key.hex(),
         "k": k,
         "qualified": sorted(qualified),

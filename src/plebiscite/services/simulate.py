@@ -64,6 +64,7 @@ class VotingServer(Protocol):
     def cast(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def challenge(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def close(self) -> int: ...
+    def chain_end(self, device_id: str, body: dict[str, Any]) -> int: ...
 
 
 @dataclass
@@ -155,6 +156,11 @@ class _Devices:
                 self.server.enrol(booth.enrolment())
                 self._booths[key] = (booth, threading.Lock())
             return self._booths[key]
+
+    def end_chains(self) -> None:
+        """Every device signs where its chain ends (``docs/voting.md``, chain ends)."""
+        for booth, _ in self._booths.values():
+            self.server.chain_end(booth.device_id, booth.chain_end())
 
 
 def _first_span(manifest: Manifest, location: Location, after: dt.datetime | None) -> dt.datetime:
@@ -315,6 +321,7 @@ def simulate(
         if last is not None:
             server.set_clock(last + dt.timedelta(minutes=1))
         server.close()
+        devices.end_chains()
     result.receipts = len(receipts)
     if receipts_path is not None:
         with receipts_path.open("w", encoding="utf-8") as out:

@@ -44,6 +44,7 @@ from plebiscite.services.ceremony import (
     post_signed,
     transcript_from,
 )
+from plebiscite.services.chain_ends import name_unreported_devices
 from plebiscite.services.election import Election, load_election
 from plebiscite.services.tally_guard import refuse_unless_sound
 
@@ -281,6 +282,7 @@ def publish_tally(
     closed = election.closed_entry
     if closed is None:
         raise InputError("voting is not closed: the authority must close it before the tally")
+    name_unreported_devices(board)  # every chain has an end before the count (chain_ends.py)
     partial = aggregate(
         board, election, stop=closed, db=db, workers=workers, scheduler=scheduler, progress=progress
     )
@@ -324,7 +326,7 @@ def _read_count(board: Board) -> _Count:
         elif kind is EventType.DECRYPTION_SHARE:
             shares.append(entry)
     manifest = election.require_manifest()
-    transcript = transcript_from(manifest, election.manifest_hash, ceremony)
+    transcript = transcript_from(manifest, election.manifest_hash, ceremony, election.board_key)
     return _Count(election, transcript, tally, shares)
 
 
@@ -357,7 +359,12 @@ def trustee_decrypt(board: Board, state: TrusteeState, rng: Rng) -> int:
         rows[q].append(decrypt_share(context, state.index, state.secret_share, ct, rng).to_json())
         assert len(rows[q]) == o + 1
     return post_signed(
-        board, state, {"tally": tally.index, "shares": shares}, EventType.DECRYPTION_SHARE
+        board,
+        state,
+        {"tally": tally.index, "shares": shares},
+        EventType.DECRYPTION_SHARE,
+        context=count.transcript.context,
+        at=max(dt.datetime.now(dt.UTC), count.transcript.last_at or dt.datetime.now(dt.UTC)),
     )
 
 

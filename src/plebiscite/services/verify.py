@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
+from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import election_context, genesis_code, region_specs
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
@@ -42,9 +43,12 @@ from plebiscite.record.export import EVENTS, HEADS, MANIFEST
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, leaf_hash
 from plebiscite.record.scratch import ScratchRoll
-from plebiscite.services.ceremony import Transcript, ceremony_context
+from plebiscite.services.ceremony_transcript import Transcript, new_transcript
 from plebiscite.services.verify_alphas import AlphaSeen
+from plebiscite.services.verify_anchor import anchored_board_key, guarded
 from plebiscite.services.verify_ballots import BallotChecker, Statics
+from plebiscite.services.verify_ceremony import check_ceremony_timing
+from plebiscite.services.verify_chain_ends import apply_chain_end, check_chain_ends
 from plebiscite.services.verify_checks import (
     check_ceremony,
     check_one_voter_rule,
@@ -54,6 +58,7 @@ from plebiscite.services.verify_checks import (
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 from plebiscite.services.verify_voters import VoterBallot, VoterBallots
+from plebiscite.services.verify_witnesses import check_witnesses
 
 #: Called with (stage, done, total); stages: "events" (bytes), "tally" (bytes), "results".
 Progress = Callable[[str, int, int], None]
@@ -71,6 +76,8 @@ class Device:
     revoked_at: dt.datetime | None = None
     revoked_entry: int | None = None
     tip: str = ""  # tracking code of the device's last ballot (its genesis code at first)
+    count: int = 0  # its ballots so far, cast and challenged
+    end: tuple[int, int, str] | None = None  # its chain end: entry, count, last code (V34)
 
 
 @dataclass
@@ -90,6 +97,11 @@ class RecordState:
     roll_parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
     voter_ballots: VoterBallots = field(default_factory=VoterBallots)  # on disk
+    board_key: VerifyKey | None = None
+    unreported: list[str] = field(default_factory=list)  # devices with no signed chain end
+    cosignatures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # V35
+    head_roots: dict[int, bytes] = field(default_factory=dict)  # tree size -> signed root
+    last_content: int = -1  # the last entry that is not a cosignature
     closed: tuple[int, dt.datetime | None] | None = None
     tallies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     paper: list[tuple[int, Event]] = field(default_factory=list)  # V40-V43 (verify_paper)
@@ -109,11 +121,13 @@ def verify_record(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    board_key: str | None = None,
 ) -> VerificationReport:
     """Run every check of ``docs/verifier.md`` on the record in ``directory``.
 
     ``workers`` processes (default: every core) check the ballots' cryptography, or a Dask
     cluster at ``scheduler``. The report's ``ok`` is true only if every check passed.
+    ``board_key`` (hex) pins the board's head key obtained out of band (V32).
     """
     started = time.perf_counter()
     report = VerificationReport(str(directory))
@@ -125,14 +139,18 @@ def verify_record(
         return report
     state = RecordState()
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    state.board_key = anchored_board_key(directory, report, board_key)
     try:
         _stream(directory, state, report, n_workers, scheduler, say)
         if state.manifest is not None:
-            check_roll(state, report)
-            check_ceremony(state, report)
-            excluded = check_one_voter_rule(state, report)
-            check_tally_and_results(directory, state, report, excluded, say)
-            check_paper(state.manifest, state.paper, report)
+            guarded(report, "V9", check_roll, state, report)
+            guarded(report, "V8", check_ceremony, state, report)
+            guarded(report, "V33", check_ceremony_timing, state, report)
+            guarded(report, "V34", check_chain_ends, state, report)
+            guarded(report, "V35", check_witnesses, state, report)
+            excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
+            guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
+            guarded(report, "V40", check_paper, state.manifest, state.paper, report)
     finally:
         if state.checker is not None:
             state.checker.close()
@@ -157,10 +175,12 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
         index += 1
 
 
-def _read_heads(path: Path, report: VerificationReport) -> list[tuple[int, SignedHead]]:
-    """Every head that parses and is signed by the board key (V3, V5)."""
+def _read_heads(
+    path: Path, report: VerificationReport, key: VerifyKey | None
+) -> list[tuple[int, SignedHead]]:
+    """Every head that parses and is signed by the board key (V3, V5): the anchored one (V32),
+    or, when the record anchors none, the first head's."""
     out: list[tuple[int, SignedHead]] = []
-    key = None
     previous: SignedHead | None = None
     with path.open("rb") as stream:
         for number, raw, ended in _lines(stream):
@@ -199,7 +219,10 @@ def _stream(
     scheduler: str | None,
     say: Progress,
 ) -> None:
-    heads = sorted(_read_heads(directory / HEADS, report), key=lambda h: h[1].tree_size)
+    heads = sorted(
+        _read_heads(directory / HEADS, report, state.board_key), key=lambda h: h[1].tree_size
+    )
+    state.head_roots = {head.tree_size: head.root_hash for _, head in heads}
     pending = 0
     frontier = Frontier()
     total = (directory / EVENTS).stat().st_size
@@ -281,6 +304,7 @@ def _check_of(kind: EventType) -> str:
         EventType.ENCRYPTED_TALLY: "V23",
         EventType.DECRYPTION_SHARE: "V24",
         EventType.RESULTS: "V26",
+        EventType.DEVICE_CHAIN_END: "V34",
     }.get(kind, "V2")
 
 
@@ -297,6 +321,10 @@ def _apply(
     scheduler: str | None,
 ) -> None:
     kind, payload = event.type, event.payload
+    if kind is EventType.HEAD_COSIGNATURE:
+        state.cosignatures.append((index, payload))
+        return
+    state.last_content = index
     if kind is EventType.MANIFEST:
         _manifest(event, index, state, report, manifest_file)
         return
@@ -333,6 +361,8 @@ def _apply(
         state.results = (index, payload)
     elif kind in PAPER_EVENTS:
         state.paper.append((index, event))
+    elif kind is EventType.DEVICE_CHAIN_END:
+        apply_chain_end(payload, index, state, report)
 
 
 def _manifest(
@@ -364,8 +394,10 @@ def _manifest(
     elif manifest_file.read_bytes() != canonical_json(payload) + b"\n":
         report.fail("V1", f"{MANIFEST} differs from the manifest event (entry {index})")
     state.manifest, state.manifest_hash = manifest, digest
-    n, k = manifest.trustees.n, manifest.trustees.k
-    state.transcript = Transcript(n, k, ceremony_context(digest, n, k))
+    anchored = payload.get("board_key")
+    state.transcript = new_transcript(
+        manifest, digest, anchored if isinstance(anchored, str) else ""
+    )
 
 
 def _roll_part(
@@ -439,9 +471,9 @@ def _ceremony_message(
     step = payload.get("step")
     if step == "election_key":
         report.count("V8")
+        transcript.apply(Entry(index, Event.create(EventType.CEREMONY_MESSAGE, payload)))
         if state.key_message is not None:
-            report.fail("V8", "a second election key message", index)
-            return
+            return  # the first key stands; a later one does not count (V33)
         state.key_message = (index, payload)
         state.election_key = str(payload["election_key"])
         state.context = election_context(state.manifest_hash, Point.from_hex(state.election_key))
@@ -585,6 +617,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         )
     if device is not None:
         device.tip = code
+        device.count += 1
     if state.checker is not None:
         state.checker.add((index, event.data, None if device is None else device.key, region))
     else:

@@ -47,11 +47,15 @@ CHECKS: Final[dict[str, str]] = {
     "V26": "results event recomputed from the tally and the counts",
     "V27": "results.json equals the results event",
     "V28": "the NIST results file agrees with the results",
+    "V29": "no ciphertext (alpha) appears twice in the record",
     "V40": "paper records: well formed, naming the manifest's precincts, questions and days",
     "V41": "paper protocols in force: the hard control relations K1-K4",
     "V42": "protocol corrections: versions 1, 2, ... in board order, each with a reason",
     "V43": "mobile trips T1-T4; daily custody acts sum to the protocol's boxes (D1M, D1S)",
-    "V29": "no ciphertext (alpha) appears twice in the record",
+    "V32": "board key anchored: the manifest event names it (and the pinned key equals it)",
+    "V33": "ceremony timing: the key waits for every complaint's answer window",
+    "V34": "device chains end where each device signed they end",
+    "V35": "witnesses: the final checkpoint carries enough consistent cosignatures",
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from plebiscite.crypto.elgamal import KeyPair
 from plebiscite.crypto.randomness import SystemRng
+from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import Roll, build_roll, generate_roll
@@ -27,13 +28,18 @@ class Testbed:
 
 
 def publish_test_election(
-    board: Board, manifest: Manifest, voters: int, seed: int = 1, home_share: float = 0.2
+    board: Board,
+    manifest: Manifest,
+    voters: int,
+    seed: int = 1,
+    home_share: float = 0.2,
+    board_key: VerifyKey | None = None,
 ) -> Testbed:
     digest = manifest_hash(manifest)
     entries = generate_roll(manifest, voters, random.Random(seed), home_share)
     roll = build_roll(manifest, digest, entries, random.Random(seed).randbytes(32))
     key = KeyPair.generate(SystemRng())
-    publish_manifest(board, manifest)
+    publish_manifest(board, manifest, board_key)
     publish_roll(board, roll)
     publish_election_key(board, key.public, 1, [1], {1: key.public})
     return Testbed(manifest, digest, roll, key)

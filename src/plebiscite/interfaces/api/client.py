@@ -117,6 +117,9 @@ class HttpVotingServer:
         answer: dict[str, Any] = self._send("POST", "/challenges", body)
         return answer
 
+    def chain_end(self, device_id: str, body: dict[str, Any]) -> int:
+        return int(self._send("POST", f"/devices/{device_id}/chain-end", body)["leaf_index"])
+
     def close(self) -> int:
         return int(self._send("POST", "/authority/close", None, auth=True)["leaf_index"])
 

@@ -69,6 +69,28 @@ class CheckInRequest(_Strict):
     signature: Hex
 
 
+class ChainEndRequest(_Strict):
+    """Where a device's chain ends, signed by the device (``docs/voting.md``, chain ends)."""
+
+    count: Annotated[int, Field(ge=0)]
+    last_code: Hex
+    signature: Hex
+
+
+class LeavesModel(BaseModel):
+    leaf_indices: list[int]
+
+
+class CosignatureRequest(_Strict):
+    """A witness's cosignature of a board head (``docs/board.md`` section 8)."""
+
+    witness: Annotated[int, Field(ge=1)]
+    tree_size: Annotated[int, Field(ge=1)]
+    root_hash: Hex
+    cosigned_at: Annotated[int, Field(ge=0)]
+    signature: Hex
+
+
 class EnrolRequest(_Strict):
     device: Id
     location: Id

@@ -34,6 +34,7 @@ _COMMANDS: list[tuple[str, str]] = [
     ("legitimacy", "legitimacy"),
     ("paper", "paper"),
     ("verify", "verify"),
+    ("witness", "witness"),
 ]
 
 

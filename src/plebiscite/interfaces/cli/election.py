@@ -26,15 +26,30 @@ def election() -> None:
 @click.option("--manifest", "manifest_path", required=True, type=_PATH)
 @click.option("--roll", "roll_path", required=True, type=_PATH, help="the roll CSV")
 @click.option("--roll-key", "key_path", required=True, type=_PATH, help="the pseudonym key file")
-def publish(db: str, manifest_path: Path, roll_path: Path, key_path: Path) -> None:
-    """Publish the manifest and the roll commitments on a new board."""
+@click.option(
+    "--board-key",
+    "board_key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="the board's head-signing key file, created if missing (default: beside a SQLite "
+    "board); its public key is anchored in the first entry",
+)
+def publish(
+    db: str, manifest_path: Path, roll_path: Path, key_path: Path, board_key_path: Path | None
+) -> None:
+    """Publish the manifest (with the board's public key) and the roll on a new board."""
+    from plebiscite.interfaces.app import default_board_key_path, load_board_key
+
     manifest = load_manifest(manifest_path)
     roll = load_roll(manifest, roll_path, key_path)
+    key_file = board_key_path or default_board_key_path(db)
+    if key_file is None:
+        raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
     board = SqlBoard.open(db, create=True)
     try:
         if board.size():
             raise InputError(f"the board already holds {board.size()} entries: use a new one")
-        publish_manifest(board, manifest)
+        publish_manifest(board, manifest, load_board_key(key_file, create=True).verify_key)
         publish_roll(board, roll)
         size = board.size()
     finally:
@@ -64,4 +79,8 @@ def show(db: str) -> None:
     if state.election_key:
         table.add_row("trustees", f"{state.threshold} of qualified {list(state.qualified)}")
     table.add_row("voting", f"closed at {state.closed_at}" if state.closed_at else "open")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    # On a line of its own, never cut: compare it with the key you obtained out of band.
+    anchored = state.board_key or "(none anchored: its heads prove nothing)"
+    console.print(f"board key {anchored}", soft_wrap=True, markup=False, highlight=False)

@@ -4,6 +4,7 @@ Each trustee runs its own steps on its own machine, with its own key file, again
 
     plebiscite trustee init     --db URL --index I --key trustee-I.key
     plebiscite trustee announce --db URL --key trustee-I.key
+    plebiscite trustee reannounce --db URL --key trustee-I.key   (new keys, before any deal)
     plebiscite trustee deal     --db URL --key trustee-I.key
     plebiscite trustee check    --db URL --key trustee-I.key     (complains about bad shares)
     plebiscite trustee answer   --db URL --key trustee-I.key     (answers complaints)
@@ -126,6 +127,14 @@ def _step(name: str, run: Callable[[SqlBoard, svc.TrusteeState], object]) -> cli
 
 
 trustee.add_command(_step("announce", lambda b, s: f"entry {svc.announce(b, s)}"))
+
+
+def _reannounce(board: SqlBoard, state: svc.TrusteeState) -> str:
+    state.rekey()
+    return f"entry {svc.announce(board, state)} (new keys, before dealing)"
+
+
+trustee.add_command(_step("reannounce", _reannounce))
 trustee.add_command(_step("deal", lambda b, s: f"entry {svc.deal_shares(b, s, SystemRng())}"))
 trustee.add_command(
     _step("check", lambda b, s: f"complaints against {svc.check_shares(b, s) or 'nobody'}")

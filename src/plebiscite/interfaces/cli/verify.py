@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from plebiscite.errors import InputError
 from plebiscite.services.bench import arithmetic_note
 from plebiscite.services.verify import verify_record
+from plebiscite.services.verify_anchor import parse_key
 from plebiscite.services.verify_report import VerificationReport
 
 _STAGES = {"events": "checking the log and the ballots", "tally": "recounting the tally"}
@@ -54,10 +56,22 @@ def _table(report: VerificationReport) -> Table:
     metavar="ADDR",
     help="check ballot proofs on this Dask cluster (tcp://HOST:PORT)",
 )
+@click.option(
+    "--board-key",
+    default=None,
+    metavar="HEX",
+    help="the board's head key obtained out of band: heads signed by any other key fail",
+)
 def verify(
-    record_dir: Path, json_out: Path | None, workers: int | None, scheduler: str | None
+    record_dir: Path,
+    json_out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    board_key: str | None,
 ) -> None:
     """Verify an exported election record, trusting nothing but its files."""
+    if board_key is not None and parse_key(board_key) is None:
+        raise InputError(f"--board-key {board_key[:80]!r} is not 32 bytes of lower-case hex")
     console = Console(stderr=False)
     tasks: dict[str, TaskID] = {}
     with Progress(
@@ -74,7 +88,13 @@ def verify(
                 tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=max(total, 1))
             bar.update(tasks[stage], completed=done, total=max(total, 1))
 
-        report = verify_record(record_dir, workers=workers, scheduler=scheduler, progress=progress)
+        report = verify_record(
+            record_dir,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            board_key=board_key,
+        )
     console.print(_table(report))
     console.print(
         f"{report.entries} entries, {report.ballots} ballots, verified in {report.seconds:.1f} s"

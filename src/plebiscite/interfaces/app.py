@@ -502,10 +502,9 @@ def load_board_key(path: Path, *, create: bool) -> SigningKey:
             raise InputError(f"{path}: not a hex Ed25519 seed") from exc
     if not create:
         raise InputError(f"{path}: no board key there")
-    key = SigningKey.generate()
-    path.touch(mode=0o600)
-    path.write_text(key.seed.hex() + "\n", encoding="utf-8")
-    return key
+    from plebiscite.interfaces.board_key import write_new_key
+
+    return write_new_key(path)
 
 
 def new_admin_token() -> str:
@@ -525,6 +524,7 @@ def open_app(
     *,
     admin_token: str | None,
     board_key: Path | None = None,
+    signing_key: SigningKey | None = None,
     demo_clock: bool = False,
     demo_start: dt.datetime | None = None,
     proof_workers: int = 0,
@@ -534,10 +534,12 @@ def open_app(
     ``proof_workers > 0`` checks ballot proofs in that many worker processes
     (:class:`~plebiscite.services.proof_pool.ProofPool`); close ``service.proof_checker`` after.
     """
-    key_path = board_key or default_board_key_path(db)
-    if key_path is None:
-        raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
-    key = load_board_key(key_path, create=True)
+    key = signing_key
+    if key is None:  # ``plebiscite serve`` resolves and checks it first (interfaces.board_key)
+        key_path = board_key or default_board_key_path(db)
+        if key_path is None:
+            raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
+        key = load_board_key(key_path, create=True)
     board = SqlBoard.open(db, create=True)
     clock: Clock
     simulated: SimulatedClock | None = None

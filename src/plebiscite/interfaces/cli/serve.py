@@ -1,4 +1,4 @@
-"""``plebiscite serve``: the board, its API and (later) its pages, over HTTP."""
+"""``plebiscite serve``: the board, its API and its pages, over HTTP."""
 
 from __future__ import annotations
 
@@ -6,24 +6,29 @@ from pathlib import Path
 
 import click
 
-from plebiscite.services.casting import parse_time
+from plebiscite.interfaces.board_key import OPTION_HELP, resolve
+from plebiscite.interfaces.cli.options import DB_HELP, open_existing
 
-_DB_HELP = "board database: a SQLite file (default plebiscite.db) or a postgresql:// URL"
+#: Shortest authority token accepted on the command line (a generated one has 32 characters).
+MIN_TOKEN = 8
 
 
 @click.command()
-@click.option("--db", default="plebiscite.db", show_default=True, help=_DB_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--db", required=True, envvar="PLEBISCITE_DB", help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8000, show_default=True, type=int, help="port to listen on")
 @click.option(
     "--admin-token",
     envvar="PLEBISCITE_ADMIN_TOKEN",
     help="the authority's bearer token (env PLEBISCITE_ADMIN_TOKEN); generated if absent",
 )
+@click.option("--board-key", type=click.Path(dir_okay=False, path_type=Path), help=OPTION_HELP)
 @click.option(
-    "--board-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="file holding the board's Ed25519 seed in hex (default: <db>.board-key for SQLite)",
+    "--sign-every",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="seconds between signed heads while entries arrive (0: only with receipts)",
 )
 @click.option(
     "--demo-clock",
@@ -45,25 +50,39 @@ def serve(
     port: int,
     admin_token: str | None,
     board_key: Path | None,
+    sign_every: float,
     demo_clock: bool,
     demo_start: str | None,
     proof_workers: int,
 ) -> None:
-    """Serve the bulletin board, device enrolment, check-in, cast/challenge and receipts."""
+    """Serve the bulletin board, device enrolment, check-in, cast/challenge, receipts, pages.
+
+    The board must exist (``plebiscite election publish`` creates it). Its head-signing key
+    must be the one its stored heads carry: a different key is refused, naming where the
+    right one is.
+    """
     import uvicorn
 
     from plebiscite.interfaces.app import new_admin_token, open_app
+    from plebiscite.interfaces.head_timer import HeadTimer
+    from plebiscite.services.casting import parse_time
 
     start = parse_time(demo_start, "--demo-start") if demo_start else None
     if start is not None and not demo_clock:
         raise click.UsageError("--demo-start needs --demo-clock")
+    if admin_token is not None and len(admin_token.strip()) < MIN_TOKEN:
+        raise click.UsageError(
+            f"--admin-token must have at least {MIN_TOKEN} characters (omit it to generate one)"
+        )
+    with open_existing(db) as board:
+        key = resolve(db, board, board_key, create=True)
     if admin_token is None:
         admin_token = new_admin_token()
         click.echo(f"authority token (generated): {admin_token}", err=True)
     app, service = open_app(
         db,
         admin_token=admin_token,
-        board_key=board_key,
+        signing_key=key,
         demo_clock=demo_clock,
         demo_start=start,
         proof_workers=proof_workers,
@@ -73,9 +92,12 @@ def serve(
         f"{service.head_key.verify_key.hex()}){'; DEMO CLOCK' if demo_clock else ''}",
         err=True,
     )
+    timer = HeadTimer(service, sign_every) if sign_every > 0 else None
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
+        if timer is not None:
+            timer.stop()
         close = getattr(service.proof_checker, "close", None)
         if close is not None:
             close()

@@ -1,6 +1,7 @@
 """``plebiscite trustee`` and ``plebiscite ceremony``: the key ceremony and decryption.
 
-Each trustee runs its own steps on its own machine, with its own key file, against the board::
+Each trustee runs its own steps on its own machine, with its own key file, against the board,
+in this order (each step waits for the previous step of every trustee)::
 
     plebiscite trustee init     --db URL --index I --key trustee-I.key
     plebiscite trustee announce --db URL --key trustee-I.key
@@ -28,14 +29,34 @@ from rich.table import Table
 from plebiscite.crypto import keyfile
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.errors import InputError
+from plebiscite.interfaces.cli.options import board_key_option, db_option
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services import ceremony as svc
 from plebiscite.services.election import load_election
 from plebiscite.services.tally import trustee_decrypt
 
-_DB = click.option("--db", required=True, help="board database URL or SQLite path")
+ORDER = """Each trustee, on its own machine, with its own key file, in this order (each step waits
+for the previous step of every trustee):
+
+\b
+  1. trustee init --index I   create the key file (sealed with the passphrase)
+  2. trustee announce         post the trustee's public keys
+  3. trustee deal             post encrypted shares for the other trustees
+  4. trustee check            check the shares received; complain about bad ones
+  5. trustee answer           answer complaints against this trustee
+  6. ceremony finish          (anyone) publish the election key
+  7. trustee confirm          check and keep this trustee's key share
+  8. trustee decrypt          after `tally run`: post decryption shares
+
+The key file's passphrase is read from PLEBISCITE_PASSPHRASE, or asked for."""
+
+_DB = db_option
 _KEY = click.option(
-    "--key", "key_path", required=True, type=click.Path(path_type=Path), help="key file"
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="this trustee's key file (sealed with PLEBISCITE_PASSPHRASE)",
 )
 
 
@@ -56,7 +77,10 @@ def _trustee(db: str, key_path: Path) -> Iterator[tuple[SqlBoard, svc.TrusteeSta
         manifest = election.require_manifest()
         if not key_path.exists():
             raise InputError(f"no key file at {key_path}")
-        text = key_path.read_text(encoding="utf-8")
+        try:
+            text = key_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{key_path}: cannot read a trustee key file ({exc})") from exc
         passphrase = _passphrase()
         index = _index_hint(text)
         purpose = svc.key_file_purpose(manifest.id, index)
@@ -71,23 +95,25 @@ def _index_hint(text: str) -> int:
     """The trustee index named in the container's (authenticated) purpose."""
     import json
 
-    purpose = json.loads(text).get("purpose", "")
     try:
+        purpose = json.loads(text).get("purpose", "")
         return int(str(purpose).split()[1])
-    except (IndexError, ValueError) as exc:
+    except (IndexError, ValueError, AttributeError) as exc:
         raise InputError("not a trustee key file") from exc
 
 
 def _save(path: Path, state: svc.TrusteeState, passphrase: str, purpose: str) -> None:
+    from plebiscite.interfaces.board_key import write_secret
+
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(keyfile.seal(state.to_json(), passphrase, purpose), encoding="utf-8")
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)  # a leftover of a crash; the real file is untouched
+    write_secret(tmp, keyfile.seal(state.to_json(), passphrase, purpose))
     tmp.replace(path)
 
 
-@click.group()
+@click.group(help="A trustee's steps: key ceremony and decryption shares.\n\n" + ORDER)
 def trustee() -> None:
-    """A trustee's steps: key ceremony and decryption shares."""
+    pass
 
 
 @trustee.command()
@@ -136,9 +162,24 @@ trustee.add_command(
 trustee.add_command(
     _step("confirm", lambda b, s: "key share confirmed" if svc.confirm_key_share(b, s) else "")
 )
-trustee.add_command(
-    _step("decrypt", lambda b, s: f"shares posted at entry {trustee_decrypt(b, s, SystemRng())}")
-)
+
+
+@trustee.command()
+@_DB
+@_KEY
+@board_key_option
+def decrypt(db: str, key_path: Path, board_key: Path | None) -> None:
+    """After `tally run`: post this trustee's proven decryption shares of the tally.
+
+    Rerun after a crash, it finds the share it posted and posts no second one. With the
+    board's key at hand (--board-key, or the SQLite default places) it also signs a head.
+    """
+    from plebiscite.interfaces.cli.tally import signed
+
+    with _trustee(db, key_path) as (board, state):
+        index = trustee_decrypt(board, state, SystemRng())
+        note = signed(db, board, board_key, required=False)
+    Console().print(f"trustee {state.index}: decrypt: shares posted at entry {index}; {note}")
 
 
 @click.group()

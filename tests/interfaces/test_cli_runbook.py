@@ -68,6 +68,7 @@ def run_runbook(tmp_path: Path, db: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=900,
+        check=False,
     )
 
 
@@ -127,6 +128,7 @@ def test_the_runbook_refuses_to_start_without_its_settings(tmp_path: Path, db: s
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "no board at" in done.stderr

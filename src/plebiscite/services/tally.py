@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from plebiscite.services.ceremony import (
     transcript_from,
 )
 from plebiscite.services.election import Election, load_election
+from plebiscite.services.workers import watch_parent
 
 Progress = Callable[[int, int], None]
 
@@ -221,7 +223,9 @@ def _map_ranges(
             for future in futures:
                 yield future.result()
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
+    ) as pool:
         futures = [
             pool.submit(_aggregate_range, db, lo, hi, manifest_json, superseded)
             for lo, hi in bounds

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +32,7 @@ from plebiscite.errors import PlebisciteError
 from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
 from plebiscite.services.cells import BaseKey
 from plebiscite.services.tally import Partial
+from plebiscite.services.workers import watch_parent
 
 #: (entry index, the events.jsonl line, device key hex or None, region id or None)
 Job = tuple[int, bytes, str | None, str | None]
@@ -209,7 +211,12 @@ class BallotChecker:
             self._limit = 2 * max(1, threads)
         elif workers > 1:
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
+            )
 
     def add(self, job: Job) -> None:
         self.pending.append(job)

@@ -42,14 +42,22 @@ def load_manifest(path: Path) -> Manifest:
     return parse_manifest(text, str(path))
 
 
+def _whole(text: str, path: Path) -> str:
+    """A roll or key file ends with a newline; one that does not was most likely cut short
+    (a half-copied roll would silently lose voters, a cut key would change every pseudonym)."""
+    if text and not text.endswith("\n"):
+        raise RollError(f"{path}: the last line has no newline at its end (file cut short?)")
+    return text
+
+
 def load_roll_entries(path: Path, manifest: Manifest) -> tuple[RollEntry, ...]:
     """Read and check a roll CSV against the manifest (all or nothing)."""
-    return parse_roll_csv(_read_text(path, RollError), str(path), manifest)
+    return parse_roll_csv(_whole(_read_text(path, RollError), path), str(path), manifest)
 
 
 def read_roll_key(path: Path) -> bytes:
-    """A roll key file: hex digits (whitespace ignored), at least 16 bytes."""
-    text = "".join(_read_text(path, RollError).split())
+    """A roll key file: hex digits (whitespace ignored), at least 16 bytes, a final newline."""
+    text = "".join(_whole(_read_text(path, RollError), path).split())
     try:
         key = bytes.fromhex(text)
     except ValueError:

@@ -9,7 +9,9 @@ error's ``exit_code``.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -59,17 +61,36 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the CLI, mapping project errors to one line and an exit code."""
+    """Console entry point: run the CLI, mapping every error to one line and an exit code.
+
+    Project errors exit with their own code; usage errors (click's) and files that cannot be
+    read or written exit 2; anything else is a bug, reported in one line with exit 1 (set
+    ``PLEBISCITE_DEBUG=1`` to see its traceback).
+    """
     try:
         cli.main(args=argv, prog_name="plebiscite", standalone_mode=False)
     except PlebisciteError as exc:
-        click.echo(f"plebiscite: {exc.title}: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(f"{exc.title}: {exc}", exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("plebiscite: aborted", err=True)
-        sys.exit(130)
+        _fail("aborted", 130)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "plebiscite"
+        _fail(f"invalid usage: {exc.format_message()} (see '{where} --help')", exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        _fail(exc.format_message(), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except UnicodeDecodeError as exc:
+        _fail(f"invalid input: a file is not UTF-8 text ({exc.reason})", 2)
+    except OSError as exc:
+        name = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"invalid input: {name}{exc.strerror or exc}", 2)
+    except Exception as exc:
+        if os.environ.get("PLEBISCITE_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (PLEBISCITE_DEBUG=1 shows where)", 1)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"plebiscite: {' '.join(message.split())}", err=True)
+    sys.exit(code)

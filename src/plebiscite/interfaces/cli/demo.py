@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from plebiscite.errors import VerificationError
+from plebiscite.interfaces.cli.options import program
 from plebiscite.interfaces.demo import DemoResult, run_demo
 
 
@@ -105,6 +106,8 @@ def show(console: Console, result: DemoResult) -> None:
     console.print(f"timings: {timings}; peak memory {result.peak_rss_mib:,.0f} MiB")
     code = result.receipt_example or "TRACKING-CODE"
     console.print("\n[bold]next[/]: check it yourself")
-    console.print(f"  plebiscite verify {result.record}")
-    console.print(f"  plebiscite receipt {code} --record {result.record}")
-    console.print(f"  plebiscite serve --db {result.db}   (then open http://127.0.0.1:8000/)")
+    # Plain lines, never wrapped, with the path of this very program: they are for copying.
+    me = program()
+    click.echo(f"  {me} verify {result.record}")
+    click.echo(f"  {me} receipt {code} --record {result.record}")
+    click.echo(f"  {me} serve --db {result.db}   (then open http://127.0.0.1:8000/)")

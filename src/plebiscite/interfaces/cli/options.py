@@ -31,6 +31,24 @@ board_key_option = click.option(
 )
 
 
+def program() -> str:
+    """How to run this very ``plebiscite`` from the current folder (``.venv/bin/plebiscite``
+    when it lives there), for commands printed to be copied."""
+    import shutil
+    import sys
+
+    mine = Path(sys.executable).parent / "plebiscite"
+    if not mine.is_file():
+        return "plebiscite"
+    on_path = shutil.which("plebiscite")
+    if on_path is not None and Path(on_path).resolve() == mine.resolve():
+        return "plebiscite"
+    try:
+        return str(mine.relative_to(Path.cwd()))
+    except ValueError:
+        return str(mine)
+
+
 def open_existing(db: str) -> SqlBoard:
     """Open the board in ``db``; a missing SQLite file is refused, never created."""
     from plebiscite.record.sql import SqlBoard
@@ -38,4 +56,4 @@ def open_existing(db: str) -> SqlBoard:
     return SqlBoard.open(db)
 
 
-__all__ = ["BOARD_KEY_HELP", "DB_HELP", "board_key_option", "db_option", "open_existing"]
+__all__ = ["BOARD_KEY_HELP", "DB_HELP", "board_key_option", "db_option", "open_existing", "program"]

@@ -20,8 +20,13 @@ from plebiscite.services.receipts import check_receipt
 
 def _kept_receipt(path: Path, code: str) -> dict[str, Any]:
     """The receipt for ``code`` in a receipt file (one JSON object, or JSON lines)."""
-    text = path.read_text(encoding="utf-8")
-    candidates = [json.loads(line) for line in text.splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8")
+        candidates = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a receipt file (not UTF-8 text: {exc.reason})") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not a receipt file (not JSON lines: {exc})") from None
     for item in candidates:
         if isinstance(item, dict) and item.get("tracking_code") == code:
             return item

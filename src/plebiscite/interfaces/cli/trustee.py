@@ -81,8 +81,8 @@ def _trustee(db: str, key_path: Path) -> Iterator[tuple[SqlBoard, svc.TrusteeSta
             text = key_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{key_path}: cannot read a trustee key file ({exc})") from exc
+        index = _index_hint(text)  # a file that is no key file is refused before the prompt
         passphrase = _passphrase()
-        index = _index_hint(text)
         purpose = svc.key_file_purpose(manifest.id, index)
         state = svc.TrusteeState.from_json(keyfile.open_sealed(text, passphrase, purpose))
         yield board, state

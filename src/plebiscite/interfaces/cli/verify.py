@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from plebiscite.errors import VerificationError
 from plebiscite.services.verify import verify_record
 from plebiscite.services.verify_report import VerificationReport
 
@@ -56,7 +57,15 @@ def _table(report: VerificationReport) -> Table:
 def verify(
     record_dir: Path, json_out: Path | None, workers: int | None, scheduler: str | None
 ) -> None:
-    """Verify an exported election record, trusting nothing but its files."""
+    """Verify an exported election record, trusting nothing but its files.
+
+    Exits 0 when every check passes, 8 when one fails (V1 for a folder that is no record).
+    """
+    missing = [n for n in ("events.jsonl", "heads.jsonl") if not (record_dir / n).is_file()]
+    if missing:
+        raise VerificationError(
+            "V1", f"{record_dir} has no {' or '.join(missing)}: not an election record"
+        )
     console = Console(stderr=False)
     tasks: dict[str, TaskID] = {}
     with Progress(

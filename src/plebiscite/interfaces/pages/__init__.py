@@ -21,7 +21,8 @@ from fastapi import APIRouter, FastAPI
 
 from plebiscite.interfaces.pages import authority, booth, public
 from plebiscite.interfaces.pages.booth import Stations
-from plebiscite.interfaces.pages.common import PagesState, find_record_dir
+from plebiscite.interfaces.pages.common import AUTH_COOKIE, PagesState, find_record_dir
+from plebiscite.interfaces.pages.sessions import CsrfGuard
 from plebiscite.services.casting import CastingService, SimulatedClock
 
 
@@ -46,6 +47,7 @@ def router_for(
         forensics_file=Path(forensics) if forensics else None,
     )
     stations = Stations()
+    app.add_middleware(CsrfGuard, admin_token=lambda: state.admin_token, cookie=AUTH_COOKIE)
     app.state.pages = state
     app.state.stations = stations
     router = APIRouter(include_in_schema=False)

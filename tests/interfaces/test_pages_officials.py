@@ -65,6 +65,11 @@ def test_a_cross_origin_post_with_the_cookie_is_refused(
         headers={"referer": "http://evil.example/page"},
     )
     assert booth.status_code == 403
+    # A page with Referrer-Policy no-referrer (or a sandboxed frame) sends "Origin: null".
+    hidden = client.post(
+        "/officials/close", data={"confirm": "yes", "csrf": token}, headers={"origin": "null"}
+    )
+    assert hidden.status_code == 403
     # Without the token (what a cross-site form cannot know), even from the right origin.
     for headers in ({}, {"origin": OWN}):
         refused = client.post("/officials/close", data={"confirm": "yes"}, headers=headers)

@@ -161,7 +161,9 @@ def render(
         "frame-ancestors 'none'; form-action 'self'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin: other sites never see a page's address (receipt codes are in URLs), and our
+    # own forms send their real Origin, which the CSRF guard needs ("no-referrer" sends null).
+    response.headers["Referrer-Policy"] = "same-origin"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response

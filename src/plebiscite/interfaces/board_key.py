@@ -74,14 +74,17 @@ def write_new_key(path: Path) -> SigningKey:
     return key
 
 
-def write_secret(path: Path, text: str) -> None:
-    """Write a new secret file, readable by its owner only from the moment it exists."""
+def write_secret(path: Path, text: str, *, replace: bool = False) -> None:
+    """Write a secret file (a key, a roll with voter ids), readable by its owner only from the
+    moment it exists. A new file unless ``replace``; a replaced file is made 0600 first."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, flags, 0o600)
     except FileExistsError as exc:
         raise InputError(f"{path} exists: a key file is never overwritten") from exc
     except OSError as exc:
         raise InputError(f"cannot create {path}: {exc.strerror}") from exc
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
         out.flush()

@@ -177,6 +177,7 @@ def _run(
 ) -> DemoResult:
     from plebiscite.interfaces.api.client import HttpVotingServer
     from plebiscite.interfaces.app import load_board_key, open_app
+    from plebiscite.interfaces.board_key import write_secret
 
     private = out / "private"
     private.mkdir()
@@ -188,8 +189,8 @@ def _run(
     digest = manifest_hash(manifest)
     roll_entries = generate_roll(manifest, voters, random.Random(seed))
     roll_key = secrets.token_bytes(32)
-    (private / "roll.csv").write_text(render_roll_csv(roll_entries), encoding="utf-8")
-    (private / "roll.key").write_text(roll_key.hex() + "\n", encoding="utf-8")
+    write_secret(private / "roll.csv", render_roll_csv(roll_entries))  # 0600 from the start
+    write_secret(private / "roll.key", roll_key.hex() + "\n")
     publish_manifest(board, manifest)
     publish_roll(board, build_roll(manifest, digest, roll_entries, roll_key))
     report("board", 1, 1)
@@ -206,10 +207,11 @@ def _run(
     )
     for state in trustees:
         path = private / f"trustee-{state.index}.key"
-        path.write_text(
+        write_secret(
+            path,
             keyfile.seal(
                 state.to_json(), DEMO_PASSPHRASE, key_file_purpose(manifest.id, state.index)
-            )
+            ),
         )
     _phase(timings, "ceremony", started)
 

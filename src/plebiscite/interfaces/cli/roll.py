@@ -16,7 +16,6 @@ from plebiscite.services.setup import (
     load_manifest,
     load_roll_entries,
     read_roll_key,
-    write_synthetic_roll,
 )
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
@@ -35,9 +34,15 @@ def roll() -> None:
 @click.option("--out", type=_FILE, required=True, help="the CSV file to write")
 def generate(manifest_path: Path, voters: int, seed: int, out: Path) -> None:
     """Write a roll of synthetic voters spread over the manifest's precincts."""
+    import random
+
+    from plebiscite.domain.roll import generate_roll, render_roll_csv
+    from plebiscite.interfaces.board_key import write_secret
+
     m = load_manifest(manifest_path)
-    count = write_synthetic_roll(m, voters, seed, out)
-    click.echo(f"wrote {count} voters to {out}")
+    entries = generate_roll(m, voters, random.Random(seed))
+    write_secret(out, render_roll_csv(entries), replace=True)  # voter ids: owner only
+    click.echo(f"wrote {len(entries)} voters to {out}")
 
 
 @roll.command("check")
@@ -66,10 +71,9 @@ def check(manifest_path: Path, roll_file: Path) -> None:
 @click.option("--out", type=_FILE, required=True, help="where to write the key (hex)")
 def keygen(out: Path) -> None:
     """Write a new random 32-byte pseudonym key. Keep it secret: it links pseudonyms to ids."""
-    if out.exists():
-        raise click.ClickException(f"{out} exists; refusing to overwrite a key")
-    out.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-    out.chmod(0o600)
+    from plebiscite.interfaces.board_key import write_secret
+
+    write_secret(out, secrets.token_hex(32) + "\n")  # 0600 from its first byte; never replaced
     click.echo(f"wrote {out}")
 
 

@@ -30,7 +30,12 @@ from plebiscite.interfaces.demo import DemoResult, run_demo
     show_default=True,
     help="output folder (must be new or empty)",
 )
-@click.option("--db", default=None, help="board URL (default: SQLite in the output folder)")
+@click.option(
+    "--db",
+    default=None,
+    help="the board, a new one: a SQLite file path or postgresql+psycopg://USER@HOST/DB "
+    "(default: board.sqlite in the output folder)",
+)
 @click.option("--seed", default=2022, show_default=True, help="seed of the simulation")
 @click.option("--port", default=None, type=int, help="loopback port (default: a free one)")
 @click.option("--workers", default=2, show_default=True, help="processes for tally and verify")

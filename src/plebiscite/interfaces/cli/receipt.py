@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from plebiscite.errors import InputError
+from plebiscite.interfaces.cli.options import DB_HELP
 from plebiscite.record.board import Board
 from plebiscite.record.export import import_export
 from plebiscite.record.memory import MemoryBoard
@@ -40,7 +41,7 @@ def _kept_receipt(path: Path, code: str) -> dict[str, Any]:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="an exported record directory",
 )
-@click.option("--db", default=None, help="or a board database URL / SQLite path")
+@click.option("--db", default=None, help="or the board itself: " + DB_HELP)
 @click.option(
     "--receipt",
     "receipt_file",

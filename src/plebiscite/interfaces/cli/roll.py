@@ -19,7 +19,13 @@ from plebiscite.services.setup import (
 )
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
-_MANIFEST = click.option("--manifest", "manifest_path", type=_FILE, required=True)
+_MANIFEST = click.option(
+    "--manifest",
+    "manifest_path",
+    type=_FILE,
+    required=True,
+    help="the referendum manifest (TOML, or its JSON form)",
+)
 
 
 @click.group("roll")

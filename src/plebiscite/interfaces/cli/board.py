@@ -162,7 +162,11 @@ def export_command(db: str, out: Path) -> None:
 
 @board.command(name="check-export")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--key", "key_hex", help="board public key (hex) every head must be signed with")
+@click.option(
+    "--key",
+    "key_hex",
+    help="the board public key every head must be signed with: hex, or a file holding it",
+)
 def check_export_command(directory: Path, key_hex: str | None) -> None:
     """Verify a record folder: every line canonical, every head signed and matching, and at
     least one signed head."""
@@ -173,10 +177,12 @@ def check_export_command(directory: Path, key_hex: str | None) -> None:
     from plebiscite.record.export import check_export
 
     console = Console()
-    try:
-        key = VerifyKey.from_hex(key_hex) if key_hex else None
-    except ValueError as exc:
-        raise InputError(f"--key: not a hex Ed25519 public key ({exc})") from exc
+    if key_hex and Path(key_hex).is_file():
+        try:
+            key_hex = Path(key_hex).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"--key {key_hex}: cannot read a public key ({exc})") from exc
+    key = VerifyKey.from_hex(key_hex) if key_hex else None
     with _progress(console, "checking") as bar:
         task = bar.add_task("check", total=None)
         summary = check_export(

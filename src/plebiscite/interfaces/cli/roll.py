@@ -85,7 +85,14 @@ def keygen(out: Path) -> None:
 
 @roll.command("commit")
 @_MANIFEST
-@click.option("--key-file", type=_FILE, required=True, help="the pseudonym key (hex)")
+@click.option(
+    "--roll-key",
+    "--key-file",
+    "key_file",
+    type=_FILE,
+    required=True,
+    help="the roll's pseudonym key file (hex; --key-file is the old name)",
+)
 @click.option("--json", "json_out", type=_FILE, help="also write the commitments as JSON")
 @click.argument("roll_file", type=_FILE)
 def commit(manifest_path: Path, key_file: Path, json_out: Path | None, roll_file: Path) -> None:

@@ -10,6 +10,7 @@ it was given. (``forensics`` and ``legitimacy`` have their own tests.)
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -294,3 +295,20 @@ def test_unwritable_outputs(
     _, argv = case
     target = fx.root / "plain-file" / "out"  # under a file: no one can create it, not even root
     one_line_failure(capsys, argv(fx, target), {2})
+
+
+def test_manifest_check_reads_a_records_manifest_json(
+    fx: Fixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The manifest.json of an exported record is the manifest event's payload; the check
+    reads it (and its hash), as legitimacy does. The schedule names locations' own hours."""
+    capsys.readouterr()
+    cli.main(["manifest", "check", str(fx.record / "manifest.json")])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "seed-2022" in out and "8 of 24 locations: 10:00-18:00" in out
+    forged = fx.fresh("forged-manifest.json")
+    payload = json.loads((fx.record / "manifest.json").read_text())
+    payload["hash"] = "00" * 64
+    forged.write_text(json.dumps(payload))
+    line = one_line_failure(capsys, ["manifest", "check", str(forged)], {2})
+    assert "hash" in line

@@ -38,8 +38,27 @@ def load_manifest(path: Path) -> Manifest:
     """Read and check a manifest: TOML, or its JSON form when the name ends in ``.json``."""
     text = _read_text(path, ManifestError)
     if path.suffix == ".json":
-        return parse_manifest_json(text, str(path))
+        return _from_json(text, path)
     return parse_manifest(text, str(path))
+
+
+def _from_json(text: str, path: Path) -> Manifest:
+    """The JSON form, or a record's ``manifest.json`` (the manifest event's payload,
+    ``{"hash", "manifest"}``), whose hash must then be the manifest's."""
+    import json
+
+    from plebiscite.crypto.hashing import canonical_json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return parse_manifest_json(text, str(path))  # names the JSON error
+    if not (isinstance(data, dict) and set(data) == {"hash", "manifest"}):
+        return parse_manifest_json(text, str(path))
+    manifest = parse_manifest_json(canonical_json(data["manifest"]), str(path))
+    if manifest_hash(manifest).hex() != data["hash"]:
+        raise ManifestError(f"{path}: the manifest's hash is not the one recorded beside it")
+    return manifest
 
 
 def _whole(text: str, path: Path) -> str:

@@ -185,3 +185,28 @@ def test_serve_refuses_a_missing_board_and_an_empty_token(
     code, err = fails(capsys, "serve", "--db", str(missing), "--admin-token", "")
     assert code == 2 and "--admin-token" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["receipt", "ab" * 32, "--db"],
+        ["board", "info", "--db"],
+        ["election", "show", "--db"],
+        ["paper", "results", "--db"],
+        ["ceremony", "status", "--db"],
+        ["tally", "combine", "--db"],
+        ["board", "export", "--out", "never", "--db"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_reading_a_missing_board_creates_no_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, err = fails(capsys, *argv, str(tmp_path / "missing.sqlite"))
+    assert code == 2 and "no board at" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -366,6 +366,9 @@ def readme_text(result: DemoResult, manifest: Manifest) -> str:
     verified = result.verification
     status = "not run" if verified is None else ("passed" if verified.get("ok") else "FAILED")
     code = result.receipt_example or "TRACKING-CODE"
+    from plebiscite.interfaces.cli.options import program
+
+    prog = program()  # .venv/bin/plebiscite when that is how this one runs
     return f"""plebiscite demo: {manifest.title}
 
 What is here
@@ -386,10 +389,10 @@ What is here
                          trustees' key files (passphrase: "{DEMO_PASSPHRASE}")
 
 Check it yourself
-  plebiscite verify {result.record}
-  plebiscite board check-export {result.record}
-  plebiscite receipt {code} --record {result.record}
-  plebiscite serve --db {result.db}      (then open http://127.0.0.1:8000/ in a browser)
+  {prog} verify {result.record}
+  {prog} board check-export {result.record}
+  {prog} receipt {code} --record {result.record}
+  {prog} serve --db {result.db}      (then open http://127.0.0.1:8000/ in a browser)
 """
 
 

@@ -147,3 +147,48 @@ def test_protocol_form_refuses_digits_that_are_not_0_to_9(
     checked = client.post("/officials/protocol/check", json=fields)
     assert checked.status_code == 422 and "digits 0-9" in checked.json()["detail"]
     assert service.board.size() == before
+
+
+FORMS = [
+    "/officials/devices",
+    "/officials/booths",
+    "/officials/close",
+    "/officials/clock",
+    "/officials/protocol",
+    "/officials/protocol/check",
+    "/station/booth-1/check-in",
+]
+BODIES: list[tuple[str, bytes, str]] = [
+    ("empty", b"", "application/x-www-form-urlencoded"),
+    ("binary", bytes(range(256)) * 4, "application/x-www-form-urlencoded"),
+    ("utf16", "device=x&location=y".encode("utf-16"), "application/x-www-form-urlencoded"),
+    (
+        "digits",
+        "line-voters_on_list=%C2%B2&pair=dn-0101%7Cdn-q1&now=%C2%B2".encode(),
+        "application/x-www-form-urlencoded",
+    ),  # fmt: skip
+    ("huge", b"device=" + b"x" * 70_000, "application/x-www-form-urlencoded"),
+    ("json", b'{"device": ["not", "a", "string"]}', "application/json"),
+    ("truncated", b"device=booth&location=dn-01", "application/x-www-form-urlencoded"),
+]
+
+
+@pytest.mark.parametrize("body", BODIES, ids=[b[0] for b in BODIES])
+@pytest.mark.parametrize("path", FORMS)
+def test_officials_forms_answer_bad_input_without_a_500(
+    live: tuple[TestClient, CastingService], path: str, body: tuple[str, bytes, str]
+) -> None:
+    client, service = live
+    client.app.state.stations.create(service, "booth-1", _makeshift(service))
+    client.headers["X-CSRF-Token"] = sign_in(client)
+    before = service.board.size()
+    _, data, kind = body
+    answer = client.post(path, content=data, headers={"content-type": kind})
+    assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+    if path in ("/officials/close", "/officials/protocol"):
+        assert service.board.size() == before  # nothing posted from junk
+
+
+def _makeshift(service: CastingService) -> str:
+    manifest = service.election.require_manifest()
+    return next(x.id for x in manifest.locations if x.kind is LocationKind.MAKESHIFT_STATION)

@@ -129,3 +129,21 @@ def test_receipt_page_takes_a_prefix(client: TestClient, board: tuple[str, list[
     missing = client.get("/receipt", params={"code": "ffff ffff ffff"})
     if not any(c.startswith("ffffffffffff") for c in codes):
         assert missing.status_code == 404
+
+
+def test_api_reference_is_served_offline(client: TestClient) -> None:
+    """/docs works without internet: no script or stylesheet from anywhere but this server."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for op in ("GET /tracking-codes", "POST /ballots", "GET /receipts/{tracking_code}"):
+        assert op in page.text, op
+    for src in re_sources(page.text):
+        assert src.startswith(("/", "?", "data:")), src  # nothing from another host
+    assert "cdn" not in page.text.lower()
+    assert client.get("/redoc").status_code == 404
+
+
+def re_sources(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'(?:src|href)="([^"#]+)"', html)

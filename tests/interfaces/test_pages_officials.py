@@ -164,7 +164,7 @@ BODIES: list[tuple[str, bytes, str]] = [
     ("utf16", "device=x&location=y".encode("utf-16"), "application/x-www-form-urlencoded"),
     (
         "digits",
-        "line-voters_on_list=%C2%B2&pair=dn-0101%7Cdn-q1&now=%C2%B2".encode(),
+        b"line-voters_on_list=%C2%B2&pair=dn-0101%7Cdn-q1&now=%C2%B2",
         "application/x-www-form-urlencoded",
     ),  # fmt: skip
     ("huge", b"device=" + b"x" * 70_000, "application/x-www-form-urlencoded"),

@@ -134,6 +134,8 @@ def create_app(
         version="1",
         summary="Bulletin board, device enrolment, check-in, cast or challenge, receipts",
         description="Problem types are `urn:plebiscite:problem:<slug>`; see docs/voting.md.",
+        docs_url=None,  # the pages serve /docs themselves, with no asset from a CDN
+        redoc_url=None,
     )
     app.state.service = service
     app.add_middleware(BodyLimit, limit=max_body_bytes)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from plebiscite.interfaces.pages import authority, booth, codes, public
+from plebiscite.interfaces.pages import apidocs, authority, booth, codes, public
 from plebiscite.interfaces.pages.booth import Stations
 from plebiscite.interfaces.pages.common import AUTH_COOKIE, PagesState, find_record_dir
 from plebiscite.interfaces.pages.sessions import CsrfGuard
@@ -53,6 +53,7 @@ def router_for(
     app.include_router(codes.build(state))  # its JSON API belongs in the OpenAPI schema
     router = APIRouter(include_in_schema=False)
     router.include_router(public.build(state))
+    router.include_router(apidocs.build(app, state))
     router.include_router(booth.build(state, stations))
     router.include_router(authority.build(state, stations))
     return router

@@ -123,7 +123,7 @@ def test_roll_generate_check_and_commit(capsys: pytest.CaptureFixture[str], tmp_
 
     assert _run(capsys, "roll", "keygen", "--out", str(key))[0] == 0
     assert len(bytes.fromhex(key.read_text().strip())) == 32
-    assert _run(capsys, "roll", "keygen", "--out", str(key))[0] == 1  # never overwrites
+    assert _run(capsys, "roll", "keygen", "--out", str(key))[0] == 2  # never overwrites
 
     commitments = tmp_path / "commitments.json"
     code, out, err = _run(

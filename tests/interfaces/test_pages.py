@@ -54,6 +54,14 @@ def live() -> tuple[TestClient, CastingService, str]:
     return TestClient(app), service, loc.region_id
 
 
+def sign_in(client: TestClient) -> None:
+    """Sign in as the authority and send the session's CSRF token with every later request."""
+    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/officials").text)
+    assert found is not None
+    client.headers["X-CSRF-Token"] = found.group(1)
+
+
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
@@ -149,7 +157,7 @@ def test_board_page_shows_heads_and_activity(demo: tuple[TestClient, Any]) -> No
 
 def test_booth_flow_challenge_then_cast(live: tuple[TestClient, CastingService, str]) -> None:
     client, service, region = live
-    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    sign_in(client)
     voter = service.voters_without_ballot(region, 1)[0]
     opened = client.post("/station/booth-1/check-in", data={"voter": voter, "lang": "ru"})
     assert opened.status_code == 200 and "Кабина для голосования" in opened.text
@@ -196,7 +204,7 @@ def test_booth_flow_challenge_then_cast(live: tuple[TestClient, CastingService, 
 
 def test_protocol_check_and_submit(live: tuple[TestClient, CastingService, str]) -> None:
     client, service, _ = live
-    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    sign_in(client)
     fields = {
         "pair": "dn-0101|dn-q1",
         "line-voters_on_list": "100",
@@ -223,7 +231,7 @@ def test_protocol_check_and_submit(live: tuple[TestClient, CastingService, str])
 
 def test_officials_create_booth_and_close(live: tuple[TestClient, CastingService, str]) -> None:
     client, service, _ = live
-    client.post("/officials/login", data={"token": TOKEN, "next": "/officials"})
+    sign_in(client)
     loc = next(iter(service.election.require_manifest().locations)).id
     made = client.post("/officials/booths", data={"device": "booth-2", "location": loc})
     assert made.status_code == 200 and "/station/booth-2" in made.text

@@ -308,3 +308,33 @@ def test_every_page_in_every_language_renders_cleanly(
     assert console.errors == [], console.errors
     assert problems == [], "\n".join(problems)
     context.close()
+
+
+_CLIPPED = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const box = svg.viewBox.baseVal;
+    for (const t of svg.querySelectorAll("text")) {
+      const b = t.getBBox();
+      if (b.x < -0.5 || b.x + b.width > box.width + 0.5) out.push(t.textContent);
+    }
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push("page overflows");
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_results_charts_fit_a_phone_and_a_desktop(
+    browser: Any, demo: tuple[str, Any], shots: Path, width: int
+) -> None:
+    """No chart label runs out of its chart, in any language, and the page never scrolls
+    sideways; the screenshots are kept for a look."""
+    url, _ = demo
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for lang in LANGS:
+        page.goto(f"{url}/results?lang={lang}")
+        assert page.evaluate(_CLIPPED) == [], (lang, width)
+        _shoot(page, shots, f"results-{lang}-{width}")
+    context.close()

@@ -53,8 +53,20 @@ def test_migrations_build_exactly_the_tables_the_code_uses(url: str) -> None:
 
 
 def test_opening_an_empty_database_says_it_is_not_a_board(url: str) -> None:
+    if url.startswith("sqlite"):
+        Path(url.removeprefix("sqlite:///")).touch()  # an empty file, not a missing one
     with pytest.raises(NotABoardError, match="is empty, not a plebiscite board"):
         SqlBoard.open(url)
+
+
+def test_opening_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    """A mistyped path for a read must not leave an empty database behind."""
+    for db in (str(tmp_path / "missing.sqlite"), f"sqlite:///{tmp_path}/missing.sqlite"):
+        with pytest.raises(InputError, match="no board at .*missing.sqlite"):
+            SqlBoard.open(db)
+    with pytest.raises(InputError, match="is a directory"):
+        SqlBoard.open(str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_opening_another_applications_database_is_refused(url: str) -> None:

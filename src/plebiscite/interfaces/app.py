@@ -139,6 +139,8 @@ def create_app(
         version="1",
         summary="Bulletin board, device enrolment, check-in, cast or challenge, receipts",
         description="Problem types are `urn:plebiscite:problem:<slug>`; see docs/voting.md.",
+        docs_url=None,  # the pages serve /docs themselves, with no asset from a CDN
+        redoc_url=None,
     )
     app.state.service = service
     app.add_middleware(JsonBodies)
@@ -536,10 +538,9 @@ def load_board_key(path: Path, *, create: bool) -> SigningKey:
             raise InputError(f"{path}: not a hex Ed25519 seed") from exc
     if not create:
         raise InputError(f"{path}: no board key there")
-    key = SigningKey.generate()
-    path.touch(mode=0o600)
-    path.write_text(key.seed.hex() + "\n", encoding="utf-8")
-    return key
+    from plebiscite.interfaces.board_key import write_new_key
+
+    return write_new_key(path)
 
 
 def new_admin_token() -> str:
@@ -559,6 +560,7 @@ def open_app(
     *,
     admin_token: str | None,
     board_key: Path | None = None,
+    signing_key: SigningKey | None = None,
     demo_clock: bool = False,
     demo_start: dt.datetime | None = None,
     proof_workers: int = 0,
@@ -569,10 +571,12 @@ def open_app(
     ``proof_workers > 0`` checks ballot proofs in that many worker processes
     (:class:`~plebiscite.services.proof_pool.ProofPool`); close ``service.proof_checker`` after.
     """
-    key_path = board_key or default_board_key_path(db)
-    if key_path is None:
-        raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
-    key = load_board_key(key_path, create=True)
+    key = signing_key
+    if key is None:  # ``plebiscite serve`` resolves and checks it first (interfaces.board_key)
+        key_path = board_key or default_board_key_path(db)
+        if key_path is None:
+            raise InputError("a PostgreSQL board needs --board-key FILE (the head-signing key)")
+        key = load_board_key(key_path, create=True)
     board = SqlBoard.open(db, create=True)
     clock: Clock
     simulated: SimulatedClock | None = None
@@ -590,8 +594,8 @@ def open_app(
     if anchored and anchored != key.verify_key.hex():
         board.close()
         raise InputError(
-            f"{key_path}: not the board key this election anchors ({anchored[:16]}...): "
-            "heads signed with it would fail verification"
+            f"the head-signing key {key.verify_key.hex()[:16]}... is not the board key this "
+            f"election anchors ({anchored[:16]}...): heads signed with it would fail verification"
         )
     app = create_app(
         service, admin_token=admin_token, demo_clock=simulated, max_in_flight=max_in_flight

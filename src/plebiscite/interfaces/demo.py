@@ -235,6 +235,7 @@ def _run(
 ) -> DemoResult:
     from plebiscite.interfaces.api.client import HttpVotingServer
     from plebiscite.interfaces.app import load_board_key, open_app
+    from plebiscite.interfaces.board_key import write_secret
 
     private = out / "private"
     private.mkdir()
@@ -246,8 +247,8 @@ def _run(
     digest = manifest_hash(manifest)
     roll_entries = generate_roll(manifest, voters, random.Random(seed))
     roll_key = secrets.token_bytes(32)
-    (private / "roll.csv").write_text(render_roll_csv(roll_entries), encoding="utf-8")
-    (private / "roll.key").write_text(roll_key.hex() + "\n", encoding="utf-8")
+    write_secret(private / "roll.csv", render_roll_csv(roll_entries))  # 0600 from the start
+    write_secret(private / "roll.key", roll_key.hex() + "\n")
     key_path = private / "board.key"
     publish_manifest(board, manifest, load_board_key(key_path, create=True).verify_key)
     publish_roll(board, build_roll(manifest, digest, roll_entries, roll_key))
@@ -265,10 +266,11 @@ def _run(
     )
     for state in trustees:
         path = private / f"trustee-{state.index}.key"
-        path.write_text(
+        write_secret(
+            path,
             keyfile.seal(
                 state.to_json(), DEMO_PASSPHRASE, key_file_purpose(manifest.id, state.index)
-            )
+            ),
         )
     _phase(timings, "ceremony", started)
 
@@ -450,6 +452,9 @@ def readme_text(result: DemoResult, manifest: Manifest) -> str:
     verified = result.verification
     status = "not run" if verified is None else ("passed" if verified.get("ok") else "FAILED")
     code = result.receipt_example or "TRACKING-CODE"
+    from plebiscite.interfaces.cli.options import program
+
+    prog = program()  # .venv/bin/plebiscite when that is how this one runs
     return f"""plebiscite demo: {manifest.title}
 
 What is here
@@ -470,10 +475,10 @@ What is here
                          trustees' key files (passphrase: "{DEMO_PASSPHRASE}")
 
 Check it yourself
-  plebiscite verify {result.record}
-  plebiscite board check-export {result.record}
-  plebiscite receipt {code} --record {result.record}
-  plebiscite serve --db {result.db}      (then open http://127.0.0.1:8000/ in a browser)
+  {prog} verify {result.record}
+  {prog} board check-export {result.record}
+  {prog} receipt {code} --record {result.record}
+  {prog} serve --db {result.db}      (then open http://127.0.0.1:8000/ in a browser)
 """
 
 

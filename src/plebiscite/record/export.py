@@ -15,7 +15,11 @@ at the end.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -48,12 +52,72 @@ class RecordSummary:
     manifest: bool
 
 
-def export_board(board: Board, out: Path, *, progress: Progress | None = None) -> RecordSummary:
-    """Write ``board`` as of now to the directory ``out`` (created; must not hold a record)."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name in (MANIFEST, EVENTS, HEADS):
-        if (out / name).exists():
-            raise InputError(f"{out / name} already exists; export into an empty directory")
+@contextmanager
+def staged_directory(out: Path) -> Iterator[Path]:
+    """A new hidden folder beside ``out`` that becomes ``out`` only when the block ends well.
+
+    A crash (even kill -9) leaves either no ``out`` or a complete one, never a half-written
+    record; the abandoned ``.NAME.*.partial`` folder beside it can be deleted. ``out`` must not
+    exist or be an empty folder.
+    """
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} already exists and is not empty: export into a new folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"cannot create {out}: {exc.strerror}") from exc
+    try:
+        yield staging
+        _fsync_tree(staging)
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+        _fsync_dir(out.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(Path(folder) / name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(folder))
+
+
+def export_board(
+    board: Board,
+    out: Path,
+    *,
+    progress: Progress | None = None,
+    extra: Callable[[Path], object] | None = None,
+) -> RecordSummary:
+    """Write ``board`` as of now to the directory ``out``, atomically (:func:`staged_directory`).
+
+    ``extra``, if given, writes more files (the results) into the staging folder before it is
+    renamed into place.
+    """
+    with staged_directory(out) as staging:
+        summary = _write_board(board, staging, progress)
+        if extra is not None:
+            extra(staging)
+    return summary
+
+
+def _write_board(board: Board, out: Path, progress: Progress | None) -> RecordSummary:
     size = board.size()
     manifest = False
     with (out / EVENTS).open("wb") as events:
@@ -127,9 +191,9 @@ def check_export(
     """Verify an exported directory; raise :class:`RecordError` naming the first fault.
 
     ``key``, if given, is the board key every head must be signed with; otherwise all heads
-    must share the first head's key.
+    must share the first head's key. A record with entries but no signed head is refused.
     """
-    return _walk(directory, key, progress)
+    return _walk(directory, key, progress, require_head=True)
 
 
 def import_export(
@@ -141,7 +205,7 @@ def import_export(
     """
     if board.size() != 0 or board.latest_head() is not None:
         raise InputError(f"import needs an empty board; this one has {board.size()} entries")
-    summary = check_export(directory)
+    summary = _walk(directory, None, progress=None, require_head=False)
     pending: list[Event] = []
 
     def flush() -> None:
@@ -167,6 +231,8 @@ def _walk(
     directory: Path,
     key: VerifyKey | None,
     progress: Progress | None,
+    *,
+    require_head: bool,
 ) -> RecordSummary:
     if not directory.is_dir():
         raise RecordError(f"{directory} is not a directory")
@@ -220,6 +286,11 @@ def _walk(
         )
     if not manifest_seen and manifest_path.exists():
         raise RecordError(f"{MANIFEST} is present but {EVENTS} has no manifest event")
+    if require_head and last_head is None and frontier.size:
+        raise RecordError(
+            f"{HEADS} holds no signed head: nothing in this record is signed by the board "
+            "(sign one with `plebiscite board sign` and export again)"
+        )
     if progress is not None:
         progress(total, total)
     return RecordSummary(

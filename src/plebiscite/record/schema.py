@@ -10,10 +10,8 @@ application.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -32,6 +30,9 @@ from sqlalchemy import (
 )
 
 from plebiscite.errors import NotABoardError, SchemaVersionError
+
+if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a board (it is slow to load)
+    from alembic.config import Config
 
 #: The Alembic revision this code reads and writes. Bump it with every migration.
 SCHEMA_REVISION: Final = "0002"
@@ -162,6 +163,8 @@ cast_check_ins = Table(
 
 
 def alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -232,5 +235,7 @@ def upgrade_schema(connection: Connection, where: str) -> tuple[str | None, str]
                 "cannot take them over: export the record and start a new board"
             )
     if before != SCHEMA_REVISION:
+        from alembic import command
+
         command.upgrade(alembic_config(connection), SCHEMA_REVISION)
     return before, SCHEMA_REVISION

@@ -129,6 +129,18 @@ def _database_error(where: str, error: exc.SQLAlchemyError) -> BoardError:
     return BoardError(f"{where}: {reason}")
 
 
+def _require_sqlite_file(db: str) -> None:
+    """A read must not create an empty SQLite file where the user mistyped a path."""
+    url = normalise_url(db)
+    if url.get_backend_name() != "sqlite" or url.database is None:
+        return
+    path = Path(url.database)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a board")
+    if not path.exists():
+        raise InputError(f"no board at {path} (no such file)")
+
+
 def init_board(db: str) -> tuple[str | None, str]:
     """Create the board schema in ``db``, or upgrade it; return (revision before, after)."""
     engine = make_engine(db)
@@ -163,6 +175,8 @@ class SqlBoard(BoardBase):
         """
         if create:
             init_board(db)
+        else:
+            _require_sqlite_file(db)
         engine = make_engine(db)
         board = cls(engine)
         try:

@@ -12,6 +12,7 @@ worker is raised again in the caller, message intact.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from plebiscite.crypto.ballot import QuestionSpec
 from plebiscite.crypto.group import Point
 from plebiscite.domain.ballot import Ballot
+from plebiscite.services.workers import watch_parent
 
 
 def _check(
@@ -36,7 +38,10 @@ class ProofPool:
 
     def __init__(self, workers: int) -> None:
         self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
         )
         # Start the workers now, not on the first ballot.
         for future in [self._pool.submit(int, 0) for _ in range(workers)]:

@@ -38,18 +38,45 @@ def load_manifest(path: Path) -> Manifest:
     """Read and check a manifest: TOML, or its JSON form when the name ends in ``.json``."""
     text = _read_text(path, ManifestError)
     if path.suffix == ".json":
-        return parse_manifest_json(text, str(path))
+        return _from_json(text, path)
     return parse_manifest(text, str(path))
+
+
+def _from_json(text: str, path: Path) -> Manifest:
+    """The JSON form, or a record's ``manifest.json`` (the manifest event's payload,
+    ``{"hash", "manifest"}``), whose hash must then be the manifest's."""
+    import json
+
+    from plebiscite.crypto.hashing import canonical_json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return parse_manifest_json(text, str(path))  # names the JSON error
+    if not (isinstance(data, dict) and set(data) == {"hash", "manifest"}):
+        return parse_manifest_json(text, str(path))
+    manifest = parse_manifest_json(canonical_json(data["manifest"]), str(path))
+    if manifest_hash(manifest).hex() != data["hash"]:
+        raise ManifestError(f"{path}: the manifest's hash is not the one recorded beside it")
+    return manifest
+
+
+def _whole(text: str, path: Path) -> str:
+    """A roll or key file ends with a newline; one that does not was most likely cut short
+    (a half-copied roll would silently lose voters, a cut key would change every pseudonym)."""
+    if text and not text.endswith("\n"):
+        raise RollError(f"{path}: the last line has no newline at its end (file cut short?)")
+    return text
 
 
 def load_roll_entries(path: Path, manifest: Manifest) -> tuple[RollEntry, ...]:
     """Read and check a roll CSV against the manifest (all or nothing)."""
-    return parse_roll_csv(_read_text(path, RollError), str(path), manifest)
+    return parse_roll_csv(_whole(_read_text(path, RollError), path), str(path), manifest)
 
 
 def read_roll_key(path: Path) -> bytes:
-    """A roll key file: hex digits (whitespace ignored), at least 16 bytes."""
-    text = "".join(_read_text(path, RollError).split())
+    """A roll key file: hex digits (whitespace ignored), at least 16 bytes, a final newline."""
+    text = "".join(_whole(_read_text(path, RollError), path).split())
     try:
         key = bytes.fromhex(text)
     except ValueError:

@@ -163,12 +163,23 @@ class _Devices:
             self.server.chain_end(booth.device_id, booth.chain_end())
 
 
-def _first_span(manifest: Manifest, location: Location, after: dt.datetime | None) -> dt.datetime:
+def _arrival(
+    manifest: Manifest, location: Location, after: dt.datetime | None, rng: random.Random
+) -> dt.datetime:
+    """A time the location is open after ``after``: any of its days, any of its opening
+    hours (one minute past the hour), so the simulated voters fill every day and hour."""
+    choices = []
     for start, end in manifest.open_spans(location):
         t = start + dt.timedelta(minutes=1)
-        if (after is None or t > after) and t < end:
-            return t
-    raise InputError(f"location {location.id!r} is never open after {after}")
+        while t < end:
+            if after is None or t > after:
+                choices.append(t)
+            t += dt.timedelta(hours=1)
+    if not choices:
+        raise InputError(f"location {location.id!r} is never open after {after}")
+    days = sorted({t.date() for t in choices})
+    day = rng.choice(days)  # every day as likely, however long its hours
+    return rng.choice([t for t in choices if t.date() == day])
 
 
 def _closed_time(manifest: Manifest, location: Location) -> dt.datetime:
@@ -231,7 +242,7 @@ def simulate(
         booths = [places[k] for k in ("makeshift_station", "regular_station") if k in places]
         home = places.get("mobile_team")
         if home is not None and (voter["home_voting"] or rng.random() < home_share):
-            at = _first_span(manifest, home, None)
+            at = _arrival(manifest, home, None, rng)
             actions.append(_Action(at, home, voter["voter"], selections, False, "home"))
             # The override comes on a later day, so it is strictly later whatever the grouping.
             next_day = dt.datetime.combine(at.date() + dt.timedelta(days=1), dt.time(), at.tzinfo)
@@ -241,14 +252,14 @@ def simulate(
                 own: dict[str, str | None] = {
                     q.id: rng.choice(q.option_ids) for q in region.questions
                 }
-                booth_at = _first_span(manifest, place, next_day)
+                booth_at = _arrival(manifest, place, next_day, rng)
                 challenge = rng.random() < challenge_share
                 actions.append(_Action(booth_at, place, voter["voter"], own, challenge, "override"))
                 selections = own
                 result.superseded += 1
         elif booths:
             place = rng.choice(booths)
-            at = _first_span(manifest, place, None)
+            at = _arrival(manifest, place, None, rng)
             challenge = rng.random() < challenge_share
             twice = not challenge and doubles.random() < duplicates
             actions.append(
@@ -381,29 +392,13 @@ def _double_vote(
 def _phases(
     manifest: Manifest, actions: Sequence[_Action]
 ) -> list[tuple[dt.datetime, list[_Action]]]:
-    """Group visits into instants of the simulated clock, merging a day's visits into one
-    instant wherever every location involved is open then."""
+    """Group visits into instants of the simulated clock: one instant per arrival time (a
+    day and an opening hour), so the clock is set a few dozen times, not once a voter."""
     by_time: dict[dt.datetime, list[_Action]] = {}
     for action in actions:
         by_time.setdefault(action.at, []).append(action)
-    merged: dict[dt.datetime, list[_Action]] = {}
-    for t in sorted(by_time):
-        target = next(
-            (
-                m
-                for m in sorted(merged, reverse=True)
-                if m.date() == t.date()
-                and all(location_open(manifest, a.location, t) for a in merged[m])
-                and all(location_open(manifest, a.location, t) for a in by_time[t])
-            ),
-            None,
-        )
-        if target is None:
-            merged[t] = list(by_time[t])
-        else:
-            merged[t] = merged.pop(target) + by_time[t]
     # Override visits must come strictly after the voter's door-to-door visit.
-    out = sorted(merged.items())
+    out = sorted(by_time.items())
     seen: dict[str, dt.datetime] = {}
     for at, group in out:
         for action in group:

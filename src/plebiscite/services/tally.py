@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from plebiscite.services.ceremony import (
 from plebiscite.services.chain_ends import name_unreported_devices
 from plebiscite.services.election import Election, load_election
 from plebiscite.services.tally_guard import refuse_unless_sound
+from plebiscite.services.workers import watch_parent
 
 Progress = Callable[[int, int], None]
 
@@ -223,7 +225,9 @@ def _map_ranges(
             for future in futures:
                 yield future.result()
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
+    ) as pool:
         futures = [
             pool.submit(_aggregate_range, db, lo, hi, manifest_json, superseded)
             for lo, hi in bounds
@@ -282,6 +286,9 @@ def publish_tally(
     closed = election.closed_entry
     if closed is None:
         raise InputError("voting is not closed: the authority must close it before the tally")
+    earlier = posted_tally(board, closed)
+    if earlier is not None:
+        return earlier  # a rerun (after a crash, say) finds its own tally: never a second one
     name_unreported_devices(board)  # every chain has an end before the count (chain_ends.py)
     partial = aggregate(
         board, election, stop=closed, db=db, workers=workers, scheduler=scheduler, progress=progress
@@ -290,6 +297,14 @@ def publish_tally(
     return board.append(
         Event.create(EventType.ENCRYPTED_TALLY, tally_payload(election, partial, closed))
     )
+
+
+def posted_tally(board: Board, closed: int) -> int | None:
+    """The entry of the encrypted tally already posted after the close, if any."""
+    for entry in board.entries(closed):
+        if entry.event.type is EventType.ENCRYPTED_TALLY:
+            return entry.index
+    return None
 
 
 def latest_tally(board: Board) -> Entry:
@@ -304,6 +319,7 @@ class _Count:
     transcript: Transcript
     tally: Entry | None
     shares: list[Entry]  # decryption_share entries after the latest tally
+    results: Entry | None = None  # the results event of the latest tally, if posted
 
     def require_tally(self) -> Entry:
         if self.tally is None:
@@ -316,6 +332,7 @@ def _read_count(board: Board) -> _Count:
     ceremony: list[Entry] = []
     tally: Entry | None = None
     shares: list[Entry] = []
+    results: Entry | None = None
     for entry in board.entries():
         election.apply(entry)
         kind = entry.event.type
@@ -325,9 +342,16 @@ def _read_count(board: Board) -> _Count:
             tally, shares = entry, []
         elif kind is EventType.DECRYPTION_SHARE:
             shares.append(entry)
+        elif (
+            kind is EventType.RESULTS
+            and tally is not None
+            and results is None
+            and entry.event.payload.get("tally_entry") == tally.index
+        ):
+            results = entry
     manifest = election.require_manifest()
     transcript = transcript_from(manifest, election.manifest_hash, ceremony, election.board_key)
-    return _Count(election, transcript, tally, shares)
+    return _Count(election, transcript, tally, shares, results)
 
 
 def _tally_ciphertexts(payload: dict[str, Any]) -> Iterator[tuple[str, int, int, Ciphertext]]:
@@ -349,6 +373,14 @@ def trustee_decrypt(board: Board, state: TrusteeState, rng: Rng) -> int:
     if state.secret_share is None:
         raise InputError(f"trustee {state.index} holds no key share: confirm it first")
     tally = count.require_tally()
+    for entry in count.shares:
+        payload = entry.event.payload
+        if payload.get("trustee") == state.index and payload.get("tally") == tally.index:
+            try:  # only a share this trustee signed is its own earlier share
+                check_signed(count.transcript, payload)
+            except PlebisciteError:
+                continue
+            return entry.index  # this trustee's share is already posted: a rerun adds nothing
     refuse_unless_sound(board, election, tally)
     context = election.context
     shares: dict[str, list[list[dict[str, object]]]] = {}
@@ -414,6 +446,9 @@ def combine(board: Board, *, publish: bool = True) -> dict[str, Any] | Waiting:
     """Decrypt the latest tally with the first k valid trustees; post the results."""
     count = _read_count(board)
     election, tally = count.election, count.require_tally()
+    if count.results is not None:
+        earlier: dict[str, Any] = count.results.event.payload
+        return earlier  # already combined and posted: a rerun posts nothing new
     valid, rejected = _valid_shares(count)
     k = election.threshold
     if len(valid) < k:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
 from plebiscite.services.cells import BaseKey
 from plebiscite.services.tally import Partial
 from plebiscite.services.verify_sums import CellSums
+from plebiscite.services.workers import watch_parent
 
 #: (entry index, the events.jsonl line, device key hex or None, region id or None)
 Job = tuple[int, bytes, str | None, str | None]
@@ -228,7 +230,12 @@ class BallotChecker:
             self._limit = 2 * max(1, threads)
         elif workers > 1:
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
+            )
 
     def add(self, job: Job) -> None:
         self.pending.append(job)

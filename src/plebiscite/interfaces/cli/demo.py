@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from plebiscite.errors import VerificationError
+from plebiscite.interfaces.cli.options import program
 from plebiscite.interfaces.demo import DemoResult, run_demo
 
 
@@ -29,7 +30,12 @@ from plebiscite.interfaces.demo import DemoResult, run_demo
     show_default=True,
     help="output folder (must be new or empty)",
 )
-@click.option("--db", default=None, help="board URL (default: SQLite in the output folder)")
+@click.option(
+    "--db",
+    default=None,
+    help="the board, a new one: a SQLite file path or postgresql+psycopg://USER@HOST/DB "
+    "(default: board.sqlite in the output folder)",
+)
 @click.option("--seed", default=2022, show_default=True, help="seed of the simulation")
 @click.option("--port", default=None, type=int, help="loopback port (default: a free one)")
 @click.option("--workers", default=2, show_default=True, help="processes for tally and verify")
@@ -135,6 +141,8 @@ def show(console: Console, result: DemoResult) -> None:
     console.print(f"timings: {timings}; peak memory {result.peak_rss_mib:,.0f} MiB")
     code = result.receipt_example or "TRACKING-CODE"
     console.print("\n[bold]next[/]: check it yourself")
-    console.print(f"  plebiscite verify {result.record}")
-    console.print(f"  plebiscite receipt {code} --record {result.record}")
-    console.print(f"  plebiscite serve --db {result.db}   (then open http://127.0.0.1:8000/)")
+    # Plain lines, never wrapped, with the path of this very program: they are for copying.
+    me = program()
+    click.echo(f"  {me} verify {result.record}")
+    click.echo(f"  {me} receipt {code} --record {result.record}")
+    click.echo(f"  {me} serve --db {result.db}   (then open http://127.0.0.1:8000/)")

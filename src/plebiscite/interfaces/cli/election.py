@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from plebiscite.errors import InputError
+from plebiscite.interfaces.cli.options import DB_HELP, db_option, open_existing
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.election import load_election, publish_manifest, publish_roll
 from plebiscite.services.setup import load_manifest, load_roll
@@ -22,8 +23,16 @@ def election() -> None:
 
 
 @election.command()
-@click.option("--db", required=True, help="board database URL or SQLite path (created if new)")
-@click.option("--manifest", "manifest_path", required=True, type=_PATH)
+@click.option(
+    "--db", required=True, envvar="PLEBISCITE_DB", help=DB_HELP + "; created, must be new"
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    required=True,
+    type=_PATH,
+    help="the referendum manifest (TOML, or its JSON form)",
+)
 @click.option("--roll", "roll_path", required=True, type=_PATH, help="the roll CSV")
 @click.option("--roll-key", "key_path", required=True, type=_PATH, help="the pseudonym key file")
 @click.option(
@@ -61,10 +70,10 @@ def publish(
 
 
 @election.command()
-@click.option("--db", required=True, help="board database URL or SQLite path")
+@db_option
 def show(db: str) -> None:
     """What the board says the referendum is."""
-    board = SqlBoard.open(db)
+    board = open_existing(db)
     try:
         state = load_election(board)
     finally:

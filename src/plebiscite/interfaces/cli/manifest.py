@@ -66,6 +66,14 @@ def _schedule_table(m: Manifest) -> Table:
     for kind in _KINDS:
         table.add_column(kind.value.replace("_", " "))
     all_regions = frozenset(r.id for r in m.regions)
+    # A location's own hours narrow the day's window: say so, or the table overstates them.
+    own: dict[object, str] = {}
+    for kind in _KINDS:
+        mine = [x for x in m.locations if x.kind is kind]
+        narrowed = [x for x in mine if x.hours is not None]
+        if narrowed:
+            hours = ", ".join(sorted({str(x.hours) for x in narrowed}))
+            own[kind] = f"{len(narrowed)} of {len(mine)} locations: {hours}"
     for day in m.days:
         cells = []
         for kind in _KINDS:
@@ -75,6 +83,8 @@ def _schedule_table(m: Manifest) -> Table:
                 for w in day.windows
                 if kind in w.kinds
             ]
+            if spans and kind in own:
+                spans.append(own[kind])
             cells.append("\n".join(spans) if spans else "-")
         table.add_row(str(day.number), f"{day.date:%a %d %b %Y}", *cells)
     return table

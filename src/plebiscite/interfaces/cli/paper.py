@@ -14,6 +14,7 @@ from rich.table import Table
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.paper import LINES
 from plebiscite.errors import InputError
+from plebiscite.interfaces.cli.options import DB_HELP
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.election import load_election, publish_manifest
 from plebiscite.services.paper import (
@@ -27,7 +28,7 @@ from plebiscite.services.paper import (
 )
 from plebiscite.services.setup import load_manifest
 
-_DB_HELP = "board database: sqlite:///PATH, a file path, or postgresql+psycopg://USER@HOST/DB"
+_DB_HELP = DB_HELP
 _HELP = {
     "protocol": "a precinct result protocol (or a corrected one: next version, with a reason)",
     "trip": "a mobile-box trip",
@@ -70,7 +71,11 @@ def paper() -> None:
 @paper.command()
 @click.option("--db", required=True, help=_DB_HELP)
 @click.option(
-    "--manifest", "manifest_path", required=True, type=click.Path(exists=True, path_type=Path)
+    "--manifest",
+    "manifest_path",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="the referendum manifest (TOML, or its JSON form)",
 )
 def init(db: str, manifest_path: Path) -> None:
     """Create the board in DB if needed and publish the manifest on it (once)."""
@@ -113,7 +118,12 @@ for _kind in SUBMITTERS:
     default="district",
     help="print units down to this level",
 )
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the results as JSON to this file",
+)
 def results(
     db: str, exclude: tuple[str, ...], keep_annulled: bool, level: str, json_out: Path | None
 ) -> None:

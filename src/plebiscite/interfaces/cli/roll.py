@@ -16,11 +16,16 @@ from plebiscite.services.setup import (
     load_manifest,
     load_roll_entries,
     read_roll_key,
-    write_synthetic_roll,
 )
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
-_MANIFEST = click.option("--manifest", "manifest_path", type=_FILE, required=True)
+_MANIFEST = click.option(
+    "--manifest",
+    "manifest_path",
+    type=_FILE,
+    required=True,
+    help="the referendum manifest (TOML, or its JSON form)",
+)
 
 
 @click.group("roll")
@@ -35,9 +40,15 @@ def roll() -> None:
 @click.option("--out", type=_FILE, required=True, help="the CSV file to write")
 def generate(manifest_path: Path, voters: int, seed: int, out: Path) -> None:
     """Write a roll of synthetic voters spread over the manifest's precincts."""
+    import random
+
+    from plebiscite.domain.roll import generate_roll, render_roll_csv
+    from plebiscite.interfaces.board_key import write_secret
+
     m = load_manifest(manifest_path)
-    count = write_synthetic_roll(m, voters, seed, out)
-    click.echo(f"wrote {count} voters to {out}")
+    entries = generate_roll(m, voters, random.Random(seed))
+    write_secret(out, render_roll_csv(entries), replace=True)  # voter ids: owner only
+    click.echo(f"wrote {len(entries)} voters to {out}")
 
 
 @roll.command("check")
@@ -66,16 +77,22 @@ def check(manifest_path: Path, roll_file: Path) -> None:
 @click.option("--out", type=_FILE, required=True, help="where to write the key (hex)")
 def keygen(out: Path) -> None:
     """Write a new random 32-byte pseudonym key. Keep it secret: it links pseudonyms to ids."""
-    if out.exists():
-        raise click.ClickException(f"{out} exists; refusing to overwrite a key")
-    out.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-    out.chmod(0o600)
+    from plebiscite.interfaces.board_key import write_secret
+
+    write_secret(out, secrets.token_hex(32) + "\n")  # 0600 from its first byte; never replaced
     click.echo(f"wrote {out}")
 
 
 @roll.command("commit")
 @_MANIFEST
-@click.option("--key-file", type=_FILE, required=True, help="the pseudonym key (hex)")
+@click.option(
+    "--roll-key",
+    "--key-file",
+    "key_file",
+    type=_FILE,
+    required=True,
+    help="the roll's pseudonym key file (hex; --key-file is the old name)",
+)
 @click.option("--json", "json_out", type=_FILE, help="also write the commitments as JSON")
 @click.argument("roll_file", type=_FILE)
 def commit(manifest_path: Path, key_file: Path, json_out: Path | None, roll_file: Path) -> None:

@@ -22,14 +22,47 @@ from plebiscite.errors import InputError
 
 @click.command()
 @click.option("--server", required=True, help="base URL of `plebiscite serve --demo-clock`")
-@click.option("--voters", required=True, type=click.IntRange(min=1))
-@click.option("--receipts", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(min=1))
-@click.option("--admin-token", envvar="PLEBISCITE_ADMIN_TOKEN", required=True)
-@click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--challenge-share", default=0.1, show_default=True, type=click.FloatRange(0, 1))
-@click.option("--home-share", default=0.15, show_default=True, type=click.FloatRange(0, 1))
-@click.option("--override-share", default=0.3, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--voters", required=True, type=click.IntRange(min=1), help="how many voters")
+@click.option(
+    "--receipts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write every receipt here (JSON lines)",
+)
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="voters at once",
+)
+@click.option(
+    "--admin-token",
+    envvar="PLEBISCITE_ADMIN_TOKEN",
+    required=True,
+    help="the authority token of the server (env PLEBISCITE_ADMIN_TOKEN)",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="same seed, same voters")
+@click.option(
+    "--challenge-share",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of voters who challenge the device once",
+)
+@click.option(
+    "--home-share",
+    default=0.15,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of voters who vote at home (door to door)",
+)
+@click.option(
+    "--override-share",
+    default=0.3,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of home voters who override in a booth",
+)
 @click.option(
     "--duplicates",
     default=0.0,
@@ -38,7 +71,12 @@ from plebiscite.errors import InputError
     help="share of booth voters who try a double vote from two devices at once, and a retry",
 )
 @click.option("--close", is_flag=True, help="close voting at the end")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the outcome as JSON to this file",
+)
 def simulate(
     server: str,
     voters: int,

@@ -1,55 +1,101 @@
-"""``plebiscite tally``: close voting, post the encrypted tally, combine, show the results."""
+"""``plebiscite tally``: close voting, post the encrypted tally, combine, show the results.
+
+Each step signs a head over the board once it has posted (the authority holds the board key;
+see :mod:`plebiscite.interfaces.board_key`), and each can be rerun after a crash: it finds
+its own earlier event and finishes instead of posting a second one.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
-from plebiscite.errors import InputError
-from plebiscite.record.sql import SqlBoard
-from plebiscite.services.election import load_election, publish_close
-from plebiscite.services.results import ballot_dispositions, percent, write_results
-from plebiscite.services.tally import Waiting, combine, publish_tally
+from plebiscite.interfaces.cli.options import board_key_option, db_option, open_existing
 
-_DB = click.option("--db", required=True, help="board database URL or SQLite path")
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from plebiscite.record.sql import SqlBoard
+
+
+def signed(db: str, board: SqlBoard, board_key: Path | None, *, required: bool = True) -> str:
+    """Sign a head if the board moved; a line saying what happened."""
+    from plebiscite.interfaces.board_key import resolve, sign_if_moved
+
+    key = resolve(db, board, board_key, create=True, required=required)
+    if key is None:
+        return (
+            "no board key here: the authority signs a head with `plebiscite board sign` "
+            "(or its server does, on a timer)"
+        )
+    head = sign_if_moved(board, key)
+    if head is None:
+        return f"the latest signed head covers all {board.size()} entries"
+    return f"signed head of tree size {head.tree_size}"
 
 
 @click.group()
 def tally() -> None:
-    """Close voting, tally, decrypt and publish the results."""
+    """Close voting, tally, decrypt and publish the results.
+
+    In order: ``tally close``, ``tally run``, each trustee's ``trustee decrypt``, ``tally
+    combine``, then ``board export`` and ``verify`` (``docs/runbook.md``).
+    """
 
 
 @tally.command()
-@_DB
+@db_option
+@board_key_option
 @click.option("--at", "at", default=None, help="closing time, ISO-8601 with offset (default now)")
-def close(db: str, at: str | None) -> None:
-    """Close voting: the board refuses ballots afterwards."""
-    when = dt.datetime.fromisoformat(at) if at else dt.datetime.now(dt.UTC)
-    board = SqlBoard.open(db)
-    try:
+def close(db: str, board_key: Path | None, at: str | None) -> None:
+    """Close voting: the board refuses ballots afterwards. Signs a head."""
+    from plebiscite.errors import InputError
+    from plebiscite.services.casting import parse_time
+    from plebiscite.services.election import load_election, publish_close
+
+    when = parse_time(at, "--at") if at else dt.datetime.now(dt.UTC)
+    with open_existing(db) as board:
         election = load_election(board)
         if election.closed_at is not None:
-            raise InputError(f"voting was already closed at {election.closed_at.isoformat()}")
+            note = signed(db, board, board_key)
+            raise InputError(
+                f"voting was already closed at {election.closed_at.isoformat()} "
+                f"(entry {election.closed_entry}); {note}"
+            )
+        signed(db, board, board_key)  # refuses a wrong key before anything is posted
         index = publish_close(board, when)
-    finally:
-        board.close()
-    Console().print(f"voting closed at {when.isoformat()} (entry {index})")
+        note = signed(db, board, board_key)
+    click.echo(f"voting closed at {when.isoformat()} (entry {index}); {note}")
 
 
 @tally.command()
-@_DB
+@db_option
+@board_key_option
 @click.option("--workers", default=1, show_default=True, help="processes summing ranges")
 @click.option("--scheduler", default=None, help="Dask scheduler address (e.g. tcp://host:8786)")
-def run(db: str, workers: int, scheduler: str | None) -> None:
-    """Sum the counted ballots into the encrypted tally and post it."""
-    board = SqlBoard.open(db)
+def run(db: str, board_key: Path | None, workers: int, scheduler: str | None) -> None:
+    """Sum the counted ballots into the encrypted tally and post it. Signs a head.
+
+    Rerun after a crash, it finds the tally it posted and posts no second one.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from plebiscite.services.election import load_election
+    from plebiscite.services.tally import posted_tally, publish_tally
+
     console = Console()
-    try:
+    with open_existing(db) as board:
+        closed = load_election(board).closed_entry
+        earlier = posted_tally(board, closed) if closed is not None else None
+        signed(db, board, board_key)
+        if earlier is not None:
+            note = signed(db, board, board_key)
+            console.print(f"the encrypted tally is already posted (entry {earlier}); {note}")
+            return
         with Progress(
             TextColumn("aggregating"), BarColumn(), MofNCompleteColumn(), console=console
         ) as bar:
@@ -61,30 +107,45 @@ def run(db: str, workers: int, scheduler: str | None) -> None:
                 scheduler=scheduler,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    finally:
-        board.close()
-    console.print(f"encrypted tally posted (entry {index})")
+        note = signed(db, board, board_key)
+    console.print(f"encrypted tally posted (entry {index}); {note}")
 
 
 @tally.command("combine")
-@_DB
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="write results here")
-def combine_command(db: str, out: Path | None) -> None:
-    """Combine k trustees' shares; post and print the results."""
-    board = SqlBoard.open(db)
+@db_option
+@board_key_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="also write results.json, the NIST files and charts into this folder",
+)
+def combine_command(db: str, board_key: Path | None, out: Path | None) -> None:
+    """Combine k trustees' shares; post and print the results. Signs a head.
+
+    With fewer than k valid shares it says whom it waits for and exits with status 5.
+    Rerun after the results are posted, it prints them and posts nothing new.
+    """
+    from rich.console import Console
+
+    from plebiscite.errors import NotReadyError
+    from plebiscite.services.election import load_election
+    from plebiscite.services.results import ballot_dispositions, write_results
+    from plebiscite.services.tally import Waiting, combine
+
     console = Console()
-    try:
+    with open_existing(db) as board:
+        signed(db, board, board_key)
         results = combine(board)
         if isinstance(results, Waiting):
-            console.print(str(results))
             for t, why in results.rejected.items():
                 console.print(f"[red]rejected[/] trustee {t}: {why}")
-            return
+            raise NotReadyError(f"{results} valid decryption shares")
+        note = signed(db, board, board_key)
         election = load_election(board)
         dispositions = ballot_dispositions(board.entries())
-    finally:
-        board.close()
     print_results(console, results)
+    console.print(note)
     if out is not None:
         paths = write_results(
             out,
@@ -99,6 +160,10 @@ def combine_command(db: str, out: Path | None) -> None:
 
 def print_results(console: Console, results: dict[str, object]) -> None:
     """A table per region: options with counts and shares, ballots, turnout."""
+    from rich.table import Table
+
+    from plebiscite.services.results import percent
+
     regions = results["regions"]
     assert isinstance(regions, list)
     for region in regions:

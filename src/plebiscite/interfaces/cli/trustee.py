@@ -1,6 +1,7 @@
 """``plebiscite trustee`` and ``plebiscite ceremony``: the key ceremony and decryption.
 
-Each trustee runs its own steps on its own machine, with its own key file, against the board::
+Each trustee runs its own steps on its own machine, with its own key file, against the board,
+in this order (each step waits for the previous step of every trustee)::
 
     plebiscite trustee init     --db URL --index I --key trustee-I.key
     plebiscite trustee announce --db URL --key trustee-I.key
@@ -21,22 +22,62 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from plebiscite.crypto import keyfile
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.errors import InputError
-from plebiscite.record.sql import SqlBoard
-from plebiscite.services import ceremony as svc
-from plebiscite.services.election import load_election
-from plebiscite.services.tally import trustee_decrypt
+from plebiscite.interfaces.cli.options import board_key_option, db_option, open_existing
 
-_DB = click.option("--db", required=True, help="board database URL or SQLite path")
+if TYPE_CHECKING:  # the board and the services load SQLAlchemy: only when a step runs
+    from rich.console import Console
+
+    from plebiscite.record.sql import SqlBoard
+    from plebiscite.services.ceremony import TrusteeState
+
+
+def _svc() -> ModuleType:
+    from plebiscite.services import ceremony
+
+    return ceremony
+
+
+def _keyfile() -> ModuleType:
+    from plebiscite.crypto import keyfile
+
+    return keyfile
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+ORDER = """Each trustee, on its own machine, with its own key file, in this order (each step waits
+for the previous step of every trustee):
+
+\b
+  1. trustee init --index I   create the key file (sealed with the passphrase)
+  2. trustee announce         post the trustee's public keys
+  3. trustee deal             post encrypted shares for the other trustees
+  4. trustee check            check the shares received; complain about bad ones
+  5. trustee answer           answer complaints against this trustee
+  6. ceremony finish          (anyone) publish the election key
+  7. trustee confirm          check and keep this trustee's key share
+  8. trustee decrypt          after `tally run`: post decryption shares
+
+The key file's passphrase is read from PLEBISCITE_PASSPHRASE, or asked for."""
+
+_DB = db_option
 _KEY = click.option(
-    "--key", "key_path", required=True, type=click.Path(path_type=Path), help="key file"
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="this trustee's key file (sealed with PLEBISCITE_PASSPHRASE)",
 )
 
 
@@ -49,19 +90,24 @@ def _passphrase(confirm: bool = False) -> str:
 
 
 @contextmanager
-def _trustee(db: str, key_path: Path) -> Iterator[tuple[SqlBoard, svc.TrusteeState]]:
+def _trustee(db: str, key_path: Path) -> Iterator[tuple[SqlBoard, TrusteeState]]:
     """Open the board and the key file; write the key file back after the step."""
-    board = SqlBoard.open(db)
+    from plebiscite.services.election import load_election
+
+    board = open_existing(db)
     try:
         election = load_election(board)
         manifest = election.require_manifest()
         if not key_path.exists():
             raise InputError(f"no key file at {key_path}")
-        text = key_path.read_text(encoding="utf-8")
+        try:
+            text = key_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{key_path}: cannot read a trustee key file ({exc})") from exc
+        index = _index_hint(text)  # a file that is no key file is refused before the prompt
         passphrase = _passphrase()
-        index = _index_hint(text)
-        purpose = svc.key_file_purpose(manifest.id, index)
-        state = svc.TrusteeState.from_json(keyfile.open_sealed(text, passphrase, purpose))
+        purpose = _svc().key_file_purpose(manifest.id, index)
+        state = _svc().TrusteeState.from_json(_keyfile().open_sealed(text, passphrase, purpose))
         yield board, state
         _save(key_path, state, passphrase, purpose)
     finally:
@@ -72,23 +118,25 @@ def _index_hint(text: str) -> int:
     """The trustee index named in the container's (authenticated) purpose."""
     import json
 
-    purpose = json.loads(text).get("purpose", "")
     try:
+        purpose = json.loads(text).get("purpose", "")
         return int(str(purpose).split()[1])
-    except (IndexError, ValueError) as exc:
+    except (IndexError, ValueError, AttributeError) as exc:
         raise InputError("not a trustee key file") from exc
 
 
-def _save(path: Path, state: svc.TrusteeState, passphrase: str, purpose: str) -> None:
+def _save(path: Path, state: TrusteeState, passphrase: str, purpose: str) -> None:
+    from plebiscite.interfaces.board_key import write_secret
+
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(keyfile.seal(state.to_json(), passphrase, purpose), encoding="utf-8")
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)  # a leftover of a crash; the real file is untouched
+    write_secret(tmp, _keyfile().seal(state.to_json(), passphrase, purpose))
     tmp.replace(path)
 
 
-@click.group()
+@click.group(help="A trustee's steps: key ceremony and decryption shares.\n\n" + ORDER)
 def trustee() -> None:
-    """A trustee's steps: key ceremony and decryption shares."""
+    pass
 
 
 @trustee.command()
@@ -97,57 +145,103 @@ def trustee() -> None:
 @_KEY
 def init(db: str, index: int, key_path: Path) -> None:
     """Create this trustee's key file (refuses to overwrite one)."""
+    from plebiscite.services.election import load_election
+
     if key_path.exists():
         raise InputError(f"{key_path} exists: a key file is never overwritten")
-    board = SqlBoard.open(db)
+    board = open_existing(db)
     try:
         election = load_election(board)
         manifest = election.require_manifest()
         n = len(manifest.trustees.members)
         if not 1 <= index <= n:
             raise InputError(f"--index must be in 1..{n}")
-        state = svc.TrusteeState.create(index, election.manifest_hash)
+        state = _svc().TrusteeState.create(index, election.manifest_hash)
     finally:
         board.close()
     passphrase = _passphrase(confirm=True)
-    _save(key_path, state, passphrase, svc.key_file_purpose(manifest.id, index))
+    _save(key_path, state, passphrase, _svc().key_file_purpose(manifest.id, index))
     member = manifest.trustees.members[index - 1]
-    Console().print(f"key file for trustee {index} ({member.name}) written to {key_path}")
+    _console().print(f"key file for trustee {index} ({member.name}) written to {key_path}")
 
 
-def _step(name: str, run: Callable[[SqlBoard, svc.TrusteeState], object]) -> click.Command:
+def _step(name: str, help: str, run: Callable[[SqlBoard, TrusteeState], object]) -> click.Command:
     @_DB
     @_KEY
     def command(db: str, key_path: Path) -> None:
         with _trustee(db, key_path) as (board, state):
             outcome = run(board, state)
-        Console().print(f"trustee {state.index}: {name}: {outcome}")
+        _console().print(f"trustee {state.index}: {name}: {outcome}")
 
-    return click.command(name)(command)
-
-
-trustee.add_command(_step("announce", lambda b, s: f"entry {svc.announce(b, s)}"))
+    return click.command(name, help=help)(command)
 
 
-def _reannounce(board: SqlBoard, state: svc.TrusteeState) -> str:
+def _reannounce(board: SqlBoard, state: TrusteeState) -> str:
     state.rekey()
-    return f"entry {svc.announce(board, state)} (new keys, before dealing)"
+    return f"entry {_svc().announce(board, state)} (new keys, before dealing)"
 
 
-trustee.add_command(_step("reannounce", _reannounce))
-trustee.add_command(_step("deal", lambda b, s: f"entry {svc.deal_shares(b, s, SystemRng())}"))
 trustee.add_command(
-    _step("check", lambda b, s: f"complaints against {svc.check_shares(b, s) or 'nobody'}")
+    _step(
+        "announce",
+        "Step 2: post this trustee's public keys.",
+        lambda b, s: f"entry {_svc().announce(b, s)}",
+    )
 )
 trustee.add_command(
-    _step("answer", lambda b, s: f"answered {svc.answer_complaints(b, s) or 'nothing'}")
+    _step(
+        "reannounce",
+        "Step 2, again: replace this trustee's keys and announcement (only before dealing).",
+        _reannounce,
+    )
 )
 trustee.add_command(
-    _step("confirm", lambda b, s: "key share confirmed" if svc.confirm_key_share(b, s) else "")
+    _step(
+        "deal",
+        "Step 3: post encrypted shares for the other trustees.",
+        lambda b, s: f"entry {_svc().deal_shares(b, s, SystemRng())}",
+    )
 )
 trustee.add_command(
-    _step("decrypt", lambda b, s: f"shares posted at entry {trustee_decrypt(b, s, SystemRng())}")
+    _step(
+        "check",
+        "Step 4: check the shares received; complain about bad ones.",
+        lambda b, s: f"complaints against {_svc().check_shares(b, s) or 'nobody'}",
+    )
 )
+trustee.add_command(
+    _step(
+        "answer",
+        "Step 5: answer complaints against this trustee.",
+        lambda b, s: f"answered {_svc().answer_complaints(b, s) or 'nothing'}",
+    )
+)
+trustee.add_command(
+    _step(
+        "confirm",
+        "Step 7: after `ceremony finish`, check and keep this trustee's key share.",
+        lambda b, s: "key share confirmed" if _svc().confirm_key_share(b, s) else "",
+    )
+)
+
+
+@trustee.command()
+@_DB
+@_KEY
+@board_key_option
+def decrypt(db: str, key_path: Path, board_key: Path | None) -> None:
+    """After `tally run`: post this trustee's proven decryption shares of the tally.
+
+    Rerun after a crash, it finds the share it posted and posts no second one. With the
+    board's key at hand (--board-key, or the SQLite default places) it also signs a head.
+    """
+    from plebiscite.interfaces.cli.tally import signed
+    from plebiscite.services.tally import trustee_decrypt
+
+    with _trustee(db, key_path) as (board, state):
+        index = trustee_decrypt(board, state, SystemRng())
+        note = signed(db, board, board_key, required=False)
+    _console().print(f"trustee {state.index}: decrypt: shares posted at entry {index}; {note}")
 
 
 @click.group()
@@ -159,11 +253,15 @@ def ceremony() -> None:
 @_DB
 def status(db: str) -> None:
     """Who has announced, dealt, complained and answered."""
-    board = SqlBoard.open(db)
+    from rich.table import Table
+
+    from plebiscite.services.election import load_election
+
+    board = open_existing(db)
     try:
         election = load_election(board)
         manifest = election.require_manifest()
-        transcript = svc.read_transcript(board, manifest, election.manifest_hash)
+        transcript = _svc().read_transcript(board, manifest, election.manifest_hash)
     finally:
         board.close()
     table = Table(title=f"key ceremony ({transcript.k} of {transcript.n})")
@@ -180,7 +278,7 @@ def status(db: str) -> None:
             ", ".join(against) or "-",
             "yes" if t in transcript.confirmed else "no",
         )
-    console = Console()
+    console = _console()
     console.print(table)
     if transcript.election_key:
         console.print(f"election key {transcript.election_key['election_key']}")
@@ -192,12 +290,12 @@ def status(db: str) -> None:
 @_DB
 def finish(db: str) -> None:
     """Fold the transcript into the election key and publish it."""
-    board = SqlBoard.open(db)
+    board = open_existing(db)
     try:
-        summary = svc.finish(board)
+        summary = _svc().finish(board)
     finally:
         board.close()
-    console = Console()
+    console = _console()
     console.print(f"election key {summary['election_key']}")
     console.print(f"qualified trustees: {summary['qualified']}")
     for t, why in summary["disqualified"].items():

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from plebiscite.errors import InputError
+from plebiscite.errors import InputError, VerificationError
 from plebiscite.services.bench import arithmetic_note
 from plebiscite.services.verify import verify_record
 from plebiscite.services.verify_anchor import parse_key
@@ -69,7 +69,15 @@ def verify(
     scheduler: str | None,
     board_key: str | None,
 ) -> None:
-    """Verify an exported election record, trusting nothing but its files."""
+    """Verify an exported election record, trusting nothing but its files.
+
+    Exits 0 when every check passes, 8 when one fails (V1 for a folder that is no record).
+    """
+    missing = [n for n in ("events.jsonl", "heads.jsonl") if not (record_dir / n).is_file()]
+    if missing:
+        raise VerificationError(
+            "V1", f"{record_dir} has no {' or '.join(missing)}: not an election record"
+        )
     if board_key is not None and parse_key(board_key) is None:
         raise InputError(f"--board-key {board_key[:80]!r} is not 32 bytes of lower-case hex")
     console = Console(stderr=False)

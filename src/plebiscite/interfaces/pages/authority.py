@@ -1,6 +1,7 @@
 """The authority's and officials' pages, behind the admin token (``docs/pages.md``).
 
-Sign in with the token (kept in an HttpOnly, SameSite=Strict cookie); then enrol devices
+Sign in with the token (the pages then hold a session cookie and a CSRF token, see
+:mod:`.sessions`); then enrol devices
 (an external device's public key, or a booth this server runs), close voting, set the demo
 clock when the server has one, and enter paper protocols. The protocol form asks
 ``/officials/protocol/check`` for the control relations as the official types; the same checks
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from plebiscite.domain.paper import LINES, parse_protocol, protocol_checks
-from plebiscite.errors import PlebisciteError
+from plebiscite.errors import InputError, PlebisciteError
 from plebiscite.interfaces.pages.booth import Stations
 from plebiscite.interfaces.pages.common import (
     AUTH_COOKIE,
@@ -30,6 +31,7 @@ from plebiscite.interfaces.pages.common import (
     render,
 )
 from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.sessions import SESSION_SECONDS, new_session
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
 
@@ -95,7 +97,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             AUTH_COOKIE,
-            offered,
+            new_session(token),
+            max_age=SESSION_SECONDS,
             httponly=True,
             samesite="strict",
             path="/",
@@ -252,7 +255,13 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     def protocol_data(data: dict[str, str]) -> dict[str, Any]:
         def number(name: str) -> int:
             text = data.get(name, "").strip()
-            return int(text) if text.isdigit() else 0
+            if not text:
+                return 0
+            # Only ASCII digits: str.isdigit() also accepts superscripts ("²"), which int()
+            # then refuses, and other scripts' digits, which no paper protocol uses.
+            if not (text.isascii() and text.isdigit()):
+                raise InputError(f"{name}: {text[:20]!r} is not a whole number (digits 0-9)")
+            return int(text)
 
         precinct, _, question = data.get("pair", "").partition("|")
         options = {k[4:]: number(k) for k in data if k.startswith("opt-")}
@@ -279,11 +288,11 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         except ValueError:
             return JSONResponse({"detail": "not JSON"}, status_code=422)
         data = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-        filled = protocol_data(data)
-        filled["signed_by"] = filled["signed_by"] or ["-"]
-        filled["signed_at"] = filled["signed_at"] or "-"
         lang = language(request)
         try:
+            filled = protocol_data(data)
+            filled["signed_by"] = filled["signed_by"] or ["-"]
+            filled["signed_at"] = filled["signed_at"] or "-"
             checks = protocol_checks(parse_protocol(filled))
         except PlebisciteError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)

@@ -10,9 +10,12 @@ from html import escape
 #: Fill colours with at least 4.5:1 contrast against white text and 3:1 against the page.
 PALETTE = ("#1f5a96", "#a3361f", "#4d5a1a", "#6a3d8f", "#7a4b00")
 BAR_HEIGHT = 26
-GAP = 10
-LABEL_WIDTH = 190
+GAP = 12
+LINE = 17  # height of a label line
 PLOT_WIDTH = 420
+WIDTH = PLOT_WIDTH + 60  # the whole chart; labels sit above their bar, so none is clipped
+#: Characters of a 15px label that fit the chart's width (an average glyph is under 9px).
+LABEL_CHARS = WIDTH * 10 // 90
 
 
 @dataclass(frozen=True)
@@ -21,33 +24,65 @@ class Bar:
     values: tuple[int, ...]
 
 
+def label_lines(label: str, limit: int = LABEL_CHARS, most: int = 2) -> list[str]:
+    """``label`` wrapped at spaces into at most ``most`` lines of ``limit`` characters; a
+    label longer still ends with an ellipsis (the full text is the element's title)."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word if len(word) <= limit else word[: limit - 1] + "…"
+    if current:
+        lines.append(current)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: limit - 1].rstrip() + "…"
+    return lines or [""]
+
+
+def _legend(series: Sequence[str]) -> tuple[list[str], int]:
+    """The legend's swatches, wrapping to a new line when the next would not fit."""
+    out: list[str] = []
+    x, y = 0, 8
+    for i, name in enumerate(series):
+        need = 30 + 8 * len(name)
+        if x and x + need > WIDTH:
+            x, y = 0, y + 20
+        colour = PALETTE[i % len(PALETTE)]
+        out.append(f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour}"/>')
+        out.append(f'<text x="{x + 20}" y="{y + 12}" class="legend">{escape(name)}</text>')
+        x += need
+    return out, y + 22
+
+
 def stacked_bars(
     bars: Sequence[Bar], series: Sequence[str], title: str, description: str, chart_id: str
 ) -> str:
-    """A horizontal stacked bar per row; ``series`` names the values of each bar."""
-    top = 8 + 22  # room for the legend
-    height = top + len(bars) * (BAR_HEIGHT + GAP) + 4
-    width = LABEL_WIDTH + PLOT_WIDTH + 60
+    """A horizontal stacked bar per row, its label above it; ``series`` names the values."""
+    legend, top = _legend(series)
+    rows = [(bar, label_lines(bar.label)) for bar in bars]
+    height = top + sum(LINE * len(lines) + BAR_HEIGHT + GAP for _, lines in rows) + 4
     biggest = max((sum(b.values) for b in bars), default=0) or 1
     out = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+        *legend,
     ]
-    x = LABEL_WIDTH
-    for i, name in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
-        out.append(f'<rect x="{x}" y="8" width="14" height="14" fill="{colour}"/>')
-        out.append(f'<text x="{x + 20}" y="20" class="legend">{escape(name)}</text>')
-        x += 30 + 9 * len(name)
-    for row, bar in enumerate(bars):
-        y = top + row * (BAR_HEIGHT + GAP)
-        out.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT * 0.68:.0f}" text-anchor="end" '
-            f'class="label">{escape(bar.label)}</text>'
-        )
-        x0 = float(LABEL_WIDTH)
+    y = top
+    for bar, lines in rows:
+        out.append(f'<text class="label"><title>{escape(bar.label)}</title>')
+        for n, line in enumerate(lines):
+            out.append(f'<tspan x="0" y="{y + LINE * (n + 1) - 4}">{escape(line)}</tspan>')
+        out.append("</text>")
+        y += LINE * len(lines)
+        x0 = 0.0
         for i, value in enumerate(bar.values):
             w = PLOT_WIDTH * value / biggest
             colour = PALETTE[i % len(PALETTE)]
@@ -56,7 +91,7 @@ def stacked_bars(
                     f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" '
                     f'fill="{colour}"/>'
                 )
-            if w >= 26:
+            if w >= 8 * len(str(value)) + 6:
                 out.append(
                     f'<text x="{x0 + w / 2:.1f}" y="{y + BAR_HEIGHT * 0.68:.0f}" '
                     f'text-anchor="middle" class="inbar">{value}</text>'
@@ -66,6 +101,7 @@ def stacked_bars(
             f'<text x="{x0 + 6:.1f}" y="{y + BAR_HEIGHT * 0.68:.0f}" class="label">'
             f"{sum(bar.values)}</text>"
         )
+        y += BAR_HEIGHT + GAP
     out.append("</svg>")
     return "".join(out)
 
@@ -87,4 +123,4 @@ def share_bar(shares: Sequence[tuple[str, float]], label: str) -> str:
     return "".join(out)
 
 
-__all__ = ["PALETTE", "Bar", "share_bar", "stacked_bars"]
+__all__ = ["PALETTE", "Bar", "label_lines", "share_bar", "stacked_bars"]

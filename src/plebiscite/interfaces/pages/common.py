@@ -2,8 +2,9 @@
 
 Language: ``?lang=xx`` chooses and remembers (a cookie); otherwise the cookie, then the
 browser's ``Accept-Language``, then English. The authority signs in once with its token; the
-pages keep it in an HttpOnly, SameSite=Strict cookie (so no other site can post a form with it)
-and also accept the API's ``Authorization: Bearer`` header.
+pages then hold a session cookie (a random id with an expiry, never the token) and put the
+session's CSRF token in every form (:mod:`.sessions`); they also accept the API's
+``Authorization: Bearer`` header.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from plebiscite.interfaces.pages.i18n import (
     pick,
     translate,
 )
+from plebiscite.interfaces.pages.sessions import add_token_to_forms, csrf_token, session_id
 from plebiscite.services.casting import CastingService, SimulatedClock
 
 HERE = Path(__file__).resolve().parent
@@ -93,14 +95,16 @@ def language(request: Request) -> str:
 
 
 def authorised(request: Request, state: PagesState) -> bool:
+    """The authority's bearer token in the header, or a valid session cookie
+    (:mod:`.sessions`; its CSRF token is checked by the middleware before any handler)."""
     token = state.admin_token
-    if token is None:
+    if not token:
         return False
-    offered = request.cookies.get(AUTH_COOKIE, "")
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         offered = header[7:].strip()
-    return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
+        return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
+    return session_id(request.cookies.get(AUTH_COOKIE, ""), token) is not None
 
 
 async def form(request: Request) -> dict[str, str]:
@@ -147,6 +151,9 @@ def render(
             **context,
         }
     )
+    sid = session_id(request.cookies.get(AUTH_COOKIE, ""), state.admin_token)
+    if sid is not None and state.admin_token:
+        html = add_token_to_forms(html, csrf_token(sid, state.admin_token))
     response = HTMLResponse(html, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = (
@@ -154,7 +161,9 @@ def render(
         "frame-ancestors 'none'; form-action 'self'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin: other sites never see a page's address (receipt codes are in URLs), and our
+    # own forms send their real Origin, which the CSRF guard needs ("no-referrer" sends null).
+    response.headers["Referrer-Policy"] = "same-origin"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response

@@ -77,12 +77,12 @@ _T: dict[str, tuple[str, str, str]] = {
     # receipt check
     "tracking_code": ("Код відстеження", "Код отслеживания", "Tracking code"),
     "receipt_help": (
-        "Введіть код з вашої квитанції (64 шістнадцяткові символи; пробіли не важливі) "
-        "або вставте всю квитанцію.",
-        "Введите код из вашей квитанции (64 шестнадцатеричных символа; пробелы не важны) "
-        "или вставьте всю квитанцию.",
-        "Enter the code on your receipt (64 hexadecimal characters; spaces do not matter), "
-        "or paste the whole receipt.",
+        "Введіть код з вашої квитанції (увесь або його перші 8 чи більше символів; "
+        "пробіли не важливі) або вставте всю квитанцію.",
+        "Введите код из вашей квитанции (целиком или его первые 8 или больше символов; "
+        "пробелы не важны) или вставьте всю квитанцию.",
+        "Enter the code on your receipt (all of it, or its first 8 or more characters; "
+        "spaces do not matter), or paste the whole receipt.",
     ),
     "receipt_json": (
         "Квитанція (JSON, необов'язково)",
@@ -515,6 +515,31 @@ _T: dict[str, tuple[str, str, str]] = {
     "error": ("Помилка", "Ошибка", "Error"),
     "page_not_found": ("Сторінку не знайдено", "Страница не найдена", "Page not found"),
     **_LEGITIMACY,  # the legitimacy report's words (i18n_legitimacy.py)
+    # --- every tracking code on the board (pages/codes.py) ---
+    "codes": ("Усі коди відстеження", "Все коды отслеживания", "All tracking codes"),
+    "codes_intro": (
+        "Кожен бюлетень на дошці, вкинутий чи оскаржений, за його кодом відстеження. "
+        "Введіть початок свого коду, щоб знайти його.",
+        "Каждый бюллетень на доске, опущенный или оспоренный, по его коду отслеживания. "
+        "Введите начало своего кода, чтобы найти его.",
+        "Every ballot on the board, cast or challenged, by its tracking code. Type the "
+        "start of your code to find it.",
+    ),
+    "codes_prefix": ("Початок коду", "Начало кода", "Start of the code"),
+    "codes_find": ("Знайти", "Найти", "Find"),
+    "codes_count": (
+        "Бюлетенів з таким початком коду: {n}",
+        "Бюллетеней с таким началом кода: {n}",
+        "Ballots whose code starts so: {n}",
+    ),
+    "codes_next": ("Наступна сторінка", "Следующая страница", "Next page"),
+    "codes_download": (
+        "Завантажити всі коди (текст)",
+        "Скачать все коды (текст)",
+        "Download every code (text)",
+    ),
+    "codes_kind_cast": ("вкинутий", "опущен", "cast"),
+    "codes_kind_challenged": ("оскаржений", "оспорен", "challenged"),
 }
 
 

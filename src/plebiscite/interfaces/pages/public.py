@@ -24,6 +24,7 @@ from plebiscite.interfaces.pages.i18n import pick, translate
 from plebiscite.interfaces.pages.legitimacy_view import report_context
 from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
+from plebiscite.services.codes import expand_on_board
 from plebiscite.services.legitimacy import evaluate
 from plebiscite.services.paper import read_paper
 from plebiscite.services.receipts import check_receipt
@@ -321,6 +322,7 @@ def build(state: PagesState) -> APIRouter:
             return render(request, state, "receipt.html", context, status=422)
         service.flush_head()  # the head the latest receipts were given, stored if newer
         try:
+            code = context["code"] = expand_on_board(service.board, code)  # a prefix will do
             found = check_receipt(service.board, code, receipt)
         except PlebisciteError as exc:
             missing = "no ballot with tracking code" in str(exc)

@@ -43,7 +43,10 @@
     last = body;
     fetch(form.getAttribute("data-check") + location.search.replace(/pair=[^&]*&?/, ""), {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRF-Token": (form.querySelector("input[name=csrf]") || { value: "" }).value
+      },
       credentials: "same-origin",
       body: body
     }).then(function (r) { return r.ok ? r.json() : null; })

@@ -116,6 +116,13 @@ class Board(Protocol):
         """(leaf index, "cast" or "challenged") of the ballot with this tracking code."""
         ...
 
+    def codes_page(
+        self, prefix: str, after: str, limit: int
+    ) -> tuple[list[tuple[str, int, str]], int]:
+        """Up to ``limit`` (code, leaf index, kind) in code order after ``after`` that start
+        with ``prefix``, and how many codes start with it."""
+        ...
+
     def closed_entry(self) -> int | None: ...
 
     def roll_page(self, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, Table, bindparam, func, insert, select, update
 
 from plebiscite.record.guard import (
     COMMITMENT_KEY,
@@ -225,6 +225,22 @@ def code_row(connection: Connection, code: str) -> tuple[int, str] | None:
         select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == code)
     ).first()
     return None if row is None else (int(row.idx), str(row.kind))
+
+
+def codes_page(
+    connection: Connection, prefix: str, after: str, limit: int
+) -> tuple[list[tuple[str, int, str]], int]:
+    """Up to ``limit`` (code, leaf, kind) in code order, after ``after``, starting with
+    ``prefix``; and how many codes start with ``prefix``."""
+    where = cast_codes.c.code.startswith(prefix, autoescape=True)
+    rows = connection.execute(
+        select(cast_codes.c.code, cast_codes.c.idx, cast_codes.c.kind)
+        .where(where, cast_codes.c.code > after)
+        .order_by(cast_codes.c.code)
+        .limit(limit)
+    ).all()
+    total = connection.execute(select(func.count()).select_from(cast_codes).where(where))
+    return [(str(r.code), int(r.idx), str(r.kind)) for r in rows], int(total.scalar_one())
 
 
 def roll_page(connection: Connection, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:

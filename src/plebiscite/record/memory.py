@@ -149,6 +149,13 @@ class MemoryBoard(BoardBase):
     def ballot_code(self, code: str) -> tuple[int, str] | None:
         return self._codes.get(code)
 
+    def codes_page(
+        self, prefix: str, after: str, limit: int
+    ) -> tuple[list[tuple[str, int, str]], int]:
+        matching = sorted(c for c in self._codes if c.startswith(prefix))
+        chosen = [c for c in matching if c > after][:limit]
+        return [(c, *self._codes[c]) for c in chosen], len(matching)
+
     def closed_entry(self) -> int | None:
         return self._closed
 

@@ -54,6 +54,7 @@ from plebiscite.record.guard import DeviceRow, LocationRow, judge, keys_of
 from plebiscite.record.guard_sql import (
     all_devices,
     code_row,
+    codes_page,
     device_row,
     read_view,
     roll_counts,
@@ -278,6 +279,12 @@ class SqlBoard(BoardBase):
     def ballot_code(self, code: str) -> tuple[int, str] | None:
         with self._reading() as connection:
             return code_row(connection, code)
+
+    def codes_page(
+        self, prefix: str, after: str, limit: int
+    ) -> tuple[list[tuple[str, int, str]], int]:
+        with self._reading() as connection:
+            return codes_page(connection, prefix, after, limit)
 
     def closed_entry(self) -> int | None:
         with self._reading() as connection:

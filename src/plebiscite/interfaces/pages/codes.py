@@ -4,13 +4,12 @@ Voters of verifiable elections expect to find their code in the published list, 
 ask the server about it (``docs/pages.md``). ``/codes`` lists every ballot's code (cast or
 challenged) in code order, searchable by prefix (spaces, dashes and case ignored), paged;
 each links to its receipt check. ``GET /tracking-codes`` is the same as JSON, paged with
-``after``; ``/tracking-codes.txt`` is every code, one a line. The sorted list is rebuilt only
-when the number of ballots changes.
+``after``; ``/tracking-codes.txt`` is every code, one a line. Pages come from the board's index
+of codes (``record/guard_sql.py``), so a server holds no list of ballots.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
 from plebiscite.errors import InputError
 from plebiscite.interfaces.pages.common import PagesState, render
-from plebiscite.services.codes import grouped, normalise, with_prefix
+from plebiscite.services.codes import grouped, normalise
 
 PAGE = 100
 
@@ -28,29 +27,17 @@ def build(state: PagesState) -> APIRouter:
     router = APIRouter()
     service = state.service
 
-    def sorted_codes() -> list[str]:
-        service.catch_up()
-        n = len(service.ballots)
-        cached: list[str] | None = state.cached("codes", n)
-        return cached if cached is not None else state.remember("codes", n, sorted(service.ballots))
-
     def page_of(
         prefix: str, after: str, limit: int
     ) -> tuple[list[dict[str, Any]], str | None, int]:
-        codes = sorted_codes()
         clean = normalise(prefix) if prefix.strip() else ""
-        start = bisect.bisect_right(codes, after) if after else bisect.bisect_left(codes, clean)
-        chosen = with_prefix(codes[start:], clean, limit=limit + 1)
-        more = len(chosen) > limit
-        chosen = chosen[:limit]
-        rows = []
-        for code in chosen:
-            record = service.ballots[code]
-            rows.append(
-                {"tracking_code": code, "kind": record.kind, "leaf_index": record.leaf_index}
-            )
-        total = len(with_prefix(codes, clean)) if clean else len(codes)
-        return rows, (chosen[-1] if more and chosen else None), total
+        found, total = service.board.codes_page(clean, after, limit + 1)
+        more = len(found) > limit
+        rows: list[dict[str, Any]] = [
+            {"tracking_code": code, "kind": kind, "leaf_index": leaf}
+            for code, leaf, kind in found[:limit]
+        ]
+        return rows, (found[limit - 1][0] if more else None), total
 
     @router.get("/tracking-codes", tags=["board"], summary="Every ballot's tracking code")
     def tracking_codes(
@@ -72,11 +59,14 @@ def build(state: PagesState) -> APIRouter:
         responses={200: {"description": "one code a line, in code order"}},
     )
     def tracking_codes_text() -> StreamingResponse:
-        codes = sorted_codes()
-
         def lines() -> Iterator[bytes]:
-            for start in range(0, len(codes), 1000):
-                yield "".join(c + "\n" for c in codes[start : start + 1000]).encode()
+            after = ""
+            while True:
+                found, _total = service.board.codes_page("", after, 1000)
+                if not found:
+                    return
+                yield "".join(code + "\n" for code, _leaf, _kind in found).encode()
+                after = found[-1][0]
 
         return StreamingResponse(
             lines(),

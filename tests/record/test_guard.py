@@ -9,6 +9,7 @@ a refused append in a group of concurrent appends must leave the others committe
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from collections.abc import Callable
@@ -71,7 +72,7 @@ def test_the_board_refuses_what_the_rules_forbid(day: Day) -> None:
     with pytest.raises(DuplicateBallotError):
         day.board.append(_event(day, b.prepare_vectors(voters[0], [[0, 1]])))
     copy = b.prepare_vectors(voters[2], [[1, 0]])
-    copied = type(copy.ballot)(**{**copy.ballot.__dict__, "answers": first.ballot.answers})
+    copied = dataclasses.replace(copy.ballot, answers=first.ballot.answers)
     with pytest.raises(ReplayError):
         day.board.append(
             _event(day, PreparedBallot(copied, copied.sign(b.key), copied.tracking_code(), b"", ()))

@@ -70,8 +70,18 @@ def _step(
     return schema
 
 
-_PROOF = _object({"c": SCALAR, "v": SCALAR})
-_RANGE = _object({"c": _array(SCALAR), "v": _array(SCALAR), "range": PAIR})
+_PROOF = _object({"c": SCALAR, "v": SCALAR})  # Schnorr (protocol 5.1)
+# Chaum-Pedersen and range proofs carry their commitments a, b (protocol 5.2-5.4)
+_EQUALITY = _object({"c": SCALAR, "v": SCALAR, "a": POINT, "b": POINT})
+_RANGE = _object(
+    {
+        "c": _array(SCALAR),
+        "v": _array(SCALAR),
+        "a": _array(POINT),
+        "b": _array(POINT),
+        "range": PAIR,
+    }
+)
 _ANSWER = _object(
     {
         "question": TEXT,
@@ -90,7 +100,7 @@ _BALLOT = _object(
         "answers": _array(_ANSWER),
     }
 )
-_SHARE = _object({"trustee": TRUSTEE, "value": POINT, "proof": _PROOF})
+_SHARE = _object({"trustee": TRUSTEE, "value": POINT, "proof": _EQUALITY})
 _COUNTS = _object({"question": TEXT, "options": _map(NAT), "blank": NAT})
 _PAPER = {
     "type": "object",

@@ -169,3 +169,25 @@ def test_the_permutation_is_a_permutation_and_rows_must_match() -> None:
     with pytest.raises(CryptoError, match="same number"):
         shuffle(KEY.public, [(encrypt(KEY.public, 1, RNG.scalar()),), ()], RNG)
     assert g_pow(0).is_identity()
+
+
+def test_both_arithmetic_paths_agree_on_honest_and_cheating_shuffles(
+    honest: tuple[list[Row], list[Row], ShuffleProof],
+) -> None:
+    from plebiscite.crypto import linear
+
+    inputs, outputs, proof = honest
+    forged = [*outputs[:-1], outputs[0]]
+    links = list(proof.t_hat)
+    links[2] = links[2] + G  # one chain link off: found by the weighted check, then named
+    for path in (linear.SODIUM, linear.NATIVE):
+        if path == linear.NATIVE and not linear.native_available():
+            continue
+        with linear.using(path):
+            verify_shuffle(CONTEXT, KEY.public, inputs, outputs, proof)
+            with pytest.raises(ProofError):
+                verify_shuffle(CONTEXT, KEY.public, inputs, forged, proof)
+            with pytest.raises(ProofError, match="chain link 2"):
+                verify_shuffle(
+                    CONTEXT, KEY.public, inputs, outputs, _with(proof, "t_hat", tuple(links))
+                )

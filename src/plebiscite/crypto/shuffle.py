@@ -32,11 +32,13 @@ equation, so the equations of many proofs can later be combined with random weig
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from plebiscite.crypto import linear
 from plebiscite.crypto.elgamal import Ciphertext
-from plebiscite.crypto.group import Point, Scalar
+from plebiscite.crypto.group import G, L, Point, Scalar
 from plebiscite.crypto.hashing import hash_bytes, hash_to_group, hash_to_scalar
 from plebiscite.crypto.randomness import Rng
 from plebiscite.errors import CryptoError, EncodingError, ProofError
@@ -272,6 +274,12 @@ def prove_shuffle(
     )
 
 
+def _link_weights(statement: bytes, c: Scalar, n: int) -> list[int]:
+    seed = hash_bytes("shuffle-link-weights", statement, c)
+    stream = hashlib.shake_256(seed).digest(16 * n)
+    return [int.from_bytes(stream[16 * i : 16 * i + 16], "little") | 1 for i in range(n)]
+
+
 def _scalar_sum(values: Sequence[Scalar]) -> Scalar:
     acc = Scalar(0)
     for s in values:
@@ -306,35 +314,65 @@ def verify_shuffle(
             proof.commitments, proof.chain, [proof.t1, proof.t2, proof.t3], proof.t4, proof.t_hat
         ),
     )
-    u_prod = Scalar(1)
+    u_prod = 1
     for uj in u:
-        u_prod = u_prod * uj
-    c_bar = _sum(proof.commitments) - _sum(hs)
-    c_hat = proof.chain[-1] - h * u_prod
-    c_tilde = _sum([proof.commitments[j] * u[j] for j in range(n)])
+        u_prod = u_prod * int(uj) % L
+    ci = int(c)
+    neg_c = L - ci
+    uc = [int(x) for x in u]
+    s_prime = [int(x) for x in proof.s_prime]
+    # Each equation is one linear relation over public points, checked by one multi-scalar
+    # multiplication on the native path (crypto/linear.py); written as sum = target.
     failures: list[str] = []
-    if Point.base_mul(proof.s1) != proof.t1 + c_bar * c:
+    eq1 = [(int(proof.s1), G), *((neg_c, cj) for cj in proof.commitments), *((ci, hi) for hi in hs)]
+    if not linear.holds(eq1, proof.t1):
         failures.append("1 (permutation commitment sum)")
-    if Point.base_mul(proof.s2) != proof.t2 + c_hat * c:
+    eq2 = [(int(proof.s2), G), (neg_c, proof.chain[-1]), (ci * u_prod % L, h)]
+    if not linear.holds(eq2, proof.t2):
         failures.append("2 (commitment chain product)")
-    lhs3 = Point.base_mul(proof.s3) + _sum([hs[i] * proof.s_prime[i] for i in range(n)])
-    if lhs3 != proof.t3 + c_tilde * c:
+    eq3 = [
+        (int(proof.s3), G),
+        *zip(s_prime, hs, strict=True),
+        *((neg_c * uj % L, cj) for uj, cj in zip(uc, proof.commitments, strict=True)),
+    ]
+    if not linear.holds(eq3, proof.t3):
         failures.append("3 (permutation commitment weighted)")
     for k in range(width):
-        e_alpha = _sum([inputs[j][k].alpha * u[j] for j in range(n)])
-        e_beta = _sum([inputs[j][k].beta * u[j] for j in range(n)])
-        a = _sum([outputs[i][k].alpha * proof.s_prime[i] for i in range(n)])
-        b = _sum([outputs[i][k].beta * proof.s_prime[i] for i in range(n)])
         t_alpha, t_beta = proof.t4[k]
-        if a - Point.base_mul(proof.s4[k]) != t_alpha + e_alpha * c:
+        s4 = int(proof.s4[k])
+        eq_alpha = [
+            (L - s4, G),
+            *((s_prime[i], outputs[i][k].alpha) for i in range(n)),
+            *((neg_c * uc[j] % L, inputs[j][k].alpha) for j in range(n)),
+        ]
+        if not linear.holds(eq_alpha, t_alpha):
             failures.append(f"4 (column {k}, alpha)")
-        if b - public_key * proof.s4[k] != t_beta + e_beta * c:
+        eq_beta = [
+            (L - s4, public_key),
+            *((s_prime[i], outputs[i][k].beta) for i in range(n)),
+            *((neg_c * uc[j] % L, inputs[j][k].beta) for j in range(n)),
+        ]
+        if not linear.holds(eq_beta, t_beta):
             failures.append(f"4 (column {k}, beta)")
+    # The N chain links at once: sum_i rho_i (shat_i G + s'_i chat_{i-1} - c chat_i - that_i) = 0
+    # with 128-bit weights rho_i hashed from the whole proof (a prover cannot aim at them
+    # without changing the proof, and so the weights); a failure is then looked for link by link.
+    rho = _link_weights(statement, c, n)
+    links: list[linear.Term] = [
+        (sum(r * int(x) for r, x in zip(rho, proof.s_hat, strict=True)) % L, G)
+    ]
     for i in range(n):
         previous = proof.chain[i - 1] if i else h
-        lhs = Point.base_mul(proof.s_hat[i]) + previous * proof.s_prime[i]
-        if lhs != proof.t_hat[i] + proof.chain[i] * c:
-            failures.append(f"5 (chain link {i})")
-            break
+        links += [(rho[i] * s_prime[i] % L, previous), (L - rho[i] * ci % L, proof.chain[i])]
+        links.append((L - rho[i], proof.t_hat[i]))
+    if not linear.holds(links, Point.identity()):
+        for i in range(n):
+            previous = proof.chain[i - 1] if i else h
+            link = [(int(proof.s_hat[i]), G), (s_prime[i], previous), (neg_c, proof.chain[i])]
+            if not linear.holds(link, proof.t_hat[i]):
+                failures.append(f"5 (chain link {i})")
+                break
+        else:  # pragma: no cover - the weighted sum fails only if some link does
+            failures.append("5 (chain links)")
     if failures:
         raise ProofError("shuffle proof fails equation " + ", ".join(failures[:4]))

@@ -178,8 +178,8 @@ def test_both_arithmetic_paths_agree_on_honest_and_cheating_shuffles(
 
     inputs, outputs, proof = honest
     forged = [*outputs[:-1], outputs[0]]
-    links = list(proof.t_hat)
-    links[2] = links[2] + G  # one chain link off: found by the weighted check, then named
+    links = list(proof.s_hat)
+    links[2] = links[2] + Scalar(1)  # one chain link off: found by the weighted check, named
     for path in (linear.SODIUM, linear.NATIVE):
         if path == linear.NATIVE and not linear.native_available():
             continue
@@ -189,5 +189,5 @@ def test_both_arithmetic_paths_agree_on_honest_and_cheating_shuffles(
                 verify_shuffle(CONTEXT, KEY.public, inputs, forged, proof)
             with pytest.raises(ProofError, match="chain link 2"):
                 verify_shuffle(
-                    CONTEXT, KEY.public, inputs, outputs, _with(proof, "t_hat", tuple(links))
+                    CONTEXT, KEY.public, inputs, outputs, _with(proof, "s_hat", tuple(links))
                 )

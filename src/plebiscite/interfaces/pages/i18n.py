@@ -532,6 +532,11 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "codes_kind_cast": ("вкинутий", "опущен", "cast"),
     "codes_kind_challenged": ("оскаржений", "оспорен", "challenged"),
+    "precincts_merged": (
+        "дільниці цього району не опубліковано окремо (правило малих клітинок)",
+        "участки этого района не опубликованы отдельно (правило малых ячеек)",
+        "this district's precincts are not published one by one (small-cell rule)",
+    ),
 }
 
 

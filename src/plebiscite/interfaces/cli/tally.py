@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 
 
 def signed(db: str, board: SqlBoard, board_key: Path | None, *, required: bool = True) -> str:
-    """Sign a head if the board moved; a line saying what happened."""
+    """Sign a head if the board moved; a line saying what happened. ``required=False`` (a
+    trustee's step) never creates a key and only notes when none is at hand."""
     from plebiscite.interfaces.board_key import resolve, sign_if_moved
 
-    key = resolve(db, board, board_key, create=True, required=required)
+    key = resolve(db, board, board_key, create=required, required=required)
     if key is None:
         return (
             "no board key here: the authority signs a head with `plebiscite board sign` "
@@ -84,13 +85,16 @@ def run(db: str, board_key: Path | None, workers: int, scheduler: str | None) ->
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from plebiscite.errors import InputError
     from plebiscite.services.election import load_election
     from plebiscite.services.tally import posted_tally, publish_tally
 
     console = Console()
     with open_existing(db) as board:
         closed = load_election(board).closed_entry
-        earlier = posted_tally(board, closed) if closed is not None else None
+        if closed is None:
+            raise InputError("voting is not closed: the authority must close it before the tally")
+        earlier = posted_tally(board, closed)
         signed(db, board, board_key)
         if earlier is not None:
             note = signed(db, board, board_key)

@@ -26,7 +26,11 @@ _T: dict[str, tuple[str, str, str]] = {
     "board": ("Публічна дошка", "Публичная доска", "Public board"),
     "results": ("Результати", "Результаты", "Results"),
     "legitimacy": ("Легітимність", "Легитимность", "Legitimacy"),
-    "forensics": ("Судова статистика", "Судебная статистика", "Forensics"),
+    "forensics": (
+        "Статистичний аналіз результатів",
+        "Статистический анализ результатов",
+        "Statistical analysis of results",
+    ),
     "officials": ("Для посадовців", "Для должностных лиц", "Officials"),
     "home_intro": (
         "Кожен крок цього референдуму можна перевірити: бюлетені зашифровані, дошка "
@@ -540,6 +544,11 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "codes_kind_cast": ("вкинутий", "опущен", "cast"),
     "codes_kind_challenged": ("оскаржений", "оспорен", "challenged"),
+    "precincts_merged": (
+        "дільниці цього району не опубліковано окремо (правило малих клітинок)",
+        "участки этого района не опубликованы отдельно (правило малых ячеек)",
+        "this district's precincts are not published one by one (small-cell rule)",
+    ),
 }
 
 

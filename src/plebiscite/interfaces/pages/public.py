@@ -161,6 +161,47 @@ def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
     return unit
 
 
+def territorial_rows(
+    manifest: Manifest, cells: list[dict[str, Any]], questions: list[dict[str, Any]], lang: str
+) -> list[dict[str, Any]]:
+    """The district and precinct cells as a hierarchy: each district, then its precincts;
+    a district whose precincts were not published on their own says so (small-cell rule)."""
+
+    def row(c: dict[str, Any], depth: int) -> dict[str, Any]:
+        merged = len(c["units"]) > 1 or c["id"].split(":")[-1].startswith("other@")
+        return {
+            "level": c["level"],
+            "depth": depth,
+            "name": ", ".join(_cell_name(manifest, c["level"], u, lang) for u in c["units"]),
+            "merged": merged,
+            "ballots": c["ballots"],
+            "votes": [c["questions"][0]["options"][o["id"]] for o in questions[0]["options"]]
+            if questions
+            else [],
+        }
+
+    def district_of(c: dict[str, Any]) -> str:
+        last = str(c["id"]).split(":")[-1]
+        if last.startswith("other@"):
+            return str(last).removeprefix("other@")
+        precinct = manifest.precinct_by_id.get(c["units"][0]) if c["units"] else None
+        return precinct.district_id if precinct else ""
+
+    districts = [c for c in cells if c["level"] == "district"]
+    precincts = [c for c in cells if c["level"] == "precinct"]
+    placed: set[str] = set()
+    out = []
+    for d in districts:
+        out.append(row(d, 0))
+        mine = [p for p in precincts if district_of(p) in d["units"]]
+        out.extend(row(p, 1) for p in mine)
+        placed.update(p["id"] for p in mine)
+        if not mine:
+            out.append({"level": "note", "depth": 1, "name": translate(lang, "precincts_merged")})
+    out.extend(row(p, 1) for p in precincts if p["id"] not in placed)
+    return out
+
+
 def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """Per region: totals, shares, question texts, charts and the precinct table."""
     regions = []
@@ -222,26 +263,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
                     "charts": chart_list,
                 }
             )
-        territorial = []
-        for c in region["cells"]:
-            if c["level"] not in ("district", "precinct"):
-                continue
-            merged = len(c["units"]) > 1 or c["id"].split(":")[-1].startswith("other@")
-            territorial.append(
-                {
-                    "level": c["level"],
-                    "name": ", ".join(
-                        _cell_name(manifest, c["level"], u, lang) for u in c["units"]
-                    ),
-                    "merged": merged,
-                    "ballots": c["ballots"],
-                    "votes": [
-                        c["questions"][0]["options"][o["id"]] for o in questions[0]["options"]
-                    ]
-                    if questions
-                    else [],
-                }
-            )
+        territorial = territorial_rows(manifest, region["cells"], questions, lang)
         regions.append(
             {
                 "name": region["name"],

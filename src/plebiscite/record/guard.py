@@ -154,13 +154,23 @@ def _ballot(event: Event) -> dict[str, Any] | None:
         return None
     try:
         alphas = [
-            bytes.fromhex(selection[0])
+            alpha_key(selection[0])
             for answer in ballot["answers"]
             for selection in answer["selections"]
         ]
     except (KeyError, TypeError, ValueError, IndexError):
         return None
     return {**ballot, "code": code, "at": at, "alphas": alphas}
+
+
+def alpha_key(alpha_hex: str) -> bytes:
+    """The bytes an alpha is known by: its encoding with bit 255 cleared, so that the same
+    point written with the top bit set (which some libsodium versions accept) is the same
+    ciphertext here (a canonical ristretto255 encoding never sets it)."""
+    raw = bytearray(bytes.fromhex(alpha_hex))
+    if raw:
+        raw[-1] &= 0x7F
+    return bytes(raw)
 
 
 def keys_of(events: Sequence[Event]) -> Keys:
@@ -490,6 +500,7 @@ __all__ = [
     "StaleRulingError",
     "View",
     "VoterRow",
+    "alpha_key",
     "judge",
     "keys_of",
 ]

@@ -8,9 +8,9 @@ for abstainers, with valid proofs. The casting service refuses such a ballot at 
 challenged, naming the entry that first carried the alpha.
 
 An alpha is compared with bit 255 of its encoding cleared, so the same point written with the
-top bit set is still a copy. Memory: one 16-byte prefix per selection of the record (collisions of an honest 32-byte
-alpha in its first 16 bytes have probability about n^2 / 2^129; a prefix match is then
-confirmed on the full value).
+top bit set is still a copy. Memory: one 16-byte prefix per selection of the record
+(collisions of two honest 32-byte alphas in their first 16 bytes have probability about
+n^2 / 2^129; a prefix match is then confirmed on the full value).
 """
 
 from __future__ import annotations

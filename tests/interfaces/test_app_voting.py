@@ -288,3 +288,23 @@ def test_real_uvicorn_server_on_loopback(tmp_path: Path) -> None:
         server.should_exit = True
         thread.join(10)
         board.close()
+
+
+def test_simulate_double_votes_and_retries_leave_one_ballot_per_voter() -> None:
+    """Plays a voter (or a team) sending one ballot from two devices at once and a retry."""
+    day = new_day(MemoryBoard(), voters=150)
+    client = _client(day)
+    result = simulate(
+        HttpVotingServer(client, TOKEN), 30, seed=4, concurrency=2, refusals=0, duplicates=0.6
+    )
+    assert not result.unexpected
+    assert result.duplicates > 0 and result.duplicates_refused == result.duplicates
+    counted = sum(sum(opts.values()) for q in result.truth.values() for opts in q.values())
+    assert counted == 30
+    casts = [e for e in day.board.entries() if e.event.type.value == "ballot_cast"]
+    assert len(casts) == result.cast
+    voters = [e.event.payload["ballot"]["voter"] for e in casts]
+    booth_voters = [
+        v for e, v in zip(casts, voters, strict=True) if not e.event.payload["supersedes"]
+    ]
+    assert len(set(booth_voters)) == len(booth_voters)

@@ -142,3 +142,15 @@ def test_demo_cli_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.postgres
 def test_demo_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     _assert_demo(run_demo(tmp_path / "out", voters=150, db=pg_url, seed=11))
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_demo_on_postgresql_with_two_serving_processes_and_double_votes(
+    tmp_path: Path, pg_url: str
+) -> None:
+    result = run_demo(
+        tmp_path / "out", voters=150, db=pg_url, seed=13, serve_workers=2, duplicates=0.3
+    )
+    _assert_demo(result)
+    assert result.simulation["duplicates"] == result.simulation["duplicates_refused"] > 0

@@ -77,6 +77,16 @@ def test_the_board_refuses_what_the_rules_forbid(day: Day) -> None:
         day.board.append(
             _event(day, PreparedBallot(copied, copied.sign(b.key), copied.tracking_code(), b"", ()))
         )
+    # The same alpha written with bit 255 set is still the same ciphertext.
+    flipped = _event(day, b.prepare_vectors(voters[2], [[1, 0]]))
+    payload = flipped.payload
+    payload["ballot"]["answers"] = first.ballot.to_json()["answers"]
+    alpha = bytearray.fromhex(payload["ballot"]["answers"][0]["selections"][0][0])
+    alpha[31] |= 0x80
+    payload["ballot"]["answers"][0]["selections"][0][0] = alpha.hex()
+    payload["tracking_code"] = "ab" * 32
+    with pytest.raises(ReplayError):
+        day.board.append(Event.create(EventType.BALLOT_CAST, payload))
     enrol = {"device": "guard-a", "location": a.location.id, "public_key": "22" * 32}
     with pytest.raises(DeviceExistsError):
         day.board.append(Event.create(EventType.DEVICE_ENROLMENT, {**enrol, "enrolled_at": "x"}))

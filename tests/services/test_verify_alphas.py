@@ -7,6 +7,7 @@ the name of another voter of the region, to move the tally.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,21 @@ def test_the_honest_record_repeats_no_ciphertext(built: Built) -> None:
     report = verify_record(built.record, workers=1)
     assert report.checks["V29"].checked == report.ballots
     assert "V29" not in report.failed_checks()
+
+
+def test_a_copy_with_the_top_bit_set_is_the_same_ciphertext(built: Built, tmp_path: Path) -> None:
+    copied: dict[str, int] = {}
+
+    def edit(events: Lines) -> None:
+        cast = ballots(events)
+        source, target = cast[0], cast[1]
+        answers = json.loads(json.dumps(source["payload"]["ballot"]["answers"]))
+        alpha = bytearray.fromhex(answers[0]["selections"][0][0])
+        alpha[31] |= 0x80
+        answers[0]["selections"][0][0] = alpha.hex()
+        target["payload"]["ballot"]["answers"] = answers
+        copied["target"] = events.index(target)
+
+    report = verify_record(tampered(built, tmp_path, edit), workers=1)
+    assert "V29" in report.failed_checks()
+    assert {f.entry for f in report.checks["V29"].findings} == {copied["target"]}

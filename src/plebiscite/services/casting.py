@@ -21,15 +21,12 @@ passed in.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from plebiscite.crypto.ballot import QuestionSpec, verify_opening
 from plebiscite.crypto.group import Point
-from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
 from plebiscite.domain.ballot import Ballot, region_specs
 from plebiscite.domain.manifest import Manifest
@@ -53,94 +50,28 @@ from plebiscite.record.board import Appended, Board, Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard import COMMITMENT_KEY, AlreadyRecordedError, StaleRulingError
 from plebiscite.record.heads import SignedHead
-from plebiscite.record.merkle import InclusionProof, leaf_hash, verify_inclusion
+from plebiscite.record.merkle import InclusionProof, leaf_hash
+from plebiscite.services.casting_records import (
+    CHECK_IN_TAG,
+    NONCE_SEED_BYTES,
+    BallotRecord,
+    Device,
+    Receipt,
+    check_identifier,
+    check_in_message,
+    parse_opening,
+    sign_check_in,
+)
 from plebiscite.services.clock import Clock, SimulatedClock, SystemClock, parse_time
 from plebiscite.services.election import Election
 from plebiscite.services.receipt_heads import HEAD_STORE_EVERY, ReceiptHeads
 
-CHECK_IN_TAG = "check-in"
-NONCE_SEED_BYTES = 32
 #: The entries a server reads to know the election (by the board's type index).
 DEFINITION_TYPES = (EventType.MANIFEST, EventType.CEREMONY_MESSAGE, EventType.VOTING_CLOSED)
 #: Device keys cached per process (a device's location and key never change).
 DEVICE_CACHE = 50_000
 #: How often a booth ballot is rebuilt when the voter's door-to-door ballot lands meanwhile.
 RULING_ATTEMPTS = 3
-
-
-# --- state -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Device:
-    id: str
-    location: str
-    public_key: VerifyKey
-    enrolled_at: str
-    revoked: bool = False
-    chain_head: str = ""
-
-
-@dataclass(frozen=True)
-class BallotRecord:
-    tracking_code: str
-    leaf_index: int
-    kind: str  # "cast" or "challenged"
-    device: str
-    received_at: str
-    supersedes: str | None
-    signature: str
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What a voter keeps: her ballot's code, where it is on the board, and the proof."""
-
-    tracking_code: str
-    kind: str
-    leaf_index: int
-    leaf_hash: bytes
-    received_at: str
-    supersedes: str | None
-    head: SignedHead
-    inclusion: InclusionProof
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "tracking_code": self.tracking_code,
-            "kind": self.kind,
-            "leaf_index": self.leaf_index,
-            "leaf_hash": self.leaf_hash.hex(),
-            "received_at": self.received_at,
-            "supersedes": self.supersedes,
-            "head": self.head.to_json(),
-            "inclusion_proof": self.inclusion.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Receipt:
-        try:
-            return cls(
-                tracking_code=str(data["tracking_code"]),
-                kind=str(data["kind"]),
-                leaf_index=int(data["leaf_index"]),
-                leaf_hash=bytes.fromhex(data["leaf_hash"]),
-                received_at=str(data["received_at"]),
-                supersedes=data["supersedes"],
-                head=SignedHead.from_json(data["head"], where="receipt head"),
-                inclusion=InclusionProof.from_json(dict(data["inclusion_proof"])),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"not a receipt: {exc}") from exc
-
-    def verify(self, board_key: VerifyKey | None = None) -> None:
-        """The head is signed (by ``board_key`` if given) and the leaf is in its tree."""
-        self.head.verify(board_key)
-        if self.inclusion.tree_size != self.head.tree_size:
-            raise InputError("the receipt's proof is for another tree size than its head")
-        if self.inclusion.leaf_index != self.leaf_index:
-            raise InputError("the receipt's proof is for another leaf")
-        verify_inclusion(self.inclusion, self.leaf_hash, self.head.root_hash)
 
 
 # --- the service -----------------------------------------------------------------------------
@@ -389,7 +320,7 @@ class CastingService:
             )
         check_location_open(manifest, location_id, now)
         location = manifest.location_by_id[location_id]
-        choices, seed = (None, b"") if opening is None else _parse_opening(opening)
+        choices, seed = (None, b"") if opening is None else parse_opening(opening)
 
         # The expensive part: before any database work, outside any lock.
         specs = region_specs(manifest, location.region_id)
@@ -540,52 +471,10 @@ class _BallotLookup(Mapping[str, BallotRecord]):
         raise TypeError("the ballots are on the board: count them from board.entries()")
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]*")
-
-
-def check_identifier(value: object, what: str, longest: int = 64) -> str:
-    """Refuse an identifier that is not 1..``longest`` characters of ``[A-Za-z0-9._:@+-]``
-    (no control characters, spaces or look-alike letters in what the record shows)."""
-    if not isinstance(value, str) or not 1 <= len(value) <= longest:
-        raise InputError(f"{what} is a string of 1 to {longest} characters")
-    if _IDENTIFIER.fullmatch(value) is None:
-        raise InputError(
-            f"{what} may hold only letters A-Z a-z, digits and . _ : @ + - " f"(got {value[:64]!r})"
-        )
-    return value
-
-
-def check_in_message(election: str, device_id: str, voter: str) -> bytes:
-    """The bytes a device signs (tag ``check-in``) to check a voter in."""
-    return canonical_json({"device": device_id, "election": election, "voter": voter})
-
-
-def sign_check_in(key: SigningKey, election: str, device_id: str, voter: str) -> str:
-    return key.sign(CHECK_IN_TAG, check_in_message(election, device_id, voter)).hex()
-
-
-def _parse_opening(opening: object) -> tuple[list[list[int]], bytes]:
-    if not isinstance(opening, dict) or set(opening) != {"nonce_seed", "choices"}:
-        raise EncodingError("an opening is an object with keys nonce_seed and choices")
-    seed_hex, choices = opening["nonce_seed"], opening["choices"]
-    try:
-        seed = bytes.fromhex(seed_hex) if isinstance(seed_hex, str) else b""
-    except ValueError as exc:
-        raise EncodingError("the opening's nonce_seed is not hexadecimal") from exc
-    if len(seed) != NONCE_SEED_BYTES:
-        raise EncodingError(f"the opening's nonce_seed must be {NONCE_SEED_BYTES} bytes of hex")
-    if not (
-        isinstance(choices, list)
-        and all(
-            isinstance(c, list) and all(type(m) is int and m in (0, 1) for m in c) for c in choices
-        )
-    ):
-        raise EncodingError("the opening's choices are one list of 0/1 per question")
-    return choices, seed
-
-
 __all__ = [
+    "CHECK_IN_TAG",
     "HEAD_STORE_EVERY",
+    "NONCE_SEED_BYTES",
     "BallotRecord",
     "CastingService",
     "ChainError",

@@ -7,9 +7,10 @@ for abstainers, with valid proofs. The casting service refuses such a ballot at 
 (``record/guard.py``); the verifier flags any that reaches the record anyway, cast or
 challenged, naming the entry that first carried the alpha.
 
-Memory: one 16-byte prefix per selection of the record (collisions of an honest 32-byte
-alpha in its first 16 bytes have probability about n^2 / 2^129; a prefix match is then
-confirmed on the full value).
+An alpha is compared with bit 255 of its encoding cleared, so the same point written with the
+top bit set is still a copy. Memory: one 16-byte prefix per selection of the record
+(collisions of two honest 32-byte alphas in their first 16 bytes have probability about
+n^2 / 2^129; a prefix match is then confirmed on the full value).
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ class Report(Protocol):
     def fail(self, check: str, message: str, entry: int | None = None) -> None: ...
 
 
+def _known_as(alpha_hex: str) -> bytes:
+    """The encoding with bit 255 cleared: one point written with and without the top bit (a
+    non-canonical encoding some libsodium versions accept) counts as one alpha."""
+    raw = bytearray(bytes.fromhex(alpha_hex))
+    if raw:
+        raw[-1] &= 0x7F
+    return bytes(raw)
+
+
 class AlphaSeen:
     """The alphas of the ballots read so far, by prefix: prefix -> (entry, full alpha)."""
 
@@ -35,7 +45,7 @@ class AlphaSeen:
         report.count("V29")
         try:
             alphas = [
-                bytes.fromhex(selection[0])
+                _known_as(selection[0])
                 for answer in ballot["answers"]
                 for selection in answer["selections"]
             ]

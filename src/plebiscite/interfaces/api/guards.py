@@ -187,6 +187,13 @@ def _refuse_body(content_type: bytes | None, body: bytes) -> Any:
     return None
 
 
+#: Threads running the (synchronous) endpoints. Few: every thread contends for the GIL with
+#: the event loop that reads requests, and with many threads the loop admits requests so
+#: slowly that the backlog waits in socket buffers, where no limit sees it; with few threads
+#: the backlog waits here, counted, and past the limit is shed.
+WORKER_THREADS = 8
+
+
 class Shed:
     """At most ``limit`` requests in progress in this process; the rest get 503 at once."""
 
@@ -195,8 +202,14 @@ class Shed:
         self.limit = limit
         self.in_flight = 0
         self.shed = 0
+        self._threads_set = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._threads_set:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+            self._threads_set = True
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -44,7 +44,8 @@ def load_manifest(path: Path) -> Manifest:
 
 def _from_json(text: str, path: Path) -> Manifest:
     """The JSON form, or a record's ``manifest.json`` (the manifest event's payload,
-    ``{"hash", "manifest"}``), whose hash must then be the manifest's."""
+    ``{"hash", "manifest"}`` and the anchored ``board_key``), whose hash must then be the
+    manifest's."""
     import json
 
     from plebiscite.crypto.hashing import canonical_json
@@ -53,7 +54,7 @@ def _from_json(text: str, path: Path) -> Manifest:
         data = json.loads(text)
     except ValueError:
         return parse_manifest_json(text, str(path))  # names the JSON error
-    if not (isinstance(data, dict) and set(data) == {"hash", "manifest"}):
+    if not (isinstance(data, dict) and set(data) - {"board_key"} == {"hash", "manifest"}):
         return parse_manifest_json(text, str(path))
     manifest = parse_manifest_json(canonical_json(data["manifest"]), str(path))
     if manifest_hash(manifest).hex() != data["hash"]:

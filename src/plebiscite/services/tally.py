@@ -286,25 +286,29 @@ def publish_tally(
     closed = election.closed_entry
     if closed is None:
         raise InputError("voting is not closed: the authority must close it before the tally")
-    earlier = posted_tally(board, closed)
-    if earlier is not None:
-        return earlier  # a rerun (after a crash, say) finds its own tally: never a second one
     name_unreported_devices(board)  # every chain has an end before the count (chain_ends.py)
     partial = aggregate(
         board, election, stop=closed, db=db, workers=workers, scheduler=scheduler, progress=progress
     )
     partial.last_index = closed - 1
-    return board.append(
-        Event.create(EventType.ENCRYPTED_TALLY, tally_payload(election, partial, closed))
-    )
+    payload = tally_payload(election, partial, closed)
+    earlier = posted_tally(board, closed, payload)
+    if earlier is not None:
+        return earlier  # a rerun (after a crash, say) finds its own tally: never a second one
+    return board.append(Event.create(EventType.ENCRYPTED_TALLY, payload))
 
 
-def posted_tally(board: Board, closed: int) -> int | None:
-    """The entry of the encrypted tally already posted after the close, if any."""
-    for entry in board.entries(closed):
-        if entry.event.type is EventType.ENCRYPTED_TALLY:
-            return entry.index
-    return None
+def posted_tally(board: Board, closed: int, payload: dict[str, Any]) -> int | None:
+    """The entry of the latest encrypted tally if it is ``payload`` itself, else None.
+
+    Only the same tally, still the latest (the one trustees decrypt), counts as already
+    posted: a different one after it (posted by whoever can write to the board, say) does not
+    stop the count from being posted again.
+    """
+    latest = None
+    for entry in board.entries_of_type([EventType.ENCRYPTED_TALLY], closed):
+        latest = entry
+    return latest.index if latest is not None and latest.event.payload == payload else None
 
 
 def latest_tally(board: Board) -> Entry:

@@ -194,7 +194,12 @@ def checks(db: str) -> None:
     help="an election record folder (manifest.json, events.jsonl, results.json)",
 )
 @click.option("--all", "show_all", is_flag=True, help="print every cell, not only the differing")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the comparison as JSON to this file",
+)
 def compare(record_dir: Path, show_all: bool, json_out: Path | None) -> None:
     """The paper protocols beside the decrypted counts, per published cell; every difference."""
     from plebiscite.services.paper_compare import compare_record

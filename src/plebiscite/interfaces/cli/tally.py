@@ -87,19 +87,15 @@ def run(db: str, board_key: Path | None, workers: int, scheduler: str | None) ->
 
     from plebiscite.errors import InputError
     from plebiscite.services.election import load_election
-    from plebiscite.services.tally import posted_tally, publish_tally
+    from plebiscite.services.tally import publish_tally
 
     console = Console()
     with open_existing(db) as board:
         closed = load_election(board).closed_entry
         if closed is None:
             raise InputError("voting is not closed: the authority must close it before the tally")
-        earlier = posted_tally(board, closed)
         signed(db, board, board_key)
-        if earlier is not None:
-            note = signed(db, board, board_key)
-            console.print(f"the encrypted tally is already posted (entry {earlier}); {note}")
-            return
+        size = board.size()
         with Progress(
             TextColumn("aggregating"), BarColumn(), MofNCompleteColumn(), console=console
         ) as bar:
@@ -112,7 +108,10 @@ def run(db: str, board_key: Path | None, workers: int, scheduler: str | None) ->
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         note = signed(db, board, board_key)
-    console.print(f"encrypted tally posted (entry {index}); {note}")
+    if index < size:  # a rerun: the same tally was already on the board
+        console.print(f"the encrypted tally is already posted (entry {index}); {note}")
+    else:
+        console.print(f"encrypted tally posted (entry {index}); {note}")
 
 
 @tally.command("combine")

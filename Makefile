@@ -64,7 +64,7 @@ check: lint typecheck layers test
 # Mutation testing (mutmut) over crypto/ and domain/rules.py; slow: not part of make check.
 mutation: setup
 	@$(BIN)/python -c 'import mutmut' 2>/dev/null || $(BIN)/pip install -q 'mutmut==3.8.1'
-	$(BIN)/mutmut run; $(BIN)/mutmut results > mutation-results.txt; \
+	$(BIN)/mutmut run; $(BIN)/mutmut results --all true > mutation-results.txt; \
 	  $(BIN)/python bench/mutation_score.py mutation-results.txt
 
 bench: setup

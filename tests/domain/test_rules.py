@@ -173,6 +173,12 @@ def test_the_counted_ballot_is_the_first_booth_ballot_else_the_first_home_one(
     assert len(resolution.rulings) == len(ballots)
     counted = [r for r in resolution.rulings if r.disposition is Disposition.COUNTED]
     assert len(counted) == (1 if ballots else 0)
+    # Every ruling names its own ballot, in order, with a reason (mutation testing found the
+    # ballot ids and reasons unchecked).
+    assert [r.ballot_id for r in resolution.rulings] == [b.ballot_id for b in ordered]
+    assert all(isinstance(r.reason, str) and r.reason for r in resolution.rulings)
+    if expected is not None:
+        assert counted[0].ballot_id == expected.ballot_id
     for ruling in resolution.rulings:
         if ruling.disposition is not Disposition.COUNTED:
             assert ruling.by is not None

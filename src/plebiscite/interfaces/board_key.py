@@ -115,7 +115,8 @@ def _mismatch(what: str, signed_by: VerifyKey, places: list[Path]) -> InputError
     else:
         where = "pass --board-key FILE with the board's key"
     return InputError(
-        f"{what}, but this board's heads are signed by key {_short(signed_by)}; {where}"
+        f"{what}, but this board's key (anchored, and on its heads) is {_short(signed_by)}; "
+        f"{where}"
     )
 
 

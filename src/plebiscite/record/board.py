@@ -460,6 +460,13 @@ def check_next_head(latest: SignedHead | None, head: SignedHead) -> None:
 
 
 def board_key(board: Board) -> VerifyKey | None:
-    """The key the board's heads are signed with, if it has any head."""
+    """The key the board's heads are signed with; before any head, the key its manifest
+    event anchors (``docs/board.md`` 3); None for a board with neither."""
     head = board.latest_head()
-    return None if head is None else head.key
+    if head is not None:
+        return head.key
+    if board.size() == 0:
+        return None
+    first = board.entry(0).event
+    anchored = first.payload.get("board_key") if first.type is EventType.MANIFEST else None
+    return VerifyKey.from_hex(anchored) if isinstance(anchored, str) else None

@@ -440,6 +440,9 @@ def _roll_addition(
     assert manifest is not None
     report.count("V10")
     voter, region, precinct = payload["voter"], payload["region"], payload["precinct"]
+    if not all(isinstance(x, str) for x in (voter, region, precinct)):
+        report.fail("V10", "roll addition: voter, region and precinct must be strings", index)
+        return
     problems = []
     for name in ("reason", "decision"):
         if not isinstance(payload.get(name), str) or not payload[name].strip():

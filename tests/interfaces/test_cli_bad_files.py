@@ -50,9 +50,9 @@ def fx(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     roll, roll_key = root / "roll.csv", root / "roll.key"
     cli.main(["roll", "generate", "--manifest", str(SEED), "--voters", "30", "--out", str(roll)])
     cli.main(["roll", "keygen", "--out", str(roll_key)])
-    cli.main(["election", "publish", "--db", db, "--manifest", str(SEED), "--roll", str(roll),
-              "--roll-key", str(roll_key)])  # fmt: skip
     board_key = root / "board.key"
+    cli.main(["election", "publish", "--db", db, "--manifest", str(SEED), "--roll", str(roll),
+              "--roll-key", str(roll_key), "--board-key", str(board_key)])  # fmt: skip
     cli.main(["board", "sign", "--db", db, "--board-key", str(board_key)])
     record = root / "record"
     cli.main(["board", "export", "--db", db, "--out", str(record)])

@@ -252,3 +252,99 @@ def test_a_ballot_encrypted_in_chromium_verifies_and_the_service_never_sees_the_
     )
     prepared = booth.prepare(voter, {q.id: q.options[-1].id for q in questions})
     assert _plaintext_in(json.dumps(prepared.challenge_body()).encode(), option_ids)
+
+
+@pytest.fixture
+def browser_station() -> Iterator[tuple[str, CastingService, Recorder, Any]]:
+    """A station whose booth terminal encrypts in its browser (``Stations.create_browser``)."""
+    manifest = load_manifest(SEED)
+    board = MemoryBoard()
+    publish_test_election(board, manifest, 20)
+    loc = next(x for x in manifest.locations if x.kind is LocationKind.MAKESHIFT_STATION)
+    clock = SimulatedClock(manifest.open_spans(loc)[0][0].replace(hour=10))
+    service = CastingService(board, SigningKey.generate(), clock)
+    app = create_app(service, admin_token=TOKEN, demo_clock=clock)
+    app.state.stations.create_browser(service, "kiosk-1", loc.id)
+    recorder = Recorder(app)
+    with running_server(recorder, "127.0.0.1", free_port()) as url:
+        yield url, service, recorder, loc
+
+
+def _desk_check_in(desk: Any, voter: str) -> None:
+    desk.fill("#voter", voter)
+    desk.click("#voter ~ button[type=submit]")
+    desk.wait_for_selector("#checked-in")
+
+
+def _kiosk_votes(kiosk: Any, option: str) -> str:
+    kiosk.wait_for_selector("#review", timeout=15000)
+    kiosk.check(f"input[value={option}]")
+    kiosk.click("#review")
+    kiosk.click("#seal")
+    code = "".join(kiosk.inner_text("#tracking-code").split())
+    kiosk.click("#cast")
+    kiosk.wait_for_selector("#done")
+    assert "".join(kiosk.inner_text("#cast-code").split()) == code
+    return code
+
+
+def test_the_kiosk_encrypts_in_its_browser_and_the_service_never_sees_a_choice(
+    browser_station: tuple[str, CastingService, Recorder, Any],
+) -> None:
+    url, service, recorder, loc = browser_station
+    election = service.election
+    assert election.manifest is not None and election.election_key is not None
+    questions = election.manifest.region_by_id[loc.region_id].questions
+    option_ids = {o.id for q in questions for o in q.options}
+    first, second = service.voters_without_ballot(loc.region_id, 2)
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        desk = browser.new_context().new_page()
+        desk.goto(f"{url}/officials?lang=en")
+        desk.fill("#token", TOKEN)
+        desk.press("#token", "Enter")
+        desk.wait_for_url(f"{url}/officials")
+        desk.goto(f"{url}/station/kiosk-1?lang=en")
+        pairing = desk.inner_text("#pairing-code")
+
+        terminal = browser.new_context()
+        kiosk = terminal.new_page()
+        kiosk.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        kiosk.on("pageerror", lambda e: errors.append(str(e)))
+        kiosk.goto(f"{url}/kiosk/kiosk-1?lang=en")
+        kiosk.wait_for_selector("#pair:enabled")
+        kiosk.fill("#code", pairing)
+        kiosk.click("#pair")
+        kiosk.wait_for_selector("#kiosk-waiting")
+        stored = kiosk.evaluate("localStorage.getItem('plebiscite-kiosk-key:kiosk-1')")
+        assert service.devices["kiosk-1"].public_key.hex() == stored[64:]  # Ed25519 sk = seed|pk
+
+        _desk_check_in(desk, first)
+        no = _kiosk_votes(kiosk, questions[0].options[-1].id)
+        kiosk.click("#next-voter")
+        kiosk.wait_for_selector("#kiosk-waiting")
+        _desk_check_in(desk, second)
+        yes = _kiosk_votes(kiosk, questions[0].options[0].id)
+        # The terminal's browser holds no official power.
+        for path in ("/officials", "/station/kiosk-1"):
+            assert terminal.request.get(f"{url}{path}").status == 401
+        browser.close()
+    assert errors == []
+    assert service.ballots[no].kind == "cast" and service.ballots[yes].kind == "cast"
+
+    casts = [json.loads(body) for path, body in recorder.seen if path == "/ballots"]
+    assert len(casts) == 2
+    key = election.election_key
+    context = election_context(election.manifest_hash, key)
+    for body in casts:
+        ballot = Ballot.from_json(body["ballot"])
+        ballot.verify_signature(service.devices["kiosk-1"].public_key, body["signature"])
+        for question, answer in zip(questions, ballot.answers, strict=True):
+            verify_answer(key, context, question_spec(question), answer)
+    # Nothing the central service received holds a choice (the server-run booth's form post
+    # "q-<question>=<option>" or a JSON option id would).
+    assert len(recorder.seen) > 10
+    for path, body in recorder.seen:
+        assert _plaintext_in(body, option_ids) == [], (path, body[:200])
+    assert _plaintext_in(f"q-{questions[0].id}=no".encode(), option_ids)

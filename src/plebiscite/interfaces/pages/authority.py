@@ -125,6 +125,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             {
                 "devices": sorted(service.devices.values(), key=lambda d: d.id),
                 "booths": stations.booths,
+                "browser_booths": sorted(stations.browser),
                 "credentials": sorted(
                     credentials(service.board).values(), key=lambda c: (c.station, c.issued_at)
                 ),
@@ -168,9 +169,11 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             return login_page(request)
         data = await form(request)
         try:
-            index = stations.create(
-                service, data.get("device", "").strip(), data.get("location", "")
-            )
+            device, location = data.get("device", "").strip(), data.get("location", "")
+            if data.get("browser") == "yes":
+                stations.create_browser(service, device, location)
+                return dashboard(request, notice=f"/kiosk/{device}")
+            index = stations.create(service, device, location)
         except PlebisciteError as exc:
             return dashboard(request, error=str(exc), status=422)
         return done(request, index)

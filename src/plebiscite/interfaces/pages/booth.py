@@ -16,74 +16,19 @@ session; it ends when the voter casts, and is forgotten when the next voter is c
 
 from __future__ import annotations
 
-import secrets
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest import Question
-from plebiscite.errors import InputError, PlebisciteError
-from plebiscite.interfaces.pages.access import Kiosks, may_run_station
+from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.pages.access import may_run_station
 from plebiscite.interfaces.pages.common import PagesState, form, render
 from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, translate
-from plebiscite.services.booth import Booth, PreparedBallot
-from plebiscite.services.casting import CastingService, Receipt
-
-MAX_SESSIONS = 1000
-
-
-@dataclass
-class Session:
-    device: str
-    voter: str
-    lang: str
-    selections: dict[str, str] = field(default_factory=dict)
-    prepared: PreparedBallot | None = None
-    receipt: Receipt | None = None
-
-
-@dataclass
-class Stations:
-    """The booths this server runs and the voters' sessions on them."""
-
-    booths: dict[str, Booth] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    kiosks: Kiosks = field(default_factory=Kiosks)
-
-    def open_session(self, device: str, voter: str, lang: str) -> str:
-        """A booth session for ``voter``, made the current one of ``device``'s terminal; the
-        previous voter's session there is forgotten."""
-        sid = secrets.token_urlsafe(16)
-        with self.lock:
-            previous = self.kiosks.current.get(device)
-            if previous is not None:
-                self.sessions.pop(previous, None)
-            if len(self.sessions) >= MAX_SESSIONS:
-                self.sessions.pop(next(iter(self.sessions)))
-            self.sessions[sid] = Session(device, voter, lang)
-            self.kiosks.current[device] = sid
-        return sid
-
-    def create(self, service: CastingService, device_id: str, location_id: str) -> int:
-        """Make a device key, enrol it at ``location_id`` and keep the booth; the leaf index."""
-        service.catch_up()
-        election = service.election
-        manifest = election.manifest
-        if manifest is None or election.election_key is None:
-            raise InputError("the board has no manifest and election key yet")
-        key = SigningKey.generate()
-        booth = Booth(
-            manifest, election.manifest_hash, election.election_key, device_id, location_id, key
-        )
-        index = service.enrol_device(device_id, location_id, key.verify_key.hex())
-        with self.lock:
-            self.booths[device_id] = booth
-        return index
+from plebiscite.interfaces.pages.stations import BrowserBooth, Session, Stations
+from plebiscite.services.booth import Booth
+from plebiscite.services.casting import check_identifier
 
 
 def build(state: PagesState, stations: Stations) -> APIRouter:
@@ -130,7 +75,11 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     # --- the official's station page --------------------------------------------------------
 
     def station_page(
-        request: Request, booth: Booth, error: str = "", status: int = 200, **more: Any
+        request: Request,
+        booth: Booth | BrowserBooth,
+        error: str = "",
+        status: int = 200,
+        **more: Any,
     ) -> HTMLResponse:
         device = booth.device_id
         current = stations.kiosks.current.get(device)
@@ -157,7 +106,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     def station(request: Request, device: str, checked: str = "") -> HTMLResponse:
         if not may_run_station(request, state, device):
             return station_login(request)
-        booth = stations.booths.get(device)
+        booth: Booth | BrowserBooth | None = stations.booths.get(device)
+        booth = booth or stations.browser.get(device)
         if booth is None:
             return render(
                 request,
@@ -172,7 +122,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     def new_pairing(request: Request, device: str) -> Response:
         if not may_run_station(request, state, device):
             return station_login(request)
-        if device in stations.booths:
+        if device in stations.booths or device in stations.browser:
             stations.kiosks.pairing_code(device, renew=True)
         return RedirectResponse(f"/station/{device}", status_code=303)
 
@@ -184,6 +134,15 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         booth = stations.booths.get(device)
         voter = data.get("voter", "").strip()
         lang = data.get("lang") if data.get("lang") in LANGUAGES else "uk"
+        if booth is None and device in stations.browser:
+            # The terminal signs the check-in itself (it holds the device key): the board
+            # decides eligibility when it posts it.
+            try:
+                check_identifier(voter, "a voter pseudonym", 128)
+            except PlebisciteError as exc:
+                return station_page(request, stations.browser[device], str(exc), 422, voter=voter)
+            stations.open_session(device, voter, str(lang))
+            return RedirectResponse(f"/station/{device}?checked=1", status_code=303)
         if booth is None:
             return RedirectResponse(f"/station/{device}", status_code=303)
         try:
@@ -418,4 +377,4 @@ def opened_words(booth: Booth, payload: dict[str, Any], lang: str) -> list[dict[
     return out
 
 
-__all__ = ["Session", "Stations", "build", "opened_words"]
+__all__ = ["BrowserBooth", "Session", "Stations", "build", "opened_words"]

@@ -615,6 +615,11 @@ _T: dict[str, tuple[str, str, str]] = {
     "credential_revoke": ("Відкликати", "Отозвать", "Revoke"),
     "credential_public": ("Відкрита частина", "Открытая часть", "Public part"),
     "credential_revoked": ("відкликано", "отозвано", "revoked"),
+    "browser_booth": (
+        "шифрування в браузері кабіни",
+        "шифрование в браузере кабины",
+        "encrypts in the booth terminal's browser",
+    ),
 }
 
 

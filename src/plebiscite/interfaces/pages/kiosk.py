@@ -13,10 +13,14 @@ by ``<meta http-equiv="refresh">``: no script).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from typing import Any
 
-from plebiscite.interfaces.pages.booth import Stations
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from plebiscite.domain.ballot import question_spec
+from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.pages.booth import BrowserBooth, Stations
 from plebiscite.interfaces.pages.common import (
     KIOSK_COOKIE,
     STATION_COOKIE,
@@ -25,12 +29,24 @@ from plebiscite.interfaces.pages.common import (
     language,
     render,
 )
-from plebiscite.interfaces.pages.i18n import translate
+from plebiscite.interfaces.pages.i18n import pick, translate
 from plebiscite.interfaces.pages.sessions import SESSION_SECONDS, new_station_session
 from plebiscite.services.station_credentials import public_part, station_of
 
 #: How often the waiting kiosk reloads, in seconds.
 KIOSK_REFRESH = 2
+#: The pages' words the browser terminal shows (it renders the booth itself).
+KIOSK_WORDS = (
+    "booth", "choose_help", "review", "you_chose", "change", "seal", "tracking_code",
+    "code_help", "cast", "cast_help", "cast_done", "cast_done_help", "blank", "answer_all",
+    "kiosk_next", "kiosk_wait", "kiosk_wait_help", "refused",
+)  # fmt: skip
+#: A browser terminal runs libsodium's WebAssembly: its pages allow compiling it, nothing else.
+KIOSK_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 
 
 def build(state: PagesState, stations: Stations) -> APIRouter:
@@ -72,17 +88,25 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         return response
 
     def pair_page(request: Request, device: str, error: str = "", status: int = 200) -> Response:
-        return render(
-            request,
-            state,
-            "kiosk_pair.html",
-            {"device": device, "error": error},
-            status=status,
+        return with_wasm(
+            render(
+                request,
+                state,
+                "kiosk_pair.html",
+                {"device": device, "error": error, "browser": device in stations.browser},
+                status=status,
+            )
         )
 
     @router.get("/kiosk/{device}", response_class=HTMLResponse)
     def kiosk(request: Request, device: str) -> Response:
         lang = language(request)
+        if device in stations.browser:
+            if not stations.kiosks.device_of(request, device):
+                return pair_page(request, device)
+            return with_wasm(
+                render(request, state, "kiosk_app.html", {"device": device}, lang=lang)
+            )
         if device not in stations.booths:
             return render(
                 request,
@@ -111,9 +135,18 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     async def pair(request: Request, device: str) -> Response:
         data = await form(request)
         token = stations.kiosks.pair(device, data.get("code", ""))
-        if device not in stations.booths or token is None:
+        known = device in stations.booths or device in stations.browser
+        if not known or token is None:
             lang = language(request)
             return pair_page(request, device, translate(lang, "kiosk_pair_wrong"), 403)
+        browser = stations.browser.get(device)
+        if browser is not None:
+            try:
+                enrol_terminal(browser, data.get("public_key", "").strip())
+            except PlebisciteError as exc:
+                with stations.kiosks.lock:
+                    stations.kiosks.paired.pop(device, None)
+                return pair_page(request, device, str(exc), 422)
         response = RedirectResponse(f"/kiosk/{device}", status_code=303)
         response.set_cookie(
             KIOSK_COOKIE,
@@ -126,7 +159,81 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         )
         return response
 
+    def enrol_terminal(booth: BrowserBooth, public_key: str) -> None:
+        """Enrol the device with the key the terminal made; a device already enrolled keeps
+        its key (the terminal that made it must be the one paired again)."""
+        existing = service.devices.get(booth.device_id)
+        if existing is None:
+            service.enrol_device(booth.device_id, booth.location.id, public_key)
+        elif existing.public_key.hex() != public_key:
+            raise PlebisciteError(
+                f"device {booth.device_id!r} is enrolled with another key: pair the terminal "
+                "that holds it, or create a station with a new device id"
+            )
+
+    @router.get("/kiosk/{device}/next")
+    def next_voter(request: Request, device: str) -> Response:
+        """The voter an official just checked in, for the browser terminal (taken once)."""
+        booth = stations.browser.get(device)
+        if booth is None or not stations.kiosks.device_of(request, device):
+            return JSONResponse({"detail": "not this station's paired terminal"}, 403)
+        sid = stations.kiosks.current.get(device)
+        with stations.lock:
+            session = stations.sessions.get(sid) if sid else None
+            if session is None or session.taken:
+                return JSONResponse({"waiting": True}, headers={"Cache-Control": "no-store"})
+            session.taken = True
+        return JSONResponse(
+            ballot_sheet(booth, session.voter, session.lang),
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @router.post("/kiosk/{device}/finished")
+    def finished(request: Request, device: str) -> Response:
+        """The terminal's voter is done: the station page shows the booth free."""
+        if device not in stations.browser or not stations.kiosks.device_of(request, device):
+            return JSONResponse({"detail": "not this station's paired terminal"}, 403)
+        with stations.lock:
+            sid = stations.kiosks.current.get(device)
+            session = stations.sessions.get(sid) if sid is not None else None
+            if sid is not None and session is not None and session.taken:
+                stations.sessions.pop(sid)
+                stations.kiosks.current.pop(device, None)
+        return JSONResponse({"ok": True})
+
+    def ballot_sheet(booth: BrowserBooth, voter: str, lang: str) -> dict[str, Any]:
+        """What the terminal needs to check the voter in and encrypt: no secret, no choice."""
+        election = service.election
+        assert election.election_key is not None
+        return {
+            "voter": voter,
+            "lang": lang,
+            "device": booth.device_id,
+            "location": booth.location.id,
+            "election": election.manifest_hash.hex(),
+            "election_key": election.election_key.hex(),
+            "previous_code": service.device_chain_head(booth.device_id),
+            "questions": [
+                {
+                    "id": q.id,
+                    "n": len(q.options),
+                    "min": question_spec(q).min_selections,
+                    "max": question_spec(q).max_selections,
+                    "text": pick(q.text, lang),
+                    "explanation": pick(q.explanation, lang) if q.explanation else "",
+                    "options": [{"id": o.id, "label": pick(o.label, lang)} for o in q.options],
+                }
+                for q in booth.questions
+            ],
+            "words": {key: translate(lang, key) for key in KIOSK_WORDS},
+        }
+
     return router
 
 
-__all__ = ["KIOSK_REFRESH", "build"]
+def with_wasm(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = KIOSK_CSP
+    return response
+
+
+__all__ = ["KIOSK_CSP", "KIOSK_REFRESH", "KIOSK_WORDS", "build"]

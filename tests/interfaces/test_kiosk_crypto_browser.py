@@ -321,6 +321,17 @@ def test_the_kiosk_encrypts_in_its_browser_and_the_service_never_sees_a_choice(
         assert service.devices["kiosk-1"].public_key.hex() == stored[64:]  # Ed25519 sk = seed|pk
 
         _desk_check_in(desk, first)
+        # The first voter challenges a "no" (read back from the board), then casts "no".
+        kiosk.wait_for_selector("#review", timeout=15000)
+        kiosk.check(f"input[value={questions[0].options[-1].id}]")
+        kiosk.click("#review")
+        kiosk.click("#seal")
+        challenged = "".join(kiosk.inner_text("#tracking-code").split())
+        kiosk.click("#challenge")
+        kiosk.wait_for_selector("#opened")
+        label = questions[0].options[-1].label["en"]
+        assert kiosk.inner_text("#recorded-1") == label
+        kiosk.click("#again")
         no = _kiosk_votes(kiosk, questions[0].options[-1].id)
         kiosk.click("#next-voter")
         kiosk.wait_for_selector("#kiosk-waiting")
@@ -332,6 +343,7 @@ def test_the_kiosk_encrypts_in_its_browser_and_the_service_never_sees_a_choice(
         browser.close()
     assert errors == []
     assert service.ballots[no].kind == "cast" and service.ballots[yes].kind == "cast"
+    assert service.ballots[challenged].kind == "challenged"
 
     casts = [json.loads(body) for path, body in recorder.seen if path == "/ballots"]
     assert len(casts) == 2
@@ -345,6 +357,8 @@ def test_the_kiosk_encrypts_in_its_browser_and_the_service_never_sees_a_choice(
     # Nothing the central service received holds a choice (the server-run booth's form post
     # "q-<question>=<option>" or a JSON option id would).
     assert len(recorder.seen) > 10
+    # A challenge publishes its opening by design (that ballot never counts): only there.
     for path, body in recorder.seen:
-        assert _plaintext_in(body, option_ids) == [], (path, body[:200])
+        if path != "/challenges":
+            assert _plaintext_in(body, option_ids) == [], (path, body[:200])
     assert _plaintext_in(f"q-{questions[0].id}=no".encode(), option_ids)

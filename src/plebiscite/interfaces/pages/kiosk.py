@@ -39,7 +39,8 @@ KIOSK_REFRESH = 2
 KIOSK_WORDS = (
     "booth", "choose_help", "review", "you_chose", "change", "seal", "tracking_code",
     "code_help", "cast", "cast_help", "cast_done", "cast_done_help", "blank", "answer_all",
-    "kiosk_next", "kiosk_wait", "kiosk_wait_help", "refused",
+    "kiosk_next", "kiosk_wait", "kiosk_wait_help", "refused", "challenge", "challenge_help",
+    "challenged_title", "device_recorded", "challenged_help", "vote_again", "entry",
 )  # fmt: skip
 #: A browser terminal runs libsodium's WebAssembly: its pages allow compiling it, nothing else.
 KIOSK_CSP = (

@@ -153,6 +153,8 @@ class Terminal {
     const code = groups(this.made.tracking_code);
     const cast = el("button", { type: "button", id: "cast" }, this.words.cast);
     cast.addEventListener("click", () => this.cast());
+    const challenge = el("button", { type: "button", id: "challenge" }, this.words.challenge);
+    challenge.addEventListener("click", () => this.challenge());
     this.show(
       el("h1", {}, this.words.tracking_code),
       el("p", { class: "code", id: "tracking-code", "aria-label": code.join(" ") },
@@ -160,6 +162,39 @@ class Terminal {
       el("p", {}, this.words.code_help),
       cast,
       el("p", {}, this.words.cast_help),
+      challenge,
+      el("p", {}, this.words.challenge_help),
+    );
+  }
+
+  // The voter's check that the terminal encrypted their choice: the ballot is published with
+  // its opening (never counted), and the page reads the opening back from the board.
+  async challenge() {
+    const made = this.made;
+    this.made = null;
+    const r = await post("/challenges", {
+      ballot: made.ballot, signature: made.signature, opening: made.opening,
+    });
+    if (r.status !== 201) return this.refused(r.body);
+    this.sheet.previous_code = r.body.tracking_code;  // the device's chain goes on from it
+    const i = r.body.leaf_index;
+    const page = await (await fetch(`/board/entries?start=${i}&stop=${i + 1}`)).json();
+    const recorded = page.entries[0].event.payload.opening.choices;
+    const list = el("ul", { class: "chosen" });
+    this.sheet.questions.forEach((q, k) => {
+      const picked = q.options.filter((_, j) => recorded[k][j] === 1).map((o) => o.label);
+      list.append(el("li", {}, `${q.text} `,
+        el("strong", { class: "answer", id: `recorded-${k + 1}` }, picked.join(", ") || this.words.blank)));
+    });
+    this.choices = {};
+    const again = el("button", { type: "button", id: "again" }, this.words.vote_again);
+    again.addEventListener("click", () => this.choose(""));
+    this.show(
+      el("h1", { id: "opened" }, this.words.challenged_title),
+      el("h2", {}, `${this.words.device_recorded}:`),
+      list,
+      el("p", {}, this.words.challenged_help),
+      again,
     );
   }
 

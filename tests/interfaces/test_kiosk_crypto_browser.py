@@ -288,6 +288,19 @@ def _kiosk_votes(kiosk: Any, option: str) -> str:
     return code
 
 
+def _serious_axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (none without axe)."""
+    axe = HERE / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        return []
+    page.evaluate(axe.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact}))"
+    )
+    return [f"{v['id']} ({v['impact']})" for v in found if v["impact"] in ("serious", "critical")]
+
+
 def test_the_kiosk_encrypts_in_its_browser_and_the_service_never_sees_a_choice(
     browser_station: tuple[str, CastingService, Recorder, Any],
 ) -> None:
@@ -331,7 +344,11 @@ def test_the_kiosk_encrypts_in_its_browser_and_the_service_never_sees_a_choice(
         kiosk.wait_for_selector("#opened")
         label = questions[0].options[-1].label["en"]
         assert kiosk.inner_text("#recorded-1") == label
+        problems = _serious_axe_violations(kiosk)
         kiosk.click("#again")
+        kiosk.wait_for_selector("#review")
+        problems += _serious_axe_violations(kiosk)
+        assert problems == []
         no = _kiosk_votes(kiosk, questions[0].options[-1].id)
         kiosk.click("#next-voter")
         kiosk.wait_for_selector("#kiosk-waiting")

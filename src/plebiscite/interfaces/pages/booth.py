@@ -42,6 +42,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             session = stations.sessions.get(sid)
         if session is None or stations.kiosks.current.get(session.device) != sid:
             return None
+        if session.device not in stations.booths:
+            return None  # a browser booth's session is the terminal's own (kiosk.py)
         return session if stations.kiosks.device_of(request, session.device) else None
 
     def station_login(request: Request) -> HTMLResponse:

@@ -207,3 +207,36 @@ def test_a_pairing_code_pairs_one_terminal_once(live: Live) -> None:
     first = TestClient(app)
     assert first.post("/kiosk/booth-a/pair", data={"code": code}).status_code == 200
     assert TestClient(app).post("/kiosk/booth-a/pair", data={"code": code}).status_code == 403
+
+
+def test_a_browser_station_is_run_by_its_credential_and_enrolled_by_its_terminal(
+    live: Live,
+) -> None:
+    app, service, region = live
+    loc = service.devices["booth-a"].location
+    app.state.stations.create_browser(service, "kiosk-b", loc)
+    chief = authority(app)
+    station = official(app, issue(chief, "kiosk-b"), "kiosk-b")
+    assert "kiosk-b" not in service.devices
+    page = station.get("/station/kiosk-b").text
+    code = re.search(r'id="pairing-code"[^>]*>([0-9a-f]{12})<', page)
+    assert code is not None
+    key = SigningKey.generate().verify_key.hex()
+    terminal = TestClient(app)
+    bad = terminal.post("/kiosk/kiosk-b/pair", data={"code": code.group(1), "public_key": "xy"})
+    assert bad.status_code == 422 and "kiosk-b" not in service.devices
+    code = re.search(
+        r'id="pairing-code"[^>]*>([0-9a-f]{12})<', station.get("/station/kiosk-b").text
+    )
+    assert code is not None
+    paired = terminal.post("/kiosk/kiosk-b/pair", data={"code": code.group(1), "public_key": key})
+    assert paired.status_code == 200 and 'id="kiosk-waiting"' in paired.text
+    assert service.devices["kiosk-b"].public_key.hex() == key
+    # The terminal gets the checked-in voter once, with nothing secret; no other browser does.
+    voter = service.voters_without_ballot(region, 1)[0]
+    assert terminal.get("/kiosk/kiosk-b/next").json() == {"waiting": True}
+    check_in(station, "kiosk-b", voter)
+    assert station.get("/kiosk/kiosk-b/next").status_code == 403
+    sheet = terminal.get("/kiosk/kiosk-b/next").json()
+    assert sheet["voter"] == voter and sheet["previous_code"] and "nonce" not in str(sheet)
+    assert terminal.get("/kiosk/kiosk-b/next").json() == {"waiting": True}

@@ -23,6 +23,7 @@ from typing import Final
 from plebiscite.errors import InputError, RevokedDeviceError, UnknownDeviceError
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
+from plebiscite.services.casting import check_identifier
 
 PREFIX: Final = "st1_"
 _TAG: Final = b"plebiscite station credential v1"
@@ -70,13 +71,17 @@ def station_of(board: Board, public: str) -> str | None:
     return None if found is None or found.revoked_at is not None else found.station
 
 
-def issue(board: Board, station: str, now: dt.datetime) -> tuple[str, int]:
-    """Issue a credential for ``station`` (an enrolled, unrevoked device): the secret (to be
-    handed to the station's officials, shown once) and the board entry's index."""
+def issue(
+    board: Board, station: str, now: dt.datetime, *, pending: bool = False
+) -> tuple[str, int]:
+    """Issue a credential for ``station`` (an enrolled, unrevoked device, or with ``pending``
+    one whose terminal will enrol it when paired): the secret (to be handed to the station's
+    officials, shown once) and the board entry's index."""
+    check_identifier(station, "a station device id")
     row = board.device(station)
-    if row is None:
+    if row is None and not pending:
         raise UnknownDeviceError(f"no device {station[:64]!r} is enrolled")
-    if row.revoked:
+    if row is not None and row.revoked:
         raise RevokedDeviceError(f"device {station!r} has been revoked")
     secret = PREFIX + secrets.token_urlsafe(24)
     payload = {"station": station, "credential": public_part(secret), "issued_at": now.isoformat()}

@@ -186,7 +186,8 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         data = await form(request)
         station = data.get("device", "").strip()
         try:
-            secret, _ = issue(service.board, station, service.clock.now())
+            pending = station in stations.browser  # enrolled when its terminal pairs
+            secret, _ = issue(service.board, station, service.clock.now(), pending=pending)
         except PlebisciteError as exc:
             return dashboard(request, error=str(exc), status=422)
         lang = language(request)

@@ -35,6 +35,9 @@ setup: $(BIN)/plebiscite
 	@if command -v npm >/dev/null; then \
 	  [ -f tests/interfaces/node_modules/axe-core/axe.min.js ] || \
 	    npm install --prefix tests/interfaces --no-save --no-audit --no-fund axe-core; \
+	  [ -f tests/interfaces/node_modules/libsodium-wrappers-sumo/package.json ] || \
+	    npm install --prefix tests/interfaces --no-save --no-audit --no-fund \
+	      axe-core libsodium-wrappers-sumo; \
 	else echo "note: the accessibility test needs npm (apt-get install npm) for axe-core"; fi
 
 demo: setup

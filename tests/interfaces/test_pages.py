@@ -159,7 +159,14 @@ def test_booth_flow_challenge_then_cast(live: tuple[TestClient, CastingService, 
     client, service, region = live
     sign_in(client)
     voter = service.voters_without_ballot(region, 1)[0]
-    opened = client.post("/station/booth-1/check-in", data={"voter": voter, "lang": "ru"})
+    station = client.get("/station/booth-1").text
+    pairing = re.search(r'id="pairing-code"[^>]*>([0-9a-f]{12})<', station)
+    assert pairing is not None
+    official, client = client, TestClient(client.app)  # the voter is at the booth terminal
+    client.post("/kiosk/booth-1/pair", data={"code": pairing.group(1)})
+    checked = official.post("/station/booth-1/check-in", data={"voter": voter, "lang": "ru"})
+    assert checked.status_code == 200 and "/booth/" not in str(checked.url)
+    opened = client.get("/kiosk/booth-1")
     assert opened.status_code == 200 and "Кабина для голосования" in opened.text
     sid = str(opened.url).split("/booth/")[1].split("?")[0]
     question = re.search(r'name="(q-[^"]+)"', opened.text)

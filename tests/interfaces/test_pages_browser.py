@@ -138,24 +138,43 @@ def _sign_in(page: Any, url: str, console: Console) -> None:
     page.wait_for_url(f"{url}/officials")
 
 
+def _check_in_by_keyboard(station: Any, voter: str) -> None:
+    _tab_to(station, "#voter")
+    station.keyboard.type(voter)
+    _tab_to(station, "#vlang")
+    station.keyboard.press("Home")  # uk is first
+    _tab_to(station, "form button[type=submit]")
+    station.keyboard.press("Enter")
+    station.wait_for_selector("#checked-in")
+
+
 def test_voter_challenges_casts_and_checks_by_keyboard(
     browser: Any, live: tuple[str, CastingService, str], shots: Path
 ) -> None:
     url, service, region = live
+    # The official's screen and the booth terminal are two browsers (two contexts: no
+    # cookie shared); the terminal is paired with the code the station page shows.
+    desk = browser.new_context()
+    station = desk.new_page()
+    desk_console = Console(station)
+    _sign_in(station, url, desk_console)
+    station.goto(f"{url}/station/booth-1?lang=uk")
+    _shoot(station, shots, "station-uk")
+    pairing = station.inner_text("#pairing-code")
     context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
     page = context.new_page()
     console = Console(page)
-    _sign_in(page, url, console)
-    voter = service.voters_without_ballot(region, 1)[0]
-    page.goto(f"{url}/station/booth-1?lang=uk")
-    _shoot(page, shots, "station-uk")
-    _tab_to(page, "#voter")
-    page.keyboard.type(voter)
-    _tab_to(page, "#vlang")
-    page.keyboard.press("Home")  # uk is first
-    _tab_to(page, "form button[type=submit]")
+    page.goto(f"{url}/kiosk/booth-1?lang=uk")
+    _tab_to(page, "#code")
+    page.keyboard.type(pairing)
     page.keyboard.press("Enter")
+    page.wait_for_selector("#kiosk-waiting")
+    _shoot(page, shots, "kiosk-waiting-uk")
+
+    voter, next_voter = service.voters_without_ballot(region, 2)
+    _check_in_by_keyboard(station, voter)
     page.wait_for_url("**/booth/**")
+    booth_url = page.url
     assert page.locator("html").get_attribute("lang") == "uk"
     _shoot(page, shots, "booth-choose-uk")
 
@@ -202,6 +221,7 @@ def test_voter_challenges_casts_and_checks_by_keyboard(
     _shoot(page, shots, "booth-done-uk")
     assert service.ballots[cast_code].kind == "cast"
     assert service.ballots[challenged_code].kind == "challenged"
+    assert page.locator("#next-voter").count() == 1
 
     # The receipt, checked by following the link, then the challenged one typed in.
     _tab_to(page, "#check-link")
@@ -217,6 +237,37 @@ def test_voter_challenges_casts_and_checks_by_keyboard(
     assert "Challenged" in page.inner_text("#found-h")
     assert "No" in page.inner_text(".result ul")
     _shoot(page, shots, "receipt-challenged-en")
+
+    # The terminal waits; the next voter is checked in at the desk and comes to the booth.
+    page.goto(f"{url}/kiosk/booth-1")
+    page.wait_for_selector("#kiosk-waiting")
+    _check_in_by_keyboard(station, next_voter)
+    page.wait_for_url("**/booth/**", timeout=15000)
+    assert page.url != booth_url
+    _shoot(page, shots, "kiosk-next-voter-uk")
+
+    # From the terminal's browser: no officials' page, no station page, no check-in, not
+    # the last voter's booth. Nothing reaches the board.
+    size = service.board.size()
+    since = len(console.errors)
+    for path, status in (
+        ("/officials", 401),
+        ("/station/booth-1", 401),
+        (booth_url.removeprefix(url), 404),
+    ):
+        answer = page.goto(f"{url}{path}")
+        assert answer is not None and answer.status == status, path
+        assert page.locator("#voter").count() == 0 and page.locator("#dev-h").count() == 0
+    posted = context.request.post(
+        f"{url}/station/booth-1/check-in",
+        form={"voter": service.voters_without_ballot(region, 3)[-1], "lang": "uk"},
+        headers={"Origin": url},
+    )
+    assert posted.status == 401
+    assert service.board.size() == size
+    console.forgive_status(since, 401)
+    console.forgive_status(since, 404)
+    desk.close()
     assert console.errors == []
     context.close()
 
@@ -261,6 +312,8 @@ def _pages(demo_url: str, live_url: str, code: str) -> list[tuple[str, str, bool
         ("officials", f"{live_url}/officials", True),
         ("protocol", f"{live_url}/officials/protocol?pair=dn-0101|dn-q1", True),
         ("station", f"{live_url}/station/booth-1", True),
+        ("station-login", f"{live_url}/station/login", False),
+        ("kiosk-pair", f"{live_url}/kiosk/booth-1", False),
     ]
 
 

@@ -207,6 +207,19 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
         }
     ),
     EventType.VOTING_CLOSED: _object({"closed_at": TIME}),
+    EventType.STATION_CREDENTIAL: {
+        "oneOf": [
+            _object({"station": TEXT, "credential": _hex(32), "issued_at": TIME}),
+            _object(
+                {
+                    "station": TEXT,
+                    "credential": _hex(32),
+                    "revoked": {"const": True},
+                    "revoked_at": TIME,
+                }
+            ),
+        ]
+    },
     EventType.DEVICE_CHAIN_END: {
         "oneOf": [
             _object(

@@ -46,6 +46,7 @@ class EventType(StrEnum):
     RESULTS = "results"
     DEVICE_CHAIN_END = "device_chain_end"
     HEAD_COSIGNATURE = "head_cosignature"
+    STATION_CREDENTIAL = "station_credential"
     # The paper side: what the precinct commissions record by hand.
     PROTOCOL = "protocol"
     MOBILE_TRIP = "mobile_trip"

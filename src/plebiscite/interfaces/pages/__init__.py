@@ -19,9 +19,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from plebiscite.interfaces.pages import apidocs, authority, booth, codes, public
+from plebiscite.interfaces.pages import apidocs, authority, booth, codes, kiosk, public
 from plebiscite.interfaces.pages.booth import Stations
-from plebiscite.interfaces.pages.common import AUTH_COOKIE, PagesState, find_record_dir
+from plebiscite.interfaces.pages.common import (
+    AUTH_COOKIE,
+    STATION_COOKIE,
+    PagesState,
+    find_record_dir,
+)
 from plebiscite.interfaces.pages.sessions import CsrfGuard
 from plebiscite.services.casting import CastingService, SimulatedClock
 
@@ -47,13 +52,19 @@ def router_for(
         forensics_file=Path(forensics) if forensics else None,
     )
     stations = Stations()
-    app.add_middleware(CsrfGuard, admin_token=lambda: state.admin_token, cookie=AUTH_COOKIE)
+    app.add_middleware(
+        CsrfGuard,
+        admin_token=lambda: state.admin_token,
+        cookie=AUTH_COOKIE,
+        station_cookie=STATION_COOKIE,
+    )
     app.state.pages = state
     app.state.stations = stations
     app.include_router(codes.build(state))  # its JSON API belongs in the OpenAPI schema
     router = APIRouter(include_in_schema=False)
     router.include_router(public.build(state))
     router.include_router(apidocs.build(app, state))
+    router.include_router(kiosk.build(state, stations))
     router.include_router(booth.build(state, stations))
     router.include_router(authority.build(state, stations))
     return router

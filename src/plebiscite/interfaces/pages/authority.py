@@ -34,6 +34,7 @@ from plebiscite.interfaces.pages.i18n import pick, translate
 from plebiscite.interfaces.pages.sessions import SESSION_SECONDS, new_session
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
+from plebiscite.services.station_credentials import credentials, issue, revoke
 
 #: Line meanings in Ukrainian and Russian (English comes from ``domain.paper.LINES``).
 LINE_WORDS: dict[str, tuple[str, str]] = {
@@ -124,6 +125,10 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             {
                 "devices": sorted(service.devices.values(), key=lambda d: d.id),
                 "booths": stations.booths,
+                "browser_booths": sorted(stations.browser),
+                "credentials": sorted(
+                    credentials(service.board).values(), key=lambda c: (c.station, c.issued_at)
+                ),
                 "locations": manifest.locations if manifest else (),
                 "closed": service.election.closed_at,
                 "now": service.clock.now().isoformat(timespec="seconds"),
@@ -164,9 +169,38 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             return login_page(request)
         data = await form(request)
         try:
-            index = stations.create(
-                service, data.get("device", "").strip(), data.get("location", "")
-            )
+            device, location = data.get("device", "").strip(), data.get("location", "")
+            if data.get("browser") == "yes":
+                stations.create_browser(service, device, location)
+                return dashboard(request, notice=f"/kiosk/{device}")
+            index = stations.create(service, device, location)
+        except PlebisciteError as exc:
+            return dashboard(request, error=str(exc), status=422)
+        return done(request, index)
+
+    @router.post("/officials/credentials", response_class=HTMLResponse)
+    async def issue_credential(request: Request) -> HTMLResponse:
+        """A station-scoped credential for a station's officials, shown once."""
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        station = data.get("device", "").strip()
+        try:
+            pending = station in stations.browser  # enrolled when its terminal pairs
+            secret, _ = issue(service.board, station, service.clock.now(), pending=pending)
+        except PlebisciteError as exc:
+            return dashboard(request, error=str(exc), status=422)
+        lang = language(request)
+        notice = translate(lang, "credential_issued", station=station, secret=secret)
+        return dashboard(request, notice)
+
+    @router.post("/officials/credentials/revoke", response_class=HTMLResponse)
+    async def revoke_credential(request: Request) -> HTMLResponse:
+        if not authorised(request, state):
+            return login_page(request)
+        data = await form(request)
+        try:
+            index = revoke(service.board, data.get("credential", ""), service.clock.now())
         except PlebisciteError as exc:
             return dashboard(request, error=str(exc), status=422)
         return done(request, index)

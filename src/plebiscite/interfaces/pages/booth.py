@@ -7,73 +7,47 @@ booth session opens for that voter: choose, review, see the tracking code, then 
 challenge. A challenge publishes the ballot with its opening; the page reads the opening back
 from the board and says in words what the device recorded, then offers a fresh ballot.
 
-A session is a random 128-bit id in the URL: the booth screen's capability. It ends when the
-voter casts.
+The station page is for the authority or an official holding that station's credential
+(:mod:`.access`); the booth session opens on the station's paired booth terminal (the kiosk,
+:mod:`.kiosk`), never in the official's browser. A session is a random 128-bit id in the URL,
+and opens only in the terminal paired with its station, while it is that terminal's current
+session; it ends when the voter casts, and is forgotten when the next voter is checked in.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest import Question
-from plebiscite.errors import InputError, PlebisciteError
-from plebiscite.interfaces.pages.common import PagesState, authorised, form, render
+from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.pages.access import may_run_station
+from plebiscite.interfaces.pages.common import PagesState, form, render
 from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, translate
-from plebiscite.services.booth import Booth, PreparedBallot
-from plebiscite.services.casting import CastingService, Receipt
-
-MAX_SESSIONS = 1000
-
-
-@dataclass
-class Session:
-    device: str
-    voter: str
-    lang: str
-    selections: dict[str, str] = field(default_factory=dict)
-    prepared: PreparedBallot | None = None
-    receipt: Receipt | None = None
-
-
-@dataclass
-class Stations:
-    """The booths this server runs and the voters' sessions on them."""
-
-    booths: dict[str, Booth] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def create(self, service: CastingService, device_id: str, location_id: str) -> int:
-        """Make a device key, enrol it at ``location_id`` and keep the booth; the leaf index."""
-        service.catch_up()
-        election = service.election
-        manifest = election.manifest
-        if manifest is None or election.election_key is None:
-            raise InputError("the board has no manifest and election key yet")
-        key = SigningKey.generate()
-        booth = Booth(
-            manifest, election.manifest_hash, election.election_key, device_id, location_id, key
-        )
-        index = service.enrol_device(device_id, location_id, key.verify_key.hex())
-        with self.lock:
-            self.booths[device_id] = booth
-        return index
+from plebiscite.interfaces.pages.stations import BrowserBooth, Session, Stations
+from plebiscite.services.booth import Booth
+from plebiscite.services.casting import check_identifier
 
 
 def build(state: PagesState, stations: Stations) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     service = state.service
 
-    def session_or_none(sid: str) -> Session | None:
+    def session_or_none(request: Request, sid: str) -> Session | None:
+        """The session, only for the terminal paired with its station and while it is that
+        terminal's current session: any other browser gets nothing."""
         with stations.lock:
-            return stations.sessions.get(sid)
+            session = stations.sessions.get(sid)
+        if session is None or stations.kiosks.current.get(session.device) != sid:
+            return None
+        if session.device not in stations.booths:
+            return None  # a browser booth's session is the terminal's own (kiosk.py)
+        return session if stations.kiosks.device_of(request, session.device) else None
+
+    def station_login(request: Request) -> HTMLResponse:
+        return render(request, state, "station_login.html", {"next": request.url.path}, status=401)
 
     def questions(session: Session) -> tuple[Question, ...]:
         return stations.booths[session.device].questions
@@ -102,11 +76,40 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     # --- the official's station page --------------------------------------------------------
 
+    def station_page(
+        request: Request,
+        booth: Booth | BrowserBooth,
+        error: str = "",
+        status: int = 200,
+        **more: Any,
+    ) -> HTMLResponse:
+        device = booth.device_id
+        current = stations.kiosks.current.get(device)
+        with stations.lock:
+            session = stations.sessions.get(current) if current else None
+        return render(
+            request,
+            state,
+            "station.html",
+            {
+                "booth": booth,
+                "suggestions": service.voters_without_ballot(booth.location.region_id, 30),
+                "error": error,
+                "vote_languages": [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
+                "pairing": stations.kiosks.pairing_code(device),
+                "paired": device in stations.kiosks.paired,
+                "in_booth": session is not None and session.receipt is None,
+                **more,
+            },
+            status=status,
+        )
+
     @router.get("/station/{device}", response_class=HTMLResponse)
-    def station(request: Request, device: str, error: str = "") -> HTMLResponse:
-        if not authorised(request, state):
-            return render(request, state, "login.html", {"next": request.url.path}, status=401)
-        booth = stations.booths.get(device)
+    def station(request: Request, device: str, checked: str = "") -> HTMLResponse:
+        if not may_run_station(request, state, device):
+            return station_login(request)
+        booth: Booth | BrowserBooth | None = stations.booths.get(device)
+        booth = booth or stations.browser.get(device)
         if booth is None:
             return render(
                 request,
@@ -115,52 +118,43 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 {"title": device, "message": f"no booth {device!r} runs on this server"},
                 status=404,
             )
-        suggestions = service.voters_without_ballot(booth.location.region_id, 30)
-        return render(
-            request,
-            state,
-            "station.html",
-            {
-                "booth": booth,
-                "suggestions": suggestions,
-                "error": error,
-                "vote_languages": [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
-            },
-        )
+        return station_page(request, booth, checked=checked == "1")
+
+    @router.post("/station/{device}/pairing", response_class=HTMLResponse)
+    def new_pairing(request: Request, device: str) -> Response:
+        if not may_run_station(request, state, device):
+            return station_login(request)
+        if device in stations.booths or device in stations.browser:
+            stations.kiosks.pairing_code(device, renew=True)
+        return RedirectResponse(f"/station/{device}", status_code=303)
 
     @router.post("/station/{device}/check-in")
     async def check_in(request: Request, device: str) -> Response:
-        if not authorised(request, state):
-            return render(request, state, "login.html", {"next": request.url.path}, status=401)
+        if not may_run_station(request, state, device):
+            return station_login(request)
         data = await form(request)
         booth = stations.booths.get(device)
         voter = data.get("voter", "").strip()
         lang = data.get("lang") if data.get("lang") in LANGUAGES else "uk"
+        if booth is None and device in stations.browser:
+            # The terminal signs the check-in itself (it holds the device key): the board
+            # decides eligibility when it posts it.
+            try:
+                check_identifier(voter, "a voter pseudonym", 128)
+            except PlebisciteError as exc:
+                return station_page(request, stations.browser[device], str(exc), 422, voter=voter)
+            stations.open_session(device, voter, str(lang))
+            return RedirectResponse(f"/station/{device}?checked=1", status_code=303)
         if booth is None:
             return RedirectResponse(f"/station/{device}", status_code=303)
         try:
             body = booth.check_in(voter)
             service.check_in(device, body["voter"], body["signature"])
         except PlebisciteError as exc:
-            return render(
-                request,
-                state,
-                "station.html",
-                {
-                    "booth": booth,
-                    "suggestions": [],
-                    "error": str(exc),
-                    "vote_languages": [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
-                    "voter": voter,
-                },
-                status=422,
-            )
-        sid = secrets.token_urlsafe(16)
-        with stations.lock:
-            if len(stations.sessions) >= MAX_SESSIONS:
-                stations.sessions.pop(next(iter(stations.sessions)))
-            stations.sessions[sid] = Session(device, voter, str(lang))
-        return RedirectResponse(f"/booth/{sid}?lang={lang}", status_code=303)
+            return station_page(request, booth, str(exc), 422, voter=voter)
+        # The booth opens on the station's terminal, not in this (the official's) browser.
+        stations.open_session(device, voter, str(lang))
+        return RedirectResponse(f"/station/{device}?checked=1", status_code=303)
 
     # --- the voter's booth ------------------------------------------------------------------
 
@@ -193,7 +187,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     @router.get("/booth/{sid}", response_class=HTMLResponse)
     def booth_start(request: Request, sid: str) -> Response:
-        session = session_or_none(sid)
+        session = session_or_none(request, sid)
         if session is None:
             return gone(request, "en")
         if session.receipt is not None:
@@ -215,7 +209,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     @router.post("/booth/{sid}/review", response_class=HTMLResponse)
     async def review(request: Request, sid: str) -> Response:
-        session = session_or_none(sid)
+        session = session_or_none(request, sid)
         if session is None:
             return gone(request, "en")
         if session.receipt is not None:
@@ -243,7 +237,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     @router.post("/booth/{sid}/seal", response_class=HTMLResponse)
     def seal(request: Request, sid: str) -> Response:
-        session = session_or_none(sid)
+        session = session_or_none(request, sid)
         if session is None:
             return gone(request, "en")
         if session.receipt is not None:
@@ -288,7 +282,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     @router.post("/booth/{sid}/cast", response_class=HTMLResponse)
     def cast(request: Request, sid: str) -> Response:
-        session = session_or_none(sid)
+        session = session_or_none(request, sid)
         if session is not None and session.receipt is not None:
             return finished(request, session)
         if session is None or session.prepared is None:
@@ -320,13 +314,14 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 "receipt": session.receipt,
                 "code": code,
                 "code_groups": [code[i : i + 4] for i in range(0, len(code), 4)],
+                "device": session.device,
             },
             lang=lang,
         )
 
     @router.get("/booth/{sid}/receipt.json")
-    def receipt_file(sid: str) -> Response:
-        session = session_or_none(sid)
+    def receipt_file(request: Request, sid: str) -> Response:
+        session = session_or_none(request, sid)
         if session is None or session.receipt is None:
             return JSONResponse({"detail": "no receipt"}, status_code=404)
         return JSONResponse(
@@ -336,7 +331,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     @router.post("/booth/{sid}/challenge", response_class=HTMLResponse)
     def challenge(request: Request, sid: str) -> Response:
-        session = session_or_none(sid)
+        session = session_or_none(request, sid)
         if session is not None and session.receipt is not None:
             return finished(request, session)
         if session is None or session.prepared is None:
@@ -384,4 +379,4 @@ def opened_words(booth: Booth, payload: dict[str, Any], lang: str) -> list[dict[
     return out
 
 
-__all__ = ["Session", "Stations", "build", "opened_words"]
+__all__ = ["BrowserBooth", "Session", "Stations", "build", "opened_words"]

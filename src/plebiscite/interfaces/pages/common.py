@@ -28,7 +28,12 @@ from plebiscite.interfaces.pages.i18n import (
     pick,
     translate,
 )
-from plebiscite.interfaces.pages.sessions import add_token_to_forms, csrf_token, session_id
+from plebiscite.interfaces.pages.sessions import (
+    add_token_to_forms,
+    csrf_token,
+    session_id,
+    station_session,
+)
 from plebiscite.services.casting import CastingService, SimulatedClock
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +41,8 @@ TEMPLATES = HERE.parent / "templates"
 STATIC = HERE.parent / "static"
 LANG_COOKIE = "plebiscite_lang"
 AUTH_COOKIE = "plebiscite_authority"
+STATION_COOKIE = "plebiscite_station"  # a station official's session (pages/kiosk.py)
+KIOSK_COOKIE = "plebiscite_kiosk"  # a paired booth terminal, no official power
 MAX_FORM_BYTES = 64 * 1024
 
 _ENV = Environment(
@@ -152,6 +159,9 @@ def render(
         }
     )
     sid = session_id(request.cookies.get(AUTH_COOKIE, ""), state.admin_token)
+    if sid is None:
+        scoped = station_session(request.cookies.get(STATION_COOKIE, ""), state.admin_token)
+        sid = None if scoped is None else scoped[1]
     if sid is not None and state.admin_token:
         html = add_token_to_forms(html, csrf_token(sid, state.admin_token))
     response = HTMLResponse(html, status_code=status)
@@ -171,7 +181,9 @@ def render(
 
 __all__ = [
     "AUTH_COOKIE",
+    "KIOSK_COOKIE",
     "STATIC",
+    "STATION_COOKIE",
     "PagesState",
     "authorised",
     "find_record_dir",

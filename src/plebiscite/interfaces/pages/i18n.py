@@ -549,6 +549,86 @@ _T: dict[str, tuple[str, str, str]] = {
         "участки этого района не опубликованы отдельно (правило малых ячеек)",
         "this district's precincts are not published one by one (small-cell rule)",
     ),
+    # Station credentials and the booth terminal (kiosk).
+    "station_login": ("Вхід для дільниці", "Вход для участка", "Station sign-in"),
+    "station_login_help": (
+        "Увійдіть з обліковими даними вашої дільниці, виданими організатором.",
+        "Войдите с учётными данными вашего участка, выданными организатором.",
+        "Sign in with your station's credential, issued by the authority.",
+    ),
+    "station_credential": (
+        "Облікові дані дільниці",
+        "Учётные данные участка",
+        "Station credential",
+    ),
+    "station_login_wrong": (
+        "Ці облікові дані невідомі або відкликані.",
+        "Эти учётные данные неизвестны или отозваны.",
+        "This credential is unknown or has been revoked.",
+    ),
+    "kiosk": ("Кабіна", "Кабина", "Booth terminal"),
+    "kiosk_pair_help": (
+        "Введіть код підключення, який показує сторінка дільниці.",
+        "Введите код подключения, который показывает страница участка.",
+        "Type the pairing code the station page shows.",
+    ),
+    "kiosk_pair_code": ("Код підключення", "Код подключения", "Pairing code"),
+    "kiosk_pair": ("Підключити", "Подключить", "Pair"),
+    "kiosk_pair_wrong": (
+        "Код неправильний або вже використаний.",
+        "Код неверный или уже использован.",
+        "The code is wrong or already used.",
+    ),
+    "kiosk_wait": ("Кабіна вільна", "Кабина свободна", "The booth is free"),
+    "kiosk_wait_help": (
+        "Наступного виборця зареєструє посадовець дільниці; тоді тут з'явиться бюлетень.",
+        "Следующего избирателя зарегистрирует должностное лицо участка; тогда здесь "
+        "появится бюллетень.",
+        "An official of the station checks the next voter in; the ballot then appears here.",
+    ),
+    "kiosk_next": ("Завершити", "Завершить", "Finish"),
+    "kiosk_pairing": ("Термінал кабіни", "Терминал кабины", "Booth terminal"),
+    "kiosk_pairing_help": (
+        "На терміналі кабіни відкрийте {path} і введіть цей код.",
+        "На терминале кабины откройте {path} и введите этот код.",
+        "On the booth terminal, open {path} and type this code.",
+    ),
+    "kiosk_paired": (
+        "Термінал підключено.",
+        "Терминал подключён.",
+        "A terminal is paired.",
+    ),
+    "kiosk_new_code": ("Новий код", "Новый код", "New code"),
+    "station_checked_in": (
+        "Виборця зареєстровано: бюлетень відкрито на терміналі кабіни.",
+        "Избиратель зарегистрирован: бюллетень открыт на терминале кабины.",
+        "The voter is checked in: the ballot is open on the booth terminal.",
+    ),
+    "station_in_booth": (
+        "У кабіні виборець.",
+        "В кабине избиратель.",
+        "A voter is in the booth.",
+    ),
+    "station_booth_free": ("Кабіна вільна.", "Кабина свободна.", "The booth is free."),
+    "credentials": (
+        "Облікові дані дільниць",
+        "Учётные данные участков",
+        "Station credentials",
+    ),
+    "credential_issue": ("Видати", "Выдать", "Issue"),
+    "credential_issued": (
+        "Облікові дані для {station} (показано один раз): {secret}",
+        "Учётные данные для {station} (показаны один раз): {secret}",
+        "Credential for {station} (shown once): {secret}",
+    ),
+    "credential_revoke": ("Відкликати", "Отозвать", "Revoke"),
+    "credential_public": ("Відкрита частина", "Открытая часть", "Public part"),
+    "credential_revoked": ("відкликано", "отозвано", "revoked"),
+    "browser_booth": (
+        "шифрування в браузері кабіни",
+        "шифрование в браузере кабины",
+        "encrypts in the booth terminal's browser",
+    ),
 }
 
 

@@ -41,7 +41,13 @@ RECORD_FILES = (
     "events.jsonl",
     "heads.jsonl",
 )
-STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 def head_view(head: SignedHead, zone: Any) -> dict[str, Any]:

@@ -21,6 +21,15 @@ and station pages (``/officials``, ``/station``, ``/booth``) is refused with 403
 Pages put the token in every POST form they render (:func:`add_token_to_forms`); requests
 authenticated by ``Authorization: Bearer`` carry no ambient credential and need none.
 
+**Station sessions.** An official of one station signs in with a station credential
+(``services/station_credentials.py``), never the authority's token; the cookie names the
+credential's public part and is otherwise the same (under another derived key)::
+
+    s1.<credential public part>.<session id>.<expiry>.<HMAC-SHA256(station key, "s1.<...>") hex>
+
+The same CSRF rule holds for it; whether the credential is still valid, and for which station,
+is read from the board on every request (``interfaces/pages/kiosk.py``).
+
 Not defended: signing out only deletes the cookie in that browser; a stolen cookie stays
 valid until it expires (a server-side list of revoked sessions would need shared state).
 """
@@ -40,7 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 SESSION_SECONDS: Final = 8 * 3600
 CSRF_FIELD: Final = "csrf"
 CSRF_HEADER: Final = "x-csrf-token"
-GUARDED: Final = ("/officials", "/station", "/booth")
+GUARDED: Final = ("/officials", "/station", "/booth", "/kiosk")
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MAX_BODY = 64 * 1024
 
@@ -53,6 +62,10 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 def _key(admin_token: str) -> bytes:
     return hmac.new(admin_token.encode(), b"plebiscite officials' session v1", "sha256").digest()
+
+
+def _station_key(admin_token: str) -> bytes:
+    return hmac.new(admin_token.encode(), b"plebiscite station session v1", "sha256").digest()
 
 
 def _mac(key: bytes, text: str) -> str:
@@ -81,6 +94,31 @@ def session_id(cookie: str, admin_token: str | None, now: float | None = None) -
     return parts[1]
 
 
+def new_station_session(admin_token: str, credential: str, now: float | None = None) -> str:
+    """A new station session cookie value for the holder of the credential ``credential``
+    (its public part, 64 hex digits)."""
+    expiry = int(now if now is not None else time.time()) + SESSION_SECONDS
+    body = f"s1.{credential}.{secrets.token_hex(16)}.{expiry}"
+    return f"{body}.{_mac(_station_key(admin_token), body)}"
+
+
+def station_session(
+    cookie: str, admin_token: str | None, now: float | None = None
+) -> tuple[str, str] | None:
+    """(credential public part, session id) of a valid, unexpired station cookie value."""
+    if not admin_token or not cookie:
+        return None
+    parts = cookie.split(".")
+    if len(parts) != 5 or parts[0] != "s1" or not parts[3].isascii() or not parts[3].isdigit():
+        return None
+    body = ".".join(parts[:4])
+    if not hmac.compare_digest(parts[4], _mac(_station_key(admin_token), body)):
+        return None
+    if int(parts[3]) < (now if now is not None else time.time()):
+        return None
+    return parts[1], parts[2]
+
+
 def csrf_token(sid: str, admin_token: str) -> str:
     return _mac(_key(admin_token), f"csrf.{sid}")
 
@@ -104,10 +142,17 @@ def _origin_of(url: str) -> str | None:
 class CsrfGuard:
     """ASGI middleware applying the two rules of the module docstring."""
 
-    def __init__(self, app: App, admin_token: Callable[[], str | None], cookie: str) -> None:
+    def __init__(
+        self,
+        app: App,
+        admin_token: Callable[[], str | None],
+        cookie: str,
+        station_cookie: str | None = None,
+    ) -> None:
         self.app = app
         self.admin_token = admin_token
         self.cookie = cookie
+        self.station_cookie = station_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -165,7 +210,15 @@ class CsrfGuard:
         except Exception:  # a malformed Cookie header is no session
             return None
         morsel = jar.get(self.cookie)
-        return None if morsel is None else session_id(morsel.value, self.admin_token())
+        if morsel is not None:
+            found = session_id(morsel.value, self.admin_token())
+            if found is not None:
+                return found
+        station = jar.get(self.station_cookie) if self.station_cookie else None
+        if station is None:
+            return None
+        scoped = station_session(station.value, self.admin_token())
+        return None if scoped is None else scoped[1]
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -207,5 +260,7 @@ __all__ = [
     "add_token_to_forms",
     "csrf_token",
     "new_session",
+    "new_station_session",
     "session_id",
+    "station_session",
 ]

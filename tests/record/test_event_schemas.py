@@ -52,7 +52,7 @@ def test_every_event_of_a_record_validates(built: Built) -> None:
         assert not errors, (number, kind.value, [e.message for e in errors[:3]])
         seen.add(kind)
     expected = set(EventType) - {EventType.HEAD_COSIGNATURE, EventType.CHECK_IN,
-        EventType.OBSERVER_REPORT, EventType.COMPLAINT}  # fmt: skip
+        EventType.OBSERVER_REPORT, EventType.COMPLAINT, EventType.STATION_CREDENTIAL}  # fmt: skip
     assert seen == expected
 
 
@@ -84,3 +84,20 @@ def test_a_malformed_payload_is_refused(built: Built) -> None:
     assert list(_validator(EventType.DEVICE_CHAIN_END).iter_errors({**end, "count": "1"}))
     roll = next(e for e in events if e["type"] == "roll_commitment")["payload"]
     assert list(_validator(EventType.ROLL_COMMITMENT).iter_errors({**roll, "parts": "1"}))
+
+
+def test_station_credential_payloads_validate() -> None:
+    import datetime as dt
+
+    from plebiscite.record.memory import MemoryBoard
+    from plebiscite.services.station_credentials import issue, public_part, revoke
+
+    board = MemoryBoard()
+    now = dt.datetime(2022, 9, 23, 8, tzinfo=dt.UTC)
+    secret, _ = issue(board, "station-1", now, pending=True)
+    revoke(board, public_part(secret), now)
+    payloads = [e.event.payload for e in board.entries()]
+    assert len(payloads) == 2
+    for payload in payloads:
+        assert not list(_validator(EventType.STATION_CREDENTIAL).iter_errors(payload))
+    assert list(_validator(EventType.STATION_CREDENTIAL).iter_errors({"station": 1}))

@@ -31,7 +31,13 @@ from plebiscite.domain.manifest_hash import manifest_document
 from plebiscite.errors import InputError, PlebisciteError
 from plebiscite.interfaces import pages
 from plebiscite.interfaces.api import models as m
-from plebiscite.interfaces.api.guards import MAX_IN_FLIGHT, REQUEST_TIMEOUT_S, JsonBodies, Shed
+from plebiscite.interfaces.api.guards import (
+    MAX_IN_FLIGHT,
+    REQUEST_TIMEOUT_S,
+    JsonBodies,
+    Shed,
+    pass_on,
+)
 from plebiscite.interfaces.api.problems import (
     PROBLEM_MEDIA_TYPE,
     error_response,
@@ -109,16 +115,7 @@ class BodyLimit:
             await response(scope, receive, send)
             return
         body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Any:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await pass_on(self.app, scope, receive, send, body)
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

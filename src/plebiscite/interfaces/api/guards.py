@@ -121,6 +121,20 @@ class GuardedH11Protocol(H11Protocol):
             pass  # the connection is closed right after in any case
 
 
+async def pass_on(app: Any, scope: Any, receive: Any, send: Any, body: bytes) -> None:
+    """Call ``app`` with a ``receive`` that first gives the body a middleware has read whole."""
+    sent = False
+
+    async def replay() -> Any:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    await app(scope, replay, send)
+
+
 class JsonBodies:
     """Refuse API write bodies that are not ``application/json`` in UTF-8."""
 
@@ -146,16 +160,7 @@ class JsonBodies:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> Any:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await pass_on(self.app, scope, receive, send, body)
 
 
 def _refuse_body(content_type: bytes | None, body: bytes) -> Any:

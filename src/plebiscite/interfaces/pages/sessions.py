@@ -46,6 +46,8 @@ from http.cookies import SimpleCookie
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+from plebiscite.interfaces.api.guards import pass_on
+
 SESSION_SECONDS: Final = 8 * 3600
 CSRF_FIELD: Final = "csrf"
 CSRF_HEADER: Final = "x-csrf-token"
@@ -181,16 +183,7 @@ class CsrfGuard:
         if more or not hmac.compare_digest(offered.encode(), csrf_token(sid, token).encode()):
             await _refuse(send, "missing or wrong CSRF token: reload the page and try again")
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await pass_on(self.app, scope, receive, send, body)
 
     def _same_origin(self, scope: Scope, headers: dict[str, str]) -> bool:
         claimed = headers.get("origin") or headers.get("referer")

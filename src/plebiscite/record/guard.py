@@ -67,6 +67,16 @@ class StaleRulingError(DuplicateBallotError):
         self.home = home  # (tracking code, received_at) of the voter's door-to-door ballot
 
 
+class AfterBoothError(DuplicateBallotError):
+    """An uploaded door-to-door ballot (it carries a device-signed ``cast_at``) for a voter who
+    already voted in a booth: recorded, but only as overruled by ``booth`` (the device gave
+    its receipt already); send it again naming ``overruled_by``."""
+
+    def __init__(self, booth: str) -> None:
+        super().__init__(f"the voter voted in a booth first ({booth}); record it as overruled")
+        self.booth = booth
+
+
 @dataclass
 class DeviceRow:
     location: str
@@ -459,12 +469,43 @@ class _Judgement:
         self.changes.alphas.extend((a, index) for a in alphas)
         self._put_device(ballot["device"], DeviceRow(**{**device.__dict__, "chain_head": code}))
 
+    def _overruled(
+        self,
+        key: tuple[str, str],
+        row: VoterRow | None,
+        code: str,
+        at: str,
+        payload: dict[str, Any],
+    ) -> bool:
+        """An uploaded door-to-door ballot after the voter's booth ballot is recorded, marked
+        ``overruled_by`` that booth ballot, and never counts (``docs/devices.md``)."""
+        overruled_by = payload.get("overruled_by")
+        if "cast_at" not in payload:
+            if overruled_by is not None:
+                raise StaleRulingError("only an uploaded ballot may be overruled", None)
+            return False
+        booth = None if row is None else row.booth_code
+        if overruled_by is None:
+            if booth is not None and row is not None and row.home_code is None:
+                raise AfterBoothError(booth)
+            return False
+        updated = _overruled_row(row, code, at)
+        if overruled_by != booth or updated is None:
+            raise StaleRulingError("the voter's booth ballot is not as stated", None)
+        if key in self.changes.new_voters:
+            self.changes.new_voters[key] = updated
+        else:
+            self.changes.changed_voters[key] = updated
+        return True
+
     def _one_voter(
         self, key: tuple[str, str], booth: bool, code: str, at: str, payload: dict[str, Any]
     ) -> None:
         """The one-voter rule of ``domain/rules.py`` on the voter's row."""
         row = self._voter(key)
         supersedes = payload.get("supersedes")
+        if not booth and self._overruled(key, row, code, at, payload):
+            return
         if row is not None and row.booth_code is not None:
             what = "booth" if booth else "door-to-door"
             raise DuplicateBallotError(
@@ -495,6 +536,13 @@ class _Judgement:
                 self.changes.changed_voters[key] = updated
 
 
+def _overruled_row(row: VoterRow | None, code: str, at: str) -> VoterRow | None:
+    """The voter's row after an uploaded door-to-door ballot overruled by the booth ballot."""
+    if row is None or row.booth_code is None or row.home_code is not None:
+        return None
+    return VoterRow(code, at, row.booth_code, row.booth_at)
+
+
 def _after(later: tuple[str, str], earlier: tuple[str, str]) -> bool:
     """Is ``(received_at, code)`` ``later`` after ``earlier`` in the verifier's order?"""
     try:
@@ -505,6 +553,7 @@ def _after(later: tuple[str, str], earlier: tuple[str, str]) -> bool:
 
 
 __all__ = [
+    "AfterBoothError",
     "AlreadyRecordedError",
     "Changes",
     "DeviceRow",

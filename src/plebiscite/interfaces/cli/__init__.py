@@ -28,6 +28,7 @@ _COMMANDS: list[tuple[str, str, str]] = [
     ("trustee", "trustee", "A trustee's steps: key ceremony and decryption shares, in order."),
     ("trustee", "ceremony", "The key ceremony: its state; publish the election key."),
     ("serve", "serve", "Serve the board, its API and pages (devices, booths, receipts)."),
+    ("device", "device", "A mobile team's device: enrol online, vote offline, sync later."),
     ("simulate", "simulate", "Drive synthetic voters and devices over HTTP (rehearsals)."),
     ("tally", "tally", "Close voting, post the encrypted tally, combine the shares."),
     ("paper", "paper", "The paper count: protocols, trips, custody acts, complaints."),

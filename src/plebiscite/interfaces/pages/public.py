@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages import charts
 from plebiscite.interfaces.pages.common import STATIC, PagesState, form, language, render
@@ -103,7 +104,7 @@ def activity(state: PagesState) -> dict[str, Any]:
         location = manifest.location_by_id.get(where) if manifest else None
         region = location.region_id if location else "?"
         try:
-            day = dt.datetime.fromisoformat(payload["received_at"]).astimezone(zone).date()
+            day = dt.datetime.fromisoformat(ballot_time(payload)).astimezone(zone).date()
         except (KeyError, TypeError, ValueError):
             continue
         label = day.isoformat()

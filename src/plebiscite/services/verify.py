@@ -626,7 +626,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.fail("V17", f"{who}: a ballot before the election key", index)
     supersedes = payload.get("supersedes") if cast else None
     state.superseding += bool(supersedes)
-    cast_at = check_upload_record(
+    cast_at = None if not cast else check_upload_record(
         payload, None if device is None else device.key, location, manifest, received, report,
         index, who,
     )  # fmt: skip

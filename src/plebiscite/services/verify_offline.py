@@ -44,13 +44,12 @@ def check_upload_record(
 ) -> dt.datetime | None:
     """Check an uploaded ballot's ``cast_at``; return it (its order time), or None if the
     ballot is not an upload or its ``cast_at`` cannot be read."""
+    report.count("V70")  # every cast ballot: an upload, or one that claims nothing of it
+    report.count("V71")
     if "cast_at" not in payload:
         if "overruled_by" in payload or "custody_late" in payload:
-            report.count("V70")
             report.fail("V70", f"{who}: overruled or flagged, but not an upload", index)
         return None
-    report.count("V70")
-    report.count("V71")
     try:
         cast_at = parse_cast_at(payload["cast_at"])
     except PlebisciteError as exc:

@@ -33,8 +33,13 @@ DAY1 = MANIFEST.open_spans(TEAM)[0][0]  # 08:00 on the team's first day
 CHOICE = {q.id: q.options[0].id for q in MANIFEST.region_by_id["donetsk"].questions}
 
 
-def _setup(tmp_path: Path) -> tuple[Day, HttpVotingServer, OfflineDevice]:
-    day = new_day(MemoryBoard(), voters=120)
+def _setup(tmp_path: Path, backend: str = "memory") -> tuple[Day, HttpVotingServer, OfflineDevice]:
+    from plebiscite.record.sql import SqlBoard
+
+    board = (
+        MemoryBoard() if backend == "memory" else SqlBoard.open(str(tmp_path / "b.db"), create=True)
+    )
+    day = new_day(board, voters=120)
     day.clock.set(DAY1 - dt.timedelta(hours=1))  # enrol before the day starts, online
     client = TestClient(create_app(day.service, admin_token=TOKEN, demo_clock=day.clock))
     server = HttpVotingServer(client, TOKEN)
@@ -133,10 +138,11 @@ def test_clock_off_by_minutes_is_accepted_by_days_is_refused(tmp_path: Path) -> 
     device.close()
 
 
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
 def test_a_late_door_to_door_upload_is_recorded_but_the_booth_ballot_counts(
-    tmp_path: Path,
+    tmp_path: Path, backend: str
 ) -> None:
-    day, server, device = _setup(tmp_path)
+    day, server, device = _setup(tmp_path, backend)
     voter = _home_voters(day)[0]
     last_team_day = MANIFEST.open_spans(TEAM)[-1][0]
     _vote_day(device, [voter], last_team_day + dt.timedelta(hours=10))

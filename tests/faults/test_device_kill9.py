@@ -146,7 +146,8 @@ def test_the_cli_runs_a_device_day(tmp_path: Path) -> None:
             text=True,
             cwd=tmp_path,
             env={**os.environ, "PLEBISCITE_ADMIN_TOKEN": TOKEN},
-            timeout=120, check=False,
+            timeout=120,
+            check=False,
         )
 
     try:

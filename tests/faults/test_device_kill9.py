@@ -170,6 +170,8 @@ def test_the_cli_runs_a_device_day(tmp_path: Path) -> None:
         synced = run("sync", "--server", server.url)
         assert synced.returncode == 0, synced.stderr
         assert "1 ballots" in synced.stdout
+        ended = run("end", "--server", server.url)
+        assert ended.returncode == 0 and "chain end of 1 ballots" in ended.stdout, ended.stderr
 
     finally:
         server.stop()

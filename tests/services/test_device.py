@@ -135,6 +135,10 @@ def test_clock_off_by_minutes_is_accepted_by_days_is_refused(tmp_path: Path) -> 
         sync(device, server)
     assert [p["ballot"]["voter"] for p in _ballots(day)] == [early]  # the window rule decided
     assert device.status()["waiting"] == 1  # the refused ballot is still held, not lost
+    # The device's signed chain end counts both: the board's chain has one, a visible gap.
+    with pytest.raises(RefusedError) as gap:
+        server.chain_end(device.device_id, device.chain_end())
+    assert gap.value.status == 409
     device.close()
 
 

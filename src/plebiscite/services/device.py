@@ -45,6 +45,7 @@ class DeviceServer(Protocol):
     def enrol(self, body: dict[str, Any]) -> int: ...
     def check_in(self, device_id: str, body: dict[str, Any]) -> int: ...
     def cast(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    def chain_end(self, device_id: str, body: dict[str, Any]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,12 @@ class OfflineDevice:
             receipt.verify(key)
         except (PlebisciteError, KeyError, TypeError, ValueError) as exc:
             raise SignatureError(f"a queue row fails the device's signature: {exc}") from exc
+
+    def chain_end(self) -> dict[str, Any]:
+        """The device's signed chain end over every ballot it queued (``docs/voting.md``):
+        posted after the last sync, it makes a ballot that never reached the board a gap."""
+        count = sum(r.kind == "cast" for r in self.queue.rows())
+        return self.booth.chain_end(count)
 
     def status(self) -> dict[str, Any]:
         rows = self.queue.rows()

@@ -87,6 +87,7 @@ class OfflineTeams:
         receipts: list[dict[str, Any]] = []
         for device in self.devices.values():
             sync(device, self.server)
+            self.server.chain_end(device.device_id, device.chain_end())  # the day is over
             self.synced_at[device.device_id] = at.isoformat()
             receipts.extend(
                 r.receipt for r in device.queue.rows() if r.kind == "cast" and r.receipt

@@ -128,6 +128,20 @@ def sync(queue_path: Path, server: str) -> None:
 
 @device.command()
 @_QUEUE
+@click.option("--server", required=True, help="the board service")
+def end(queue_path: Path, server: str) -> None:
+    """Post the device's signed chain end (after its last sync; it casts no more)."""
+    d = OfflineDevice.open(queue_path)
+    try:
+        body = d.chain_end()
+        index = _server(server).chain_end(d.device_id, body)
+    finally:
+        d.close()
+    click.echo(f"chain end of {body['count']} ballots posted at entry {index}")
+
+
+@device.command()
+@_QUEUE
 def status(queue_path: Path) -> None:
     """What the device holds: ballots, what waits for a sync, refusals, chain head."""
     d = OfflineDevice.open(queue_path)

@@ -172,6 +172,31 @@ def test_the_cli_runs_a_device_day(tmp_path: Path) -> None:
         assert "1 ballots" in synced.stdout
         ended = run("end", "--server", server.url)
         assert ended.returncode == 0 and "chain end of 1 ballots" in ended.stdout, ended.stderr
-
+        with sqlite3.connect(queue) as q:
+            (other,) = q.execute(
+                "SELECT voter FROM roll WHERE home_voting = 1 AND voter != ?", (voter,)
+            ).fetchone()
+        assert run("checkin", other).returncode == 0
+        late = run(
+            "vote", other, "--choice", f"{question.id}={question.options[0].id}",
+            "--receipts", "late", "--at", (day1 + dt.timedelta(minutes=9)).isoformat(),
+        )  # fmt: skip
+        assert late.returncode == 0, late.stderr
     finally:
         server.stop()
+    (lost,) = tmp_path.glob("late/*.json")  # this ballot can never reach the board
+    filed = subprocess.run(
+        [plebiscite, "complaint", "--receipt", str(lost), "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert filed.returncode == 0 and "filed at" in filed.stdout, filed.stderr
+    (kept,) = tmp_path.glob("receipts/*.json")
+    shown = subprocess.run(
+        [plebiscite, "complaint", "--receipt", str(kept), "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0 and "on the board" in shown.stdout, shown.stderr

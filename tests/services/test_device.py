@@ -200,3 +200,31 @@ def test_the_receipt_is_signed_by_the_device_and_printable(tmp_path: Path) -> No
     with pytest.raises(SignatureError):
         forged.verify(device.key.verify_key)  # a receipt altered afterwards does not verify
     device.close()
+
+
+def test_a_receipt_whose_ballot_never_reached_the_board_is_filed_a_forged_one_is_not(
+    tmp_path: Path,
+) -> None:
+    from plebiscite.services.receipt_complaint import file_receipt_complaint
+
+    day, server, device = _setup(tmp_path)
+    first, second = _home_voters(day)[:2]
+    (synced,) = _vote_day(device, [first], DAY1 + dt.timedelta(hours=1))
+    day.clock.set(DAY1 + dt.timedelta(hours=2))
+    sync(device, server)
+    (lost,) = _vote_day(device, [second], DAY1 + dt.timedelta(hours=3))  # never synced
+    now = DAY1 + dt.timedelta(days=1)
+    on_board = file_receipt_complaint(day.board, synced.to_json(), now)
+    assert on_board.on_board is not None and on_board.filed is None
+    size = day.board.size()
+    # The attacker alters a receipt (another cast time) to accuse the board: nothing is filed.
+    forged = {**lost.to_json(), "cast_at": (DAY1 + dt.timedelta(hours=4)).isoformat()}
+    with pytest.raises(SignatureError):
+        file_receipt_complaint(day.board, forged, now)
+    assert day.board.size() == size
+    filed = file_receipt_complaint(day.board, lost.to_json(), now)
+    assert filed.filed == size
+    complaint = day.board.entry(size).event
+    assert complaint.type is EventType.COMPLAINT
+    assert lost.tracking_code in complaint.payload["grounds"]
+    device.close()

@@ -33,6 +33,7 @@ _COMMANDS: list[tuple[str, str, str]] = [
     ("tally", "tally", "Close voting, post the encrypted tally, combine the shares."),
     ("paper", "paper", "The paper count: protocols, trips, custody acts, complaints."),
     ("verify", "verify", "Verify an exported election record, trusting only its files."),
+    ("complaint", "complaint", "File a device receipt whose ballot is not on the board."),
     ("receipt", "receipt", "Find a ballot by tracking code, prove it is on the board."),
     ("forensics", "forensics", "Statistical analysis of any referendum's precinct results."),
     ("legitimacy", "legitimacy", "Check a referendum against the Venice Commission's code."),

@@ -228,3 +228,24 @@ def test_a_receipt_whose_ballot_never_reached_the_board_is_filed_a_forged_one_is
     assert complaint.type is EventType.COMPLAINT
     assert lost.tracking_code in complaint.payload["grounds"]
     device.close()
+
+
+def test_the_device_serves_its_booth_pages_offline(tmp_path: Path) -> None:
+    from plebiscite.interfaces.device_pages import create_device_app
+
+    day, _server, device = _setup(tmp_path)
+    voter = _home_voters(day)[0]
+    device.close()
+    at = DAY1 + dt.timedelta(hours=1)
+    pages = TestClient(create_device_app(tmp_path / "team.sqlite", clock=at))
+    assert "team-1" in pages.get("/").text
+    ballot = pages.post("/check-in", data={"voter": voter})
+    assert ballot.status_code == 200 and "type='radio'" in ballot.text
+    shown = pages.post("/vote", data={"voter": voter, **CHOICE})
+    assert shown.status_code == 200 and "<svg" in shown.text
+    again = OfflineDevice.open(tmp_path / "team.sqlite")
+    (row,) = [r for r in again.queue.rows() if r.kind == "cast"]
+    assert row.code is not None and row.code[:4] in shown.text  # queued before it was shown
+    again.close()
+    twice = pages.post("/vote", data={"voter": voter, **CHOICE})
+    assert twice.status_code == 409 and "already voted" in twice.text

@@ -142,6 +142,20 @@ def end(queue_path: Path, server: str) -> None:
 
 @device.command()
 @_QUEUE
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to serve on")
+@click.option("--port", default=8080, show_default=True, help="the port")
+def serve(queue_path: Path, host: str, port: int) -> None:
+    """Serve the booth pages from the device itself (offline: check-in, vote, receipt)."""
+    import uvicorn
+
+    from plebiscite.interfaces.device_pages import create_device_app
+
+    OfflineDevice.open(queue_path).close()  # refuse a missing or foreign file before serving
+    uvicorn.run(create_device_app(queue_path), host=host, port=port, log_level="warning")
+
+
+@device.command()
+@_QUEUE
 def status(queue_path: Path) -> None:
     """What the device holds: ballots, what waits for a sync, refusals, chain head."""
     d = OfflineDevice.open(queue_path)

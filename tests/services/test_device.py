@@ -36,9 +36,8 @@ CHOICE = {q.id: q.options[0].id for q in MANIFEST.region_by_id["donetsk"].questi
 def _setup(tmp_path: Path, backend: str = "memory") -> tuple[Day, HttpVotingServer, OfflineDevice]:
     from plebiscite.record.sql import SqlBoard
 
-    board = (
-        MemoryBoard() if backend == "memory" else SqlBoard.open(str(tmp_path / "b.db"), create=True)
-    )
+    where = backend if "://" in backend else str(tmp_path / "b.db")
+    board = MemoryBoard() if backend == "memory" else SqlBoard.open(where, create=True)
     day = new_day(board, voters=120)
     day.clock.set(DAY1 - dt.timedelta(hours=1))  # enrol before the day starts, online
     client = TestClient(create_app(day.service, admin_token=TOKEN, demo_clock=day.clock))
@@ -142,10 +141,12 @@ def test_clock_off_by_minutes_is_accepted_by_days_is_refused(tmp_path: Path) -> 
     device.close()
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "postgresql"])
 def test_a_late_door_to_door_upload_is_recorded_but_the_booth_ballot_counts(
-    tmp_path: Path, backend: str
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
+    if backend == "postgresql":
+        backend = request.getfixturevalue("pg_url")  # skipped without a server
     day, server, device = _setup(tmp_path, backend)
     voter = _home_voters(day)[0]
     last_team_day = MANIFEST.open_spans(TEAM)[-1][0]

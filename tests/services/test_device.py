@@ -24,6 +24,8 @@ from plebiscite.record.events import EventType
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.services.device import DeviceReceipt, OfflineDevice, init_device, write_receipt
 from plebiscite.services.device_sync import SyncStoppedError, sync
+from plebiscite.services.receipts import check_receipt
+from plebiscite.services.results import ballot_dispositions
 from plebiscite.services.simulate import RefusedError
 from plebiscite.services.tally import superseded_codes
 
@@ -165,6 +167,9 @@ def test_a_late_door_to_door_upload_is_recorded_but_the_booth_ballot_counts(
     home = next(p for p in _ballots(day) if p["ballot"]["device"] == "team-1")
     assert home["overruled_by"] == booth_receipt["tracking_code"]
     assert superseded_codes(day.board.entries()) == {home["tracking_code"]}  # never counted
+    assert ballot_dispositions(day.board.entries())["counted"] == 1
+    day.service.flush_head()
+    assert check_receipt(day.board, home["tracking_code"]).status == "superseded"
     device.close()
 
 

@@ -59,6 +59,8 @@ def _entry_summary(kind: EventType, payload: dict[str, Any]) -> str:
     if kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
         ballot = payload.get("ballot", {})
         note = " supersedes " + str(payload["supersedes"])[:12] if payload.get("supersedes") else ""
+        if payload.get("cast_at"):  # an offline device's upload: cast then, synced now
+            note += f" cast offline {payload['cast_at']}, synced {payload.get('received_at')}"
         return f"{str(payload.get('tracking_code'))[:16]}… at {ballot.get('location')}{note}"
     if kind is EventType.DEVICE_ENROLMENT:
         if payload.get("revoked"):

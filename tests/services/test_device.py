@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from voting_support import MANIFEST, Day, location, new_day
 
 from plebiscite.domain.manifest import LocationKind
-from plebiscite.errors import EligibilityError, SignatureError
+from plebiscite.errors import BoardError, EligibilityError, SignatureError
 from plebiscite.interfaces.api.client import HttpVotingServer
 from plebiscite.interfaces.app import create_app
 from plebiscite.record.events import EventType
@@ -69,6 +69,9 @@ def test_a_day_offline_then_sync_next_morning_loses_and_doubles_nothing(tmp_path
     voters = _home_voters(day)[:5]
     receipts = _vote_day(device, voters, DAY1 + dt.timedelta(hours=1))
     assert not _ballots(day)  # nothing reached the board while offline
+    assert device.status()["waiting"] == 10
+    with pytest.raises(BoardError):  # a sync tried where there is no network changes nothing
+        sync(device, HttpVotingServer("http://127.0.0.1:9", patience_s=0))
     assert device.status()["waiting"] == 10
 
     day.clock.set(MANIFEST.open_spans(TEAM)[1][0] + dt.timedelta(minutes=30))  # next morning

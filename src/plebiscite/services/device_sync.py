@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from plebiscite.crypto.signing import VerifyKey
-from plebiscite.errors import InputError, PlebisciteError, RuleError
+from plebiscite.errors import BoardError, InputError, PlebisciteError, RuleError
 from plebiscite.services.casting import Receipt
 from plebiscite.services.device import DeviceServer, OfflineDevice
 
@@ -67,6 +67,8 @@ def sync(
                 index = server.check_in(device.device_id, row.body)
                 device.queue.mark_synced(row.seq, {"leaf_index": index})
                 report.check_ins += 1
+            except BoardError:
+                raise  # no network (yet): nothing changed, sync again later
             except PlebisciteError as exc:
                 if getattr(exc, "slug", None) not in _LATE_CHECK_IN:
                     raise SyncStoppedError(f"queue row {row.seq} (check-in): {exc}") from exc
@@ -75,6 +77,8 @@ def sync(
         else:
             try:
                 answer = server.cast(row.body)
+            except BoardError:
+                raise
             except PlebisciteError as exc:
                 raise SyncStoppedError(f"queue row {row.seq} (ballot {row.code}): {exc}") from exc
             receipt = Receipt.from_json(answer)

@@ -258,3 +258,21 @@ def test_the_device_serves_its_booth_pages_offline(tmp_path: Path) -> None:
     again.close()
     twice = pages.post("/vote", data={"voter": voter, **CHOICE})
     assert twice.status_code == 409 and "already voted" in twice.text
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_team_that_edits_its_roll_cannot_upload_a_ballot_without_an_application(
+    tmp_path: Path, backend: str
+) -> None:
+    day, server, device = _setup(tmp_path, backend)
+    never = next(e.pseudonym for e in day.voters() if not e.home_voting)
+    device.close()
+    with sqlite3.connect(tmp_path / "team.sqlite") as db:  # the attacker's edit
+        db.execute("UPDATE roll SET home_voting = 1 WHERE voter = ?", (never,))
+    edited = OfflineDevice.open(tmp_path / "team.sqlite")
+    _vote_day(edited, [never], DAY1 + dt.timedelta(hours=1))  # the device is fooled
+    day.clock.set(DAY1 + dt.timedelta(hours=2))
+    with pytest.raises(SyncStoppedError, match="never applied to vote at home"):
+        sync(edited, server)
+    assert not _ballots(day)  # the board is not
+    edited.close()

@@ -126,6 +126,7 @@ class View:
     alphas: set[bytes] = field(default_factory=set)
     devices: dict[str, DeviceRow] = field(default_factory=dict)
     roll: dict[str, str] = field(default_factory=dict)  # pseudonym -> region
+    home_voters: set[str] = field(default_factory=set)  # of those, who applied to vote at home
     voter_ballots: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
     locations: dict[str, LocationRow] = field(default_factory=dict)
     check_ins: dict[tuple[str, str, str], int] = field(default_factory=dict)
@@ -480,6 +481,11 @@ class _Judgement:
         """An uploaded door-to-door ballot after the voter's booth ballot is recorded, marked
         ``overruled_by`` that booth ballot, and never counts (``docs/devices.md``)."""
         overruled_by = payload.get("overruled_by")
+        if "cast_at" in payload and not self._applied(key[0]):
+            raise EligibilityError(
+                f"voter {key[0][:16]}... never applied to vote at home: an offline "
+                "door-to-door ballot is refused"
+            )
         if "cast_at" not in payload:
             if overruled_by is not None:
                 raise StaleRulingError("only an uploaded ballot may be overruled", None)
@@ -497,6 +503,12 @@ class _Judgement:
         else:
             self.changes.changed_voters[key] = updated
         return True
+
+    def _applied(self, voter: str) -> bool:
+        """Did the voter apply to vote at home (the roll's ``home_voting``)?"""
+        if voter in self.view.home_voters:
+            return True
+        return any(row[0] == voter and row[3] for row in self.changes.roll)
 
     def _one_voter(
         self, key: tuple[str, str], booth: bool, code: str, at: str, payload: dict[str, Any]

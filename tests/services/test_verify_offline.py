@@ -47,6 +47,11 @@ def test_an_honest_upload_passes_and_a_moved_cast_at_fails_v70(tmp_path: Path) -
     moved["cast_at"] = (DAY1 + dt.timedelta(days=1, hours=2)).isoformat()
     report = _check(moved, key)
     assert report.failed_checks() == ["V70"]
+    # The same upload for a voter the roll shows without an application.
+    report = VerificationReport("test")
+    received = dt.datetime.fromisoformat(payload["received_at"])
+    check_upload_record(payload, key, TEAM, MANIFEST, received, report, 7, "b", applied=False)
+    assert report.failed_checks() == ["V70"]
     # A flag on a ballot that was never uploaded.
     online = {k: v for k, v in payload.items() if k not in ("cast_at", "cast_at_signature")}
     assert _check({**online, "overruled_by": "00" * 32}, key).failed_checks() == ["V70"]

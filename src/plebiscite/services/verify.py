@@ -628,7 +628,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     state.superseding += bool(supersedes)
     cast_at = None if not cast else check_upload_record(
         payload, None if device is None else device.key, location, manifest, received, report,
-        index, who,
+        index, who, applied=None if voter is None else voter.home_voting,
     )  # fmt: skip
     if cast and location is not None and received is not None and state.closed is None:
         overruled = payload.get("overruled_by")

@@ -4,8 +4,8 @@ An offline device's cast ballot carries its device-signed ``cast_at`` (``docs/de
 
 - V70: the ``cast_at`` signature (the device receipt's, tag ``device-receipt``) verifies under
   the device's enrolled key; only a mobile team's ballot is uploaded; ``cast_at`` lies in the
-  location's window within the clock tolerance and not after ``received_at``; ``overruled_by``
-  appears only on an upload.
+  location's window within the clock tolerance and not after ``received_at``; the voter
+  applied to vote at home; ``overruled_by`` appears only on an upload.
 - V71: custody: every upload reached the board within its team's custody deadline; a late one
   is flagged ``custody_late`` on the board, and reported here as a finding.
 
@@ -41,6 +41,7 @@ def check_upload_record(
     report: VerificationReport,
     index: int,
     who: str,
+    applied: bool | None = None,
 ) -> dt.datetime | None:
     """Check an uploaded ballot's ``cast_at``; return it (its order time), or None if the
     ballot is not an upload or its ``cast_at`` cannot be read."""
@@ -70,6 +71,8 @@ def check_upload_record(
         return cast_at
     if location.kind is not LocationKind.MOBILE_TEAM:
         report.fail("V70", f"{who}: an upload from a {location.kind} device", index)
+    if applied is False:
+        report.fail("V70", f"{who}: uploaded for a voter who never applied to vote at home", index)
     try:
         check_cast_at(manifest, location, cast_at, received)
     except PlebisciteError as exc:

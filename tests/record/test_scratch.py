@@ -51,9 +51,9 @@ def test_the_streamed_roll_commitment_is_the_roll_commitment(odd: str | None) ->
 
 def test_ballots_come_back_grouped_by_voter_in_entry_order() -> None:
     table = ScratchBallots()
-    table.append("v2", "r", (5, "c5", "booth", "2022-09-23T10:00:00+00:00", None))
-    table.append("v1", "r", (9, "c9", "mobile", "2022-09-24T10:00:00+00:00", "c3"))
-    table.append("v1", "r", (3, "c3", "mobile", "2022-09-23T10:00:00+00:00", None))
+    table.append("v2", "r", (5, "c5", "booth", "2022-09-23T10:00:00+00:00", None, None))
+    table.append("v1", "r", (9, "c9", "mobile", "2022-09-24T10:00:00+00:00", "c3", None))
+    table.append("v1", "r", (3, "c3", "mobile", "2022-09-23T10:00:00+00:00", None, None))
     assert len(table) == 3
     groups = [(v, r, [row[0] for row in rows]) for v, r, rows in table.groups()]
     assert groups == [("v1", "r", [3, 9]), ("v2", "r", [5])]

@@ -133,6 +133,9 @@ class Location:
     kind: LocationKind
     address: str
     hours: Hours | None
+    #: How long a mobile team may hold offline ballots before syncing (``docs/devices.md``);
+    #: None: the default of ``domain/offline.py``.
+    custody_hours: int | None = None
 
 
 @dataclass(frozen=True)

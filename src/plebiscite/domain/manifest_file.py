@@ -145,6 +145,12 @@ class LocationFile(_Model):
     hours: HoursText | None = Field(
         default=None, description="the location's own hours; it is open within the schedule only"
     )
+    custody_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=720,
+        description="hours a mobile team may hold offline ballots before syncing (default 36)",
+    )
 
 
 class WindowFile(_Model):

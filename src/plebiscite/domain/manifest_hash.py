@@ -35,13 +35,16 @@ def _question(q: Question) -> dict[str, Any]:
 
 
 def _location(loc: Location) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "id": loc.id,
         "precinct": loc.precinct_id,
         "kind": loc.kind.value,
         "address": loc.address,
         "hours": None if loc.hours is None else str(loc.hours),
     }
+    if loc.custody_hours is not None:  # absent unless set: older manifests hash as before
+        out["custody_hours"] = loc.custody_hours
+    return out
 
 
 def _day(day: VotingDay) -> dict[str, Any]:

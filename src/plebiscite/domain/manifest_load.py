@@ -404,6 +404,7 @@ def _build(f: ManifestFile) -> Manifest:
                 kind=LocationKind(loc.kind),
                 address=loc.address,
                 hours=None if loc.hours is None else _hours(loc.hours),
+                custody_hours=loc.custody_hours,
             )
             for loc in sorted(f.locations, key=lambda loc: loc.id)
         ),

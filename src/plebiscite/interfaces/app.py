@@ -381,7 +381,9 @@ def create_app(
     def cast(body: m.CastRequest) -> dict[str, Any]:
         """Cast a signed ballot; the receipt comes only once it is durably on the board.
         Sending the same signed ballot again returns the same receipt."""
-        return service.cast(body.ballot.model_dump(), body.signature).to_json()
+        return service.cast(
+            body.ballot.model_dump(), body.signature, body.cast_at, body.cast_at_signature
+        ).to_json()
 
     @app.post(
         "/challenges",

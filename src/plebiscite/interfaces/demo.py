@@ -302,6 +302,7 @@ def _run(
                 duplicates=duplicates,
                 receipts_path=out / "receipts.jsonl",
                 close=True,
+                offline_dir=out / "devices",
                 progress=lambda stage, done, total: report(f"voting: {stage}", done, total),
             )
         finally:

@@ -193,7 +193,13 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
             "tracking_code": CODE,
             "received_at": TIME,
             "supersedes": {"oneOf": [CODE, {"type": "null"}]},
-        }
+        },
+        {  # an offline device's upload (docs/devices.md)
+            "cast_at": TIME,
+            "cast_at_signature": SIG,
+            "custody_late": {"const": True},
+            "overruled_by": CODE,
+        },
     ),
     EventType.BALLOT_CHALLENGED: _object(
         {

@@ -39,6 +39,7 @@ from plebiscite.errors import (
 )
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard_rows import (
+    AfterBoothError,
     AlreadyRecordedError,
     Changes,
     DeviceRow,
@@ -385,12 +386,54 @@ class _Judgement:
         self.changes.alphas.extend((a, index) for a in alphas)
         self._put_device(ballot["device"], DeviceRow(**{**device.__dict__, "chain_head": code}))
 
+    def _overruled(
+        self,
+        key: tuple[str, str],
+        row: VoterRow | None,
+        code: str,
+        at: str,
+        payload: dict[str, Any],
+    ) -> bool:
+        """An uploaded door-to-door ballot after the voter's booth ballot is recorded, marked
+        ``overruled_by`` that booth ballot, and never counts (``docs/devices.md``)."""
+        overruled_by = payload.get("overruled_by")
+        if "cast_at" in payload and not self._applied(key[0]):
+            raise EligibilityError(
+                f"voter {key[0][:16]}... never applied to vote at home: an offline "
+                "door-to-door ballot is refused"
+            )
+        if "cast_at" not in payload:
+            if overruled_by is not None:
+                raise StaleRulingError("only an uploaded ballot may be overruled", None)
+            return False
+        booth = None if row is None else row.booth_code
+        if overruled_by is None:
+            if booth is not None and row is not None and row.home_code is None:
+                raise AfterBoothError(booth)
+            return False
+        updated = _overruled_row(row, code, at)
+        if overruled_by != booth or updated is None:
+            raise StaleRulingError("the voter's booth ballot is not as stated", None)
+        if key in self.changes.new_voters:
+            self.changes.new_voters[key] = updated
+        else:
+            self.changes.changed_voters[key] = updated
+        return True
+
+    def _applied(self, voter: str) -> bool:
+        """Did the voter apply to vote at home (the roll's ``home_voting``)?"""
+        if voter in self.view.home_voters:
+            return True
+        return any(row[0] == voter and row[3] for row in self.changes.roll)
+
     def _one_voter(
         self, key: tuple[str, str], booth: bool, code: str, at: str, payload: dict[str, Any]
     ) -> None:
         """The one-voter rule of ``domain/rules.py`` on the voter's row."""
         row = self._voter(key)
         supersedes = payload.get("supersedes")
+        if not booth and self._overruled(key, row, code, at, payload):
+            return
         if row is not None and row.booth_code is not None:
             what = "booth" if booth else "door-to-door"
             raise DuplicateBallotError(
@@ -421,6 +464,13 @@ class _Judgement:
                 self.changes.changed_voters[key] = updated
 
 
+def _overruled_row(row: VoterRow | None, code: str, at: str) -> VoterRow | None:
+    """The voter's row after an uploaded door-to-door ballot overruled by the booth ballot."""
+    if row is None or row.booth_code is None or row.home_code is not None:
+        return None
+    return VoterRow(code, at, row.booth_code, row.booth_at)
+
+
 def _after(later: tuple[str, str], earlier: tuple[str, str]) -> bool:
     """Is ``(received_at, code)`` ``later`` after ``earlier`` in the verifier's order?"""
     try:
@@ -431,6 +481,7 @@ def _after(later: tuple[str, str], earlier: tuple[str, str]) -> bool:
 
 
 __all__ = [
+    "AfterBoothError",
     "AlreadyRecordedError",
     "Changes",
     "DeviceRow",

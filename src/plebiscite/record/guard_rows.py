@@ -31,6 +31,16 @@ class StaleRulingError(DuplicateBallotError):
         self.home = home  # (tracking code, received_at) of the voter's door-to-door ballot
 
 
+class AfterBoothError(DuplicateBallotError):
+    """An uploaded door-to-door ballot (it carries a device-signed ``cast_at``) for a voter who
+    already voted in a booth: recorded, but only as overruled by ``booth`` (the device gave
+    its receipt already); send it again naming ``overruled_by``."""
+
+    def __init__(self, booth: str) -> None:
+        super().__init__(f"the voter voted in a booth first ({booth}); record it as overruled")
+        self.booth = booth
+
+
 @dataclass
 class DeviceRow:
     location: str
@@ -80,6 +90,7 @@ class View:
     alphas: set[bytes] = field(default_factory=set)
     devices: dict[str, DeviceRow] = field(default_factory=dict)
     roll: dict[str, str] = field(default_factory=dict)  # pseudonym -> region
+    home_voters: set[str] = field(default_factory=set)  # of those, who applied to vote at home
     voter_ballots: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
     locations: dict[str, LocationRow] = field(default_factory=dict)
     check_ins: dict[tuple[str, str, str], int] = field(default_factory=dict)
@@ -104,6 +115,7 @@ class Changes:
 
 
 __all__ = [
+    "AfterBoothError",
     "AlreadyRecordedError",
     "Changes",
     "DeviceRow",

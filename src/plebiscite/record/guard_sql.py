@@ -55,7 +55,7 @@ _CODES = _by_keys(cast_codes, cast_codes.c.code)
 _ALPHAS = _by_keys(cast_alphas, cast_alphas.c.alpha)
 _DEVICES = _by_keys(cast_devices, cast_devices.c.device)
 _LOCATIONS = _by_keys(cast_locations, cast_locations.c.location)
-_ROLL = select(cast_roll.c.voter, cast_roll.c.region).where(
+_ROLL = select(cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting).where(
     cast_roll.c.voter.in_(bindparam("keys", expanding=True))
 )
 _VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
@@ -96,6 +96,8 @@ def read_view(
     if keys.voters:
         for row in _rows(connection, _ROLL, keys.voters):
             view.roll[row.voter] = row.region
+            if row.home_voting:
+                view.home_voters.add(row.voter)
         if keys.codes:  # only ballots read the voters' ballots
             for row in _rows(connection, _VOTERS, keys.voters):
                 view.voter_ballots[(row.voter, row.region)] = VoterRow(

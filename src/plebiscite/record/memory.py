@@ -75,6 +75,7 @@ class MemoryBoard(BoardBase):
             alphas={a for a in keys.alphas if a in self._alphas},
             devices={d: copy(self._devices[d]) for d in keys.devices if d in self._devices},
             roll={v: self._roll[v][0] for v in keys.voters if v in self._roll},
+            home_voters={v for v in keys.voters if v in self._roll and self._roll[v][2]},
             voter_ballots={
                 (v, r): self._voters[(v, r)] for v in keys.voters for r in self._regions.get(v, ())
             },

@@ -19,8 +19,9 @@ from plebiscite.domain.roll import PublicEntry
 _CACHE_KIB: Final = 16_384
 
 #: What the one-voter rule keeps of a cast ballot:
-#: (entry, tracking code, location kind, received_at ISO, supersedes or None).
-BallotRow = tuple[int, str, str, str, str | None]
+#: (entry, tracking code, location kind, order time ISO (cast_at of an upload, else
+#: received_at), supersedes or None, overruled_by or None).
+BallotRow = tuple[int, str, str, str, str | None, str | None]
 
 
 def _connect() -> sqlite3.Connection:
@@ -112,13 +113,15 @@ class ScratchBallots:
         self._db.execute(
             "CREATE TABLE ballot (voter TEXT NOT NULL, region TEXT NOT NULL, entry INTEGER "
             "NOT NULL, code TEXT NOT NULL, kind TEXT NOT NULL, received_at TEXT NOT NULL, "
-            "supersedes TEXT)"
+            "supersedes TEXT, overruled_by TEXT)"
         )
         self._db.execute("BEGIN")
         self._rows = 0
 
     def append(self, voter: str, region: str, row: BallotRow) -> None:
-        self._db.execute("INSERT INTO ballot VALUES (?, ?, ?, ?, ?, ?, ?)", (voter, region, *row))
+        self._db.execute(
+            "INSERT INTO ballot VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (voter, region, *row)
+        )
         self._rows += 1
 
     def __len__(self) -> int:
@@ -127,17 +130,18 @@ class ScratchBallots:
     def groups(self) -> Iterator[tuple[str, str, list[BallotRow]]]:
         """(voter, region, that voter's ballots in entry order), voter by voter."""
         rows = self._db.execute(
-            "SELECT voter, region, entry, code, kind, received_at, supersedes FROM ballot "
+            "SELECT voter, region, entry, code, kind, received_at, supersedes, overruled_by "
+            "FROM ballot "
             "ORDER BY voter, region, entry"
         )
         current: tuple[str, str] | None = None
         group: list[BallotRow] = []
-        for voter, region, entry, code, kind, received_at, supersedes in rows:
+        for voter, region, entry, code, kind, received_at, supersedes, overruled in rows:
             if (voter, region) != current:
                 if current is not None:
                     yield current[0], current[1], group
                 current, group = (voter, region), []
-            group.append((entry, code, kind, received_at, supersedes))
+            group.append((entry, code, kind, received_at, supersedes, overruled))
         if current is not None:
             yield current[0], current[1], group
 

@@ -48,7 +48,12 @@ from plebiscite.errors import (
 )
 from plebiscite.record.board import Appended, Board, Entry
 from plebiscite.record.events import Event, EventType
-from plebiscite.record.guard import COMMITMENT_KEY, AlreadyRecordedError, StaleRulingError
+from plebiscite.record.guard import (
+    COMMITMENT_KEY,
+    AfterBoothError,
+    AlreadyRecordedError,
+    StaleRulingError,
+)
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import InclusionProof, leaf_hash
 from plebiscite.services.casting_records import (
@@ -288,15 +293,30 @@ class CastingService:
 
     # --- devices: cast and challenge -------------------------------------------------------------
 
-    def cast(self, ballot_json: object, signature_hex: object) -> Receipt:
-        """Verify and record a ballot; return its receipt (the same one for a retry)."""
-        return self._submit(ballot_json, signature_hex, None)
+    def cast(
+        self,
+        ballot_json: object,
+        signature_hex: object,
+        cast_at: object = None,
+        cast_at_signature: object = None,
+    ) -> Receipt:
+        """Verify and record a ballot; return its receipt (the same one for a retry).
+
+        An offline device's upload also carries its signed ``cast_at`` (``docs/devices.md``)."""
+        offline = None if cast_at is None else (cast_at, cast_at_signature)
+        return self._submit(ballot_json, signature_hex, None, offline)
 
     def challenge(self, ballot_json: object, signature_hex: object, opening: object) -> Receipt:
         """Record a challenged ballot with its opening, after checking that it re-encrypts."""
         return self._submit(ballot_json, signature_hex, opening)
 
-    def _submit(self, ballot_json: object, signature_hex: object, opening: object) -> Receipt:
+    def _submit(
+        self,
+        ballot_json: object,
+        signature_hex: object,
+        opening: object,
+        offline: tuple[object, object] | None = None,
+    ) -> Receipt:
         manifest = self._ready()
         ballot = Ballot.from_json(ballot_json)
         if not isinstance(signature_hex, str):
@@ -318,8 +338,14 @@ class CastingService:
                 f"device {ballot.device!r} is enrolled at {location_id!r}, "
                 f"not {ballot.location!r}"
             )
-        check_location_open(manifest, location_id, now)
         location = manifest.location_by_id[location_id]
+        upload: dict[str, Any] = {}
+        if offline is None:
+            check_location_open(manifest, location_id, now)
+        else:
+            from plebiscite.services.device_upload import check_upload
+
+            upload = check_upload(manifest, location, device_key, ballot, code, now, offline)
         choices, seed = (None, b"") if opening is None else parse_opening(opening)
 
         # The expensive part: before any database work, outside any lock.
@@ -340,6 +366,7 @@ class CastingService:
             "signature": signature_hex,
             "tracking_code": code,
             "received_at": now.isoformat(),
+            **upload,
         }
         if challenged:
             assert choices is not None
@@ -349,6 +376,8 @@ class CastingService:
         for _ in range(RULING_ATTEMPTS):
             try:
                 return self._record(EventType.BALLOT_CAST, payload, code, challenged)
+            except AfterBoothError as after:
+                payload["overruled_by"] = after.booth  # recorded, never counted
             except StaleRulingError as stale:
                 # The voter has a door-to-door ballot: this booth ballot supersedes it, and comes
                 # after it in the verifier's order (received_at, tracking code).

@@ -78,6 +78,10 @@ def check_receipt(
     elif superseded_by:
         kind, status = "cast", "superseded"
         why = f"the same voter later voted in a booth (ballot {superseded_by[:16]}...)"
+    elif found.event.payload.get("overruled_by"):  # an upload after the booth ballot
+        kind, status = "cast", "superseded"
+        booth = str(found.event.payload["overruled_by"])
+        why = f"uploaded after the same voter's booth ballot ({booth[:16]}...), which counts"
     else:
         kind, status, why = "cast", "counted", "the voter's counted ballot"
     checked = False

@@ -32,6 +32,7 @@ def ballot_dispositions(entries: Iterable[Entry]) -> dict[str, int]:
         if entry.event.type is EventType.BALLOT_CAST:
             cast += 1
             superseded += 1 if entry.event.payload.get("supersedes") else 0
+            superseded += 1 if entry.event.payload.get("overruled_by") else 0  # an upload
         elif entry.event.type is EventType.BALLOT_CHALLENGED:
             challenged += 1
     return {

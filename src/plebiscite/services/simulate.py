@@ -91,6 +91,8 @@ class SimulationResult:
     refusals: list[dict[str, Any]] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     receipts: int = 0
+    #: offline teams: their device ids, ballots and when each synced (``offline_dir``)
+    offline: dict[str, Any] = field(default_factory=dict)
     #: counted choices per (precinct, channel, date): what precinct commissions would count
     cells: dict[tuple[str, str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
     duplicates: int = 0  # voters who tried a double vote (two devices at once) and a retry
@@ -111,6 +113,7 @@ class SimulationResult:
             "duplicates": self.duplicates,
             "duplicates_refused": self.duplicates_refused,
             "retries_same_receipt": self.retries_same_receipt,
+            "offline": self.offline,
         }
 
 
@@ -205,6 +208,7 @@ def simulate(
     receipts_path: Path | None = None,
     close: bool = False,
     progress: Progress | None = None,
+    offline_dir: Path | None = None,
 ) -> SimulationResult:
     """Run a synthetic voting day; return the plaintext truth and what happened."""
     report = progress or (lambda _stage, _done, _total: None)
@@ -286,6 +290,12 @@ def simulate(
         devices.enrol(location)
         report("enrol devices", i + 1, len(locations))
 
+    teams = None
+    if offline_dir is not None:  # one mobile team per region works a day offline
+        from plebiscite.services.simulate_offline import OfflineTeams
+
+        teams = OfflineTeams(server, offline_dir)
+        teams.divert(actions, {v["voter"]: v for v in roll})
     phases = _phases(manifest, actions)
     receipts: list[dict[str, Any]] = []
     lock = threading.Lock()
@@ -321,10 +331,24 @@ def simulate(
             report("voters", done[0], len(actions))
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for at, group in phases:
+        for at, visits in phases:
             server.set_clock(at)
+            group = visits
+            if teams is not None:
+                if teams.due(at):
+                    receipts.extend(teams.sync_all(at))
+                for offline in [a for a in group if teams.takes(a)]:
+                    teams.cast(offline)
+                    result.check_ins += 1
+                    result.cast += 1
+                group = [a for a in visits if not teams.takes(a)]
             for future in [pool.submit(visit, a) for a in group]:
                 future.result()
+    if teams is not None:
+        if not teams.synced_at and teams.devices:
+            receipts.extend(teams.sync_all(phases[-1][0]))
+        result.offline = teams.summary()
+        teams.close()
 
     _refusals(server, manifest, devices, actions, reserve, result)
     if close:

@@ -33,6 +33,7 @@ from plebiscite.crypto.threshold import (
     verify_decryption_share,
 )
 from plebiscite.domain.manifest import Manifest, Region
+from plebiscite.domain.offline import ballot_time
 from plebiscite.domain.rules import voting_day_at
 from plebiscite.errors import InputError, PlebisciteError, ThresholdError
 from plebiscite.record.board import Board, Entry
@@ -64,6 +65,8 @@ def superseded_codes(entries: Iterable[Entry]) -> set[str]:
             code = entry.event.payload.get("supersedes")
             if code:
                 out.add(code)
+            if entry.event.payload.get("overruled_by"):  # an upload after the booth ballot
+                out.add(entry.event.payload["tracking_code"])
     return out
 
 
@@ -120,7 +123,7 @@ class Partial:
 
 def base_key(manifest: Manifest, payload: dict[str, Any]) -> BaseKey:
     location = manifest.location_by_id[payload["ballot"]["location"]]
-    day = voting_day_at(manifest, dt.datetime.fromisoformat(payload["received_at"]))
+    day = voting_day_at(manifest, dt.datetime.fromisoformat(ballot_time(payload)))
     return (location.region_id, location.precinct_id, location.kind.value, day.number if day else 0)
 
 

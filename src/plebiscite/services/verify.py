@@ -33,6 +33,7 @@ from plebiscite.domain.ballot import election_context, genesis_code, region_spec
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
+from plebiscite.domain.offline import OFFLINE_KEYS
 from plebiscite.domain.roll import PublicEntry
 from plebiscite.domain.rules import check_location_open
 from plebiscite.errors import PlebisciteError, RecordError
@@ -55,6 +56,7 @@ from plebiscite.services.verify_checks import (
     check_roll,
     check_tally_and_results,
 )
+from plebiscite.services.verify_offline import check_upload_record
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 from plebiscite.services.verify_voters import VoterBallot, VoterBallots
@@ -561,7 +563,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.count(check)
     if not cast:
         report.count("V20")
-    keys = set(payload)
+    keys = set(payload) - (OFFLINE_KEYS if cast else set())
     if cast and "opening" in keys:
         report.count("V20")
         report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)
@@ -593,7 +595,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     location = manifest.location_by_id.get(location_id)
     if received is None:
         report.fail("V15", f"{who}: received_at is not an ISO-8601 time with an offset", index)
-    elif location is not None:
+    elif location is not None and "cast_at" not in payload:  # an upload's window: V70
         try:
             check_location_open(manifest, location_id, received)
         except PlebisciteError as exc:
@@ -627,11 +629,19 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.fail("V17", f"{who}: a ballot before the election key", index)
     supersedes = payload.get("supersedes") if cast else None
     state.superseding += bool(supersedes)
+    cast_at = None if not cast else check_upload_record(
+        payload, None if device is None else device.key, location, manifest, received, report,
+        index, who, applied=None if voter is None else voter.home_voting,
+    )  # fmt: skip
     if cast and location is not None and received is not None and state.closed is None:
+        overruled = payload.get("overruled_by")
         state.voter_ballots.append(
             (ballot["voter"], location.region_id),
-            VoterBallot(code, location.kind, received, supersedes, index),
-        )
+            VoterBallot(
+                code, location.kind, cast_at or received, supersedes, index,
+                None if overruled is None else str(overruled),
+            ),
+        )  # fmt: skip
     elif cast:
         state.uncounted.append(index)  # no location, no time or after the close (V15, V16)
 

@@ -30,6 +30,7 @@ from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import Ballot
+from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
 from plebiscite.services.cells import BaseKey
@@ -110,9 +111,7 @@ def check_jobs(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Partia
                 ballot = _ballot(
                     statics, key, specs, kind, payload, device_key, region, index, out, batch
                 )
-                cell = (
-                    None if ballot is None else base_cell(statics, ballot, payload["received_at"])
-                )
+                cell = None if ballot is None else base_cell(statics, ballot, ballot_time(payload))
                 if kind == "ballot_cast" and cell is not None:
                     sums.add(*cell)
                 whose[index] = _who(payload)

@@ -29,8 +29,9 @@ from plebiscite.crypto.threshold import (
 )
 from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.offline import ballot_time
 from plebiscite.domain.roll import PublicEntry
-from plebiscite.domain.rules import CastBallot, Disposition, resolve_ballots
+from plebiscite.domain.rules import CastBallot, Disposition, Ruling, resolve_ballots
 from plebiscite.errors import PlebisciteError
 from plebiscite.record.board import Entry
 from plebiscite.record.events import Event, EventType
@@ -164,6 +165,15 @@ def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[
         superseded_by: dict[str, str] = {}
         for ruling in resolution.rulings:
             b = by_code[ruling.ballot_id]
+            if overruled_as_ruled(b.overruled_by, ruling):
+                continue  # an upload after the booth ballot, recorded as not counting
+            if b.overruled_by is not None:
+                report.fail(
+                    "V21",
+                    f"voter {voter[:16]}...: ballot {b.code[:16]} records that "
+                    f"{b.overruled_by[:16]} overrules it; the rule says {ruling.disposition}",
+                    b.entry,
+                )
             if ruling.disposition in (Disposition.DUPLICATE, Disposition.AFTER_BOOTH):
                 report.fail(
                     "V21",
@@ -186,6 +196,17 @@ def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[
                     "V21", f"voter {voter[:16]}...: ballot {b.code[:16]} {what}; {ought}", b.entry
                 )
     return excluded
+
+
+def overruled_as_ruled(overruled_by: str | None, ruling: Ruling) -> bool:
+    """Does an upload's ``overruled_by`` agree with the rule? A door-to-door ballot uploaded
+    after the voter's booth ballot does not count whether it was cast before the booth ballot
+    (superseded) or after it (after booth); either way the booth ballot is what counts."""
+    return (
+        overruled_by is not None
+        and ruling.by == overruled_by
+        and ruling.disposition in (Disposition.SUPERSEDED, Disposition.AFTER_BOOTH)
+    )
 
 
 # --- V22-V28: tally, decryption, results ----------------------------------------------------
@@ -253,9 +274,7 @@ def _take_out(
                 continue
             try:
                 payload = json.loads(line)["payload"]
-                cell = base_cell(
-                    statics, Ballot.from_json(payload["ballot"]), payload["received_at"]
-                )
+                cell = base_cell(statics, Ballot.from_json(payload["ballot"]), ballot_time(payload))
             except (PlebisciteError, KeyError, TypeError, ValueError):
                 continue  # the workers could not add it either
             if cell is not None:

@@ -56,6 +56,8 @@ CHECKS: Final[dict[str, str]] = {
     "V33": "ceremony timing: the key waits for every complaint's answer window",
     "V34": "device chains end where each device signed they end",
     "V35": "witnesses: the final checkpoint carries enough consistent cosignatures",
+    "V70": "uploaded ballots: cast_at signed by the device, in the window (clock tolerance)",
+    "V71": "uploaded ballots: reached the board within the team's custody deadline",
 }
 
 

@@ -30,6 +30,7 @@ class VoterBallot:
     received_at: dt.datetime
     supersedes: str | None
     entry: int
+    overruled_by: str | None = None  # an upload recorded after the voter's booth ballot
 
 
 def roll_commitment_of(roll: ScratchRoll, manifest_hash: bytes, region: str) -> bytes:
@@ -68,6 +69,7 @@ class VoterBallots:
             ballot.kind.value,
             ballot.received_at.isoformat(),
             None if ballot.supersedes is None else str(ballot.supersedes),
+            ballot.overruled_by,
         )
         self._table.append(key[0], key[1], row)
 
@@ -79,8 +81,10 @@ class VoterBallots:
             yield (
                 (voter, region),
                 [
-                    VoterBallot(code, LocationKind(kind), dt.datetime.fromisoformat(at), sup, entry)
-                    for entry, code, kind, at, sup in rows
+                    VoterBallot(
+                        code, LocationKind(kind), dt.datetime.fromisoformat(at), sup, entry, over
+                    )
+                    for entry, code, kind, at, sup, over in rows
                 ],
             )
 

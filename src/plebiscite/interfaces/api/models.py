@@ -50,6 +50,9 @@ class BallotModel(_Strict):
 class CastRequest(_Strict):
     ballot: BallotModel
     signature: Hex
+    #: An offline device's upload (``docs/devices.md``): when it was cast, device-signed.
+    cast_at: Annotated[str, Field(max_length=40)] | None = None
+    cast_at_signature: Hex | None = None
 
 
 class OpeningModel(_Strict):

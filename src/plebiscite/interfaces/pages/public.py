@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages import charts
 from plebiscite.interfaces.pages.common import STATIC, PagesState, form, language, render
@@ -64,6 +65,8 @@ def _entry_summary(kind: EventType, payload: dict[str, Any]) -> str:
     if kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
         ballot = payload.get("ballot", {})
         note = " supersedes " + str(payload["supersedes"])[:12] if payload.get("supersedes") else ""
+        if payload.get("cast_at"):  # an offline device's upload: cast then, synced now
+            note += f" cast offline {payload['cast_at']}, synced {payload.get('received_at')}"
         return f"{str(payload.get('tracking_code'))[:16]}… at {ballot.get('location')}{note}"
     if kind is EventType.DEVICE_ENROLMENT:
         if payload.get("revoked"):
@@ -109,7 +112,7 @@ def activity(state: PagesState) -> dict[str, Any]:
         location = manifest.location_by_id.get(where) if manifest else None
         region = location.region_id if location else "?"
         try:
-            day = dt.datetime.fromisoformat(payload["received_at"]).astimezone(zone).date()
+            day = dt.datetime.fromisoformat(ballot_time(payload)).astimezone(zone).date()
         except (KeyError, TypeError, ValueError):
             continue
         label = day.isoformat()

@@ -1,0 +1,95 @@
+"""Uploading an offline device's queue (``docs/devices.md``, sync).
+
+:func:`sync` sends the queue's unsynced rows in queue order: check-ins to
+``POST /devices/{id}/check-ins``, cast ballots with their signed ``cast_at`` to
+``POST /ballots``. Each row is first checked against the device's own signatures, so a
+queue file edited by hand is refused before anything of it is sent (and the board would
+refuse it anyway: the ballot's signature). The board's receipt of a ballot is checked (its
+head's signature by the board key the device enrolled under, the inclusion proof) and kept
+in the row. Every write to the board is idempotent: a row sent again (after a sync killed
+half way, or from a copy of the queue file) gets the same receipt, and nothing is doubled.
+
+A check-in refused because the location is closed at upload time (a team syncing before its
+hours) is kept in the row as such, and the sync goes on: the ballot itself carries its signed
+``cast_at`` and the window rule judges that. Any other refusal stops the sync at that row,
+named; the rows after it wait (they continue its chain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from plebiscite.crypto.signing import VerifyKey
+from plebiscite.errors import BoardError, InputError, PlebisciteError, RuleError
+from plebiscite.services.casting import Receipt
+from plebiscite.services.device import DeviceServer, OfflineDevice
+
+#: Problem slugs a check-in upload may meet without stopping the sync.
+_LATE_CHECK_IN = frozenset({"location-closed"})
+
+
+class SyncStoppedError(RuleError):
+    """The board refused a queued ballot: the sync stopped there (the rest still waits)."""
+
+    title = "sync stopped"
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    check_ins: int = 0
+    ballots: int = 0
+    already: int = 0  # rows that were synced before this run
+    late_check_ins: int = 0
+    receipts: list[str] = field(default_factory=list)  # tracking codes the board confirmed
+
+
+def sync(
+    device: OfflineDevice,
+    server: DeviceServer,
+    on_row: Callable[[int], None] | None = None,
+) -> SyncReport:
+    """Upload every unsynced row in order; raises :class:`SyncStoppedError` at a refusal."""
+    report = SyncReport()
+    rows = device.queue.rows()
+    report.already = sum(r.receipt is not None for r in rows)
+    board_key_hex = device.queue.meta("board_key")
+    board_key = VerifyKey.from_hex(board_key_hex) if board_key_hex else None
+    pending = [r for r in rows if r.receipt is None]
+    for row in pending:  # check them all before sending any
+        device.check_row(row.kind, row.body, row.code)
+    for row in pending:
+        if on_row is not None:
+            on_row(row.seq)
+        if row.kind == "check_in":
+            try:
+                index = server.check_in(device.device_id, row.body)
+                device.queue.mark_synced(row.seq, {"leaf_index": index})
+                report.check_ins += 1
+            except BoardError:
+                raise  # no network (yet): nothing changed, sync again later
+            except PlebisciteError as exc:
+                if getattr(exc, "slug", None) not in _LATE_CHECK_IN:
+                    raise SyncStoppedError(f"queue row {row.seq} (check-in): {exc}") from exc
+                device.queue.mark_synced(row.seq, {"refused": str(exc)})
+                report.late_check_ins += 1
+        else:
+            try:
+                answer = server.cast(row.body)
+            except BoardError:
+                raise
+            except PlebisciteError as exc:
+                raise SyncStoppedError(f"queue row {row.seq} (ballot {row.code}): {exc}") from exc
+            receipt = Receipt.from_json(answer)
+            if receipt.tracking_code != row.code:
+                raise InputError(f"the board answered row {row.seq} with another ballot's code")
+            receipt.verify(board_key)
+            device.queue.mark_synced(row.seq, answer)
+            report.ballots += 1
+            report.receipts.append(receipt.tracking_code)
+        report.sent += 1
+    return report
+
+
+__all__ = ["SyncReport", "SyncStoppedError", "sync"]

@@ -1,0 +1,94 @@
+"""The verifier's checks of uploaded (offline) ballots: V70 and V71 (``docs/verifier.md``).
+
+An offline device's cast ballot carries its device-signed ``cast_at`` (``docs/devices.md``).
+
+- V70: the ``cast_at`` signature (the device receipt's, tag ``device-receipt``) verifies under
+  the device's enrolled key; only a mobile team's ballot is uploaded; ``cast_at`` lies in the
+  location's window within the clock tolerance and not after ``received_at``; the voter
+  applied to vote at home; ``overruled_by`` appears only on an upload.
+- V71: custody: every upload reached the board within its team's custody deadline; a late one
+  is flagged ``custody_late`` on the board, and reported here as a finding.
+
+The ballot's order time for the one-voter rule (V21) and its day for the tally are
+``cast_at`` when present (:func:`plebiscite.domain.offline.ballot_time`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from plebiscite.crypto.signing import VerifyKey
+from plebiscite.domain.manifest import Location, LocationKind, Manifest
+from plebiscite.domain.offline import (
+    RECEIPT_TAG,
+    check_cast_at,
+    custody_hours,
+    custody_late,
+    parse_cast_at,
+    receipt_message,
+)
+from plebiscite.errors import PlebisciteError
+from plebiscite.services.verify_report import VerificationReport
+
+
+def check_upload_record(
+    payload: dict[str, Any],
+    device_key: str | None,
+    location: Location | None,
+    manifest: Manifest,
+    received: dt.datetime | None,
+    report: VerificationReport,
+    index: int,
+    who: str,
+    applied: bool | None = None,
+) -> dt.datetime | None:
+    """Check an uploaded ballot's ``cast_at``; return it (its order time), or None if the
+    ballot is not an upload or its ``cast_at`` cannot be read."""
+    report.count("V70")  # every cast ballot: an upload, or one that claims nothing of it
+    report.count("V71")
+    if "cast_at" not in payload:
+        if "overruled_by" in payload or "custody_late" in payload:
+            report.fail("V70", f"{who}: overruled or flagged, but not an upload", index)
+        return None
+    try:
+        cast_at = parse_cast_at(payload["cast_at"])
+    except PlebisciteError as exc:
+        report.fail("V70", f"{who}: {exc}", index)
+        return None
+    ballot = payload["ballot"]
+    if device_key is not None:
+        message = receipt_message(
+            ballot["election"], ballot["device"], str(payload["tracking_code"]), payload["cast_at"]
+        )
+        try:
+            VerifyKey.from_hex(device_key).verify(
+                RECEIPT_TAG, message, bytes.fromhex(str(payload.get("cast_at_signature")))
+            )
+        except (PlebisciteError, ValueError):
+            report.fail("V70", f"{who}: cast_at is not signed by the device", index)
+    if location is None or received is None:
+        return cast_at
+    if location.kind is not LocationKind.MOBILE_TEAM:
+        report.fail("V70", f"{who}: an upload from a {location.kind} device", index)
+    if applied is False:
+        report.fail("V70", f"{who}: uploaded for a voter who never applied to vote at home", index)
+    try:
+        check_cast_at(manifest, location, cast_at, received)
+    except PlebisciteError as exc:
+        report.fail("V70", f"{who}: {exc}", index)
+    late = custody_late(location, cast_at, received)
+    if late:
+        held = (received - cast_at).total_seconds() / 3600
+        report.fail(
+            "V71",
+            f"{who}: uploaded {held:.1f} h after it was cast; the team's custody deadline is "
+            f"{custody_hours(location)} h",
+            index,
+        )
+    if late != bool(payload.get("custody_late")):
+        report.fail("V71", f"{who}: custody_late is {not late}, the times say {late}", index)
+    return cast_at
+
+
+__all__ = ["check_upload_record"]

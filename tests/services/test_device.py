@@ -1,0 +1,278 @@
+"""An offline door-to-door device: a day without network, then sync (``docs/devices.md``).
+
+Real parts: the FastAPI app over an in-memory board through httpx, the device's SQLite file,
+libsodium. Each attack test plays the attacker and fails if the attack works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from voting_support import MANIFEST, Day, location, new_day
+
+from plebiscite.domain.manifest import LocationKind
+from plebiscite.errors import BoardError, EligibilityError, SignatureError
+from plebiscite.interfaces.api.client import HttpVotingServer
+from plebiscite.interfaces.app import create_app
+from plebiscite.record.events import EventType
+from plebiscite.record.memory import MemoryBoard
+from plebiscite.services.device import DeviceReceipt, OfflineDevice, init_device, write_receipt
+from plebiscite.services.device_sync import SyncStoppedError, sync
+from plebiscite.services.receipts import check_receipt
+from plebiscite.services.results import ballot_dispositions
+from plebiscite.services.simulate import RefusedError
+from plebiscite.services.tally import superseded_codes
+
+TOKEN = "device-test-token"
+TEAM = location(LocationKind.MOBILE_TEAM)
+DAY1 = MANIFEST.open_spans(TEAM)[0][0]  # 08:00 on the team's first day
+CHOICE = {q.id: q.options[0].id for q in MANIFEST.region_by_id["donetsk"].questions}
+
+
+def _setup(tmp_path: Path, backend: str = "memory") -> tuple[Day, HttpVotingServer, OfflineDevice]:
+    from plebiscite.record.sql import SqlBoard
+
+    where = backend if "://" in backend else str(tmp_path / "b.db")
+    board = MemoryBoard() if backend == "memory" else SqlBoard.open(where, create=True)
+    day = new_day(board, voters=120)
+    day.clock.set(DAY1 - dt.timedelta(hours=1))  # enrol before the day starts, online
+    client = TestClient(create_app(day.service, admin_token=TOKEN, demo_clock=day.clock))
+    server = HttpVotingServer(client, TOKEN)
+    device = init_device(server, tmp_path / "team.sqlite", "team-1", TEAM.id)
+    return day, server, device
+
+
+def _home_voters(day: Day) -> list[str]:
+    return [e.pseudonym for e in day.voters() if e.home_voting]
+
+
+def _vote_day(device: OfflineDevice, voters: list[str], start: dt.datetime) -> list[DeviceReceipt]:
+    out = []
+    for n, voter in enumerate(voters):
+        device.check_in(voter)
+        out.append(device.vote(voter, CHOICE, start + dt.timedelta(minutes=20 * n)))
+    return out
+
+
+def _ballots(day: Day) -> list[dict[str, object]]:
+    return [e.event.payload for e in day.board.entries() if e.event.type is EventType.BALLOT_CAST]
+
+
+def test_a_day_offline_then_sync_next_morning_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    day, server, device = _setup(tmp_path)
+    voters = _home_voters(day)[:5]
+    receipts = _vote_day(device, voters, DAY1 + dt.timedelta(hours=1))
+    assert not _ballots(day)  # nothing reached the board while offline
+    assert device.status()["waiting"] == 10
+    with pytest.raises(BoardError):  # a sync tried where there is no network changes nothing
+        sync(device, HttpVotingServer("http://127.0.0.1:9", patience_s=0))
+    assert device.status()["waiting"] == 10
+
+    day.clock.set(MANIFEST.open_spans(TEAM)[1][0] + dt.timedelta(minutes=30))  # next morning
+    report = sync(device, server)
+    assert (report.ballots, report.check_ins) == (5, 5)
+    on_board = _ballots(day)
+    assert [p["tracking_code"] for p in on_board] == [r.tracking_code for r in receipts]
+    for payload, receipt in zip(on_board, receipts, strict=True):
+        assert payload["cast_at"] == receipt.cast_at  # the day it was cast, not the upload
+        assert payload["received_at"] > receipt.cast_at
+        assert "custody_late" not in payload
+    size = day.board.size()
+
+    again = sync(device, server)  # the same queue twice: nothing sent
+    assert again.sent == 0 and day.board.size() == size
+    device.close()
+
+    copy = tmp_path / "copy.sqlite"  # a copy of the queue, with its synced marks cleared
+    shutil.copy(tmp_path / "team.sqlite", copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE queue SET receipt = NULL")
+    twin = OfflineDevice.open(copy)
+    resent = sync(twin, server)
+    assert resent.receipts == [r.tracking_code for r in receipts]  # the same receipts
+    assert day.board.size() == size  # nothing doubled
+    twin.close()
+
+
+def test_an_edited_queue_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    day, server, device = _setup(tmp_path)
+    voter = _home_voters(day)[0]
+    _vote_day(device, [voter], DAY1 + dt.timedelta(hours=2))
+    device.close()
+    # The attacker flips the voter's choice in the stored ballot (another alpha).
+    with sqlite3.connect(tmp_path / "team.sqlite") as db:
+        seq, body = db.execute("SELECT seq, body FROM queue WHERE kind = 'cast'").fetchone()
+        data = json.loads(body)
+        answer = data["ballot"]["answers"][0]
+        answer["selections"][0], answer["selections"][1] = (
+            answer["selections"][1],
+            answer["selections"][0],
+        )
+        db.execute("UPDATE queue SET body = ? WHERE seq = ?", (json.dumps(data), seq))
+    size = day.board.size()
+    edited = OfflineDevice.open(tmp_path / "team.sqlite")
+    day.clock.set(DAY1 + dt.timedelta(hours=3))
+    with pytest.raises(SignatureError):
+        sync(edited, server)
+    assert day.board.size() == size
+    # Sent straight to the board, bypassing the device's own check: the board refuses it too.
+    with pytest.raises(RefusedError) as refused:
+        server.cast(data)
+    assert refused.value.status in (403, 422)
+    assert not _ballots(day)
+    edited.close()
+
+
+def test_clock_off_by_minutes_is_accepted_by_days_is_refused(tmp_path: Path) -> None:
+    day, server, device = _setup(tmp_path)
+    early, late = _home_voters(day)[:2]
+    _vote_day(device, [early], DAY1 - dt.timedelta(minutes=7))  # 7 min before opening
+    _vote_day(device, [late], DAY1 - dt.timedelta(days=2))  # a clock two days behind
+    day.clock.set(DAY1 + dt.timedelta(hours=4))
+    with pytest.raises(SyncStoppedError, match="outside every open span"):
+        sync(device, server)
+    assert [p["ballot"]["voter"] for p in _ballots(day)] == [early]  # the window rule decided
+    assert device.status()["waiting"] == 1  # the refused ballot is still held, not lost
+    # The device's signed chain end counts both: the board's chain has one, a visible gap.
+    with pytest.raises(RefusedError) as gap:
+        server.chain_end(device.device_id, device.chain_end())
+    assert gap.value.status == 409
+    device.close()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "postgresql"])
+def test_a_late_door_to_door_upload_is_recorded_but_the_booth_ballot_counts(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgresql":
+        backend = request.getfixturevalue("pg_url")  # skipped without a server
+    day, server, device = _setup(tmp_path, backend)
+    voter = _home_voters(day)[0]
+    last_team_day = MANIFEST.open_spans(TEAM)[-1][0]
+    _vote_day(device, [voter], last_team_day + dt.timedelta(hours=10))
+    station = location(LocationKind.REGULAR_STATION)
+    booth = day.booth(station)
+    day.clock.set(MANIFEST.open_spans(station)[0][0] + dt.timedelta(hours=1))
+    server.check_in(booth.device_id, booth.check_in(voter))
+    prepared = booth.prepare(voter, {q: None for q in CHOICE} | dict(CHOICE))
+    booth_receipt = server.cast(prepared.cast_body())
+    assert booth_receipt["supersedes"] is None  # the home ballot was not on the board yet
+
+    day.clock.set(day.clock.now() + dt.timedelta(hours=1))
+    report = sync(device, server)  # not refused: the device gave its receipt already
+    assert report.ballots == 1
+    home = next(p for p in _ballots(day) if p["ballot"]["device"] == "team-1")
+    assert home["overruled_by"] == booth_receipt["tracking_code"]
+    assert superseded_codes(day.board.entries()) == {home["tracking_code"]}  # never counted
+    assert ballot_dispositions(day.board.entries())["counted"] == 1
+    day.service.flush_head()
+    assert check_receipt(day.board, home["tracking_code"]).status == "superseded"
+    device.close()
+
+
+def test_check_in_and_home_application_are_required_and_refusals_recorded(
+    tmp_path: Path,
+) -> None:
+    day, _server, device = _setup(tmp_path)
+    applied = _home_voters(day)[0]
+    never = next(e.pseudonym for e in day.voters() if not e.home_voting)
+    with pytest.raises(EligibilityError, match="not checked in"):
+        device.vote(applied, CHOICE, DAY1 + dt.timedelta(hours=1))
+    device.check_in(never)
+    with pytest.raises(EligibilityError, match="no application"):
+        device.vote(never, CHOICE, DAY1 + dt.timedelta(hours=1))
+    with pytest.raises(EligibilityError, match="not on the roll"):
+        device.check_in("ab" * 32)
+    assert [r[2] for r in device.queue.refusals()] == [
+        "not checked in on this device",
+        "no application to vote at home",
+    ]
+    assert device.status()["ballots"] == 0
+    device.close()
+
+
+def test_the_receipt_is_signed_by_the_device_and_printable(tmp_path: Path) -> None:
+    day, _server, device = _setup(tmp_path)
+    voter = _home_voters(day)[0]
+    (receipt,) = _vote_day(device, [voter], DAY1 + dt.timedelta(hours=1))
+    path = write_receipt(receipt, tmp_path / "receipts")
+    assert path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    kept = DeviceReceipt.from_json(json.loads(path.read_text()))
+    kept.verify(device.key.verify_key)
+    forged = DeviceReceipt.from_json({**kept.to_json(), "cast_at": DAY1.isoformat()})
+    with pytest.raises(SignatureError):
+        forged.verify(device.key.verify_key)  # a receipt altered afterwards does not verify
+    device.close()
+
+
+def test_a_receipt_whose_ballot_never_reached_the_board_is_filed_a_forged_one_is_not(
+    tmp_path: Path,
+) -> None:
+    from plebiscite.services.receipt_complaint import file_receipt_complaint
+
+    day, server, device = _setup(tmp_path)
+    first, second = _home_voters(day)[:2]
+    (synced,) = _vote_day(device, [first], DAY1 + dt.timedelta(hours=1))
+    day.clock.set(DAY1 + dt.timedelta(hours=2))
+    sync(device, server)
+    (lost,) = _vote_day(device, [second], DAY1 + dt.timedelta(hours=3))  # never synced
+    now = DAY1 + dt.timedelta(days=1)
+    on_board = file_receipt_complaint(day.board, synced.to_json(), now)
+    assert on_board.on_board is not None and on_board.filed is None
+    size = day.board.size()
+    # The attacker alters a receipt (another cast time) to accuse the board: nothing is filed.
+    forged = {**lost.to_json(), "cast_at": (DAY1 + dt.timedelta(hours=4)).isoformat()}
+    with pytest.raises(SignatureError):
+        file_receipt_complaint(day.board, forged, now)
+    assert day.board.size() == size
+    filed = file_receipt_complaint(day.board, lost.to_json(), now)
+    assert filed.filed == size
+    complaint = day.board.entry(size).event
+    assert complaint.type is EventType.COMPLAINT
+    assert lost.tracking_code in complaint.payload["grounds"]
+    device.close()
+
+
+def test_the_device_serves_its_booth_pages_offline(tmp_path: Path) -> None:
+    from plebiscite.interfaces.device_pages import create_device_app
+
+    day, _server, device = _setup(tmp_path)
+    voter = _home_voters(day)[0]
+    device.close()
+    at = DAY1 + dt.timedelta(hours=1)
+    pages = TestClient(create_device_app(tmp_path / "team.sqlite", clock=at))
+    assert "team-1" in pages.get("/").text
+    ballot = pages.post("/check-in", data={"voter": voter})
+    assert ballot.status_code == 200 and "type='radio'" in ballot.text
+    shown = pages.post("/vote", data={"voter": voter, **CHOICE})
+    assert shown.status_code == 200 and "<svg" in shown.text
+    again = OfflineDevice.open(tmp_path / "team.sqlite")
+    (row,) = [r for r in again.queue.rows() if r.kind == "cast"]
+    assert row.code is not None and row.code[:4] in shown.text  # queued before it was shown
+    again.close()
+    twice = pages.post("/vote", data={"voter": voter, **CHOICE})
+    assert twice.status_code == 409 and "already voted" in twice.text
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_team_that_edits_its_roll_cannot_upload_a_ballot_without_an_application(
+    tmp_path: Path, backend: str
+) -> None:
+    day, server, device = _setup(tmp_path, backend)
+    never = next(e.pseudonym for e in day.voters() if not e.home_voting)
+    device.close()
+    with sqlite3.connect(tmp_path / "team.sqlite") as db:  # the attacker's edit
+        db.execute("UPDATE roll SET home_voting = 1 WHERE voter = ?", (never,))
+    edited = OfflineDevice.open(tmp_path / "team.sqlite")
+    _vote_day(edited, [never], DAY1 + dt.timedelta(hours=1))  # the device is fooled
+    day.clock.set(DAY1 + dt.timedelta(hours=2))
+    with pytest.raises(SyncStoppedError, match="never applied to vote at home"):
+        sync(edited, server)
+    assert not _ballots(day)  # the board is not
+    edited.close()

@@ -31,7 +31,7 @@ from plebiscite.interfaces.pages.common import (
     render,
 )
 from plebiscite.interfaces.pages.i18n import pick, translate
-from plebiscite.interfaces.pages.sessions import SESSION_SECONDS, new_session
+from plebiscite.interfaces.pages.sessions import new_session, set_session_cookie
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
 from plebiscite.services.station_credentials import credentials, issue, revoke
@@ -96,15 +96,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         if token is None or not hmac.compare_digest(offered.encode(), token.encode()):
             return login_page(request, translate(language(request), "login_wrong"))
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            AUTH_COOKIE,
-            new_session(token),
-            max_age=SESSION_SECONDS,
-            httponly=True,
-            samesite="strict",
-            path="/",
-            secure=request.url.scheme == "https",
-        )
+        set_session_cookie(response, request, AUTH_COOKIE, new_session(token))
         return response
 
     @router.post("/officials/logout")

@@ -30,7 +30,11 @@ from plebiscite.interfaces.pages.common import (
     render,
 )
 from plebiscite.interfaces.pages.i18n import pick, translate
-from plebiscite.interfaces.pages.sessions import SESSION_SECONDS, new_station_session
+from plebiscite.interfaces.pages.sessions import (
+    SESSION_SECONDS,
+    new_station_session,
+    set_session_cookie,
+)
 from plebiscite.services.station_credentials import public_part, station_of
 
 #: How often the waiting kiosk reloads, in seconds.
@@ -71,14 +75,11 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         if station is None or not state.admin_token:
             return login_page(request, translate(language(request), "station_login_wrong"))
         response = RedirectResponse(f"/station/{station}", status_code=303)
-        response.set_cookie(
+        set_session_cookie(
+            response,
+            request,
             STATION_COOKIE,
             new_station_session(state.admin_token, public_part(offered)),
-            max_age=SESSION_SECONDS,
-            httponly=True,
-            samesite="strict",
-            path="/",
-            secure=request.url.scheme == "https",
         )
         return response
 
@@ -149,15 +150,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                     stations.kiosks.paired.pop(device, None)
                 return pair_page(request, device, str(exc), 422)
         response = RedirectResponse(f"/kiosk/{device}", status_code=303)
-        response.set_cookie(
-            KIOSK_COOKIE,
-            token,
-            max_age=SESSION_SECONDS * 3,
-            httponly=True,
-            samesite="strict",
-            path="/",
-            secure=request.url.scheme == "https",
-        )
+        set_session_cookie(response, request, KIOSK_COOKIE, token, SESSION_SECONDS * 3)
         return response
 
     def enrol_terminal(booth: BrowserBooth, public_key: str) -> None:

@@ -46,6 +46,9 @@ from http.cookies import SimpleCookie
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from plebiscite.interfaces.api.guards import pass_on
 
 SESSION_SECONDS: Final = 8 * 3600
@@ -60,6 +63,22 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def set_session_cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int = SESSION_SECONDS
+) -> None:
+    """The one way a session cookie is set: HttpOnly, SameSite=Strict, the whole site, and
+    Secure whenever the request came over HTTPS."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
 
 
 def _key(admin_token: str) -> bytes:

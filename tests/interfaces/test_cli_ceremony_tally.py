@@ -8,26 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import fails, run
 from plebiscite.crypto.keyfile import seal
 from plebiscite.crypto.randomness import SeededRng
-from plebiscite.interfaces import cli
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.election import load_election
 from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "examples" / "seed-referendum" / "manifest.toml"
-
-
-def run(*args: str) -> None:
-    cli.main(list(args))
-
-
-def fails(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(list(args))
-    code = exc.value.code
-    return (code if isinstance(code, int) else -1), capsys.readouterr().err
 
 
 def test_whole_count_through_the_cli(

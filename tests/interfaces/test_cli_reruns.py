@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import fails
 from plebiscite.crypto import keyfile
 from plebiscite.crypto.randomness import SeededRng, SystemRng
 from plebiscite.crypto.signing import SigningKey
@@ -36,13 +37,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-referendum" / "manifest.toml"
 PASSPHRASE = "rerun passphrase"
 CLOSE_AT = dt.datetime(2022, 9, 27, 21, 0, tzinfo=dt.UTC)
-
-
-def fails(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(list(args))
-    code = exc.value.code
-    return (code if isinstance(code, int) else -1), capsys.readouterr().err
 
 
 def count(db: str, kind: EventType) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import fails
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces import cli
@@ -32,13 +33,6 @@ def db(tmp_path: Path) -> str:
         service = CastingService(board, SigningKey.generate(), clock)
         service.enrol_device("st-1", loc.id, SigningKey.generate().verify_key.hex())
     return path
-
-
-def fails(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(list(args))
-    code = exc.value.code
-    return (code if isinstance(code, int) else -1), capsys.readouterr().err
 
 
 def test_issue_and_revoke_a_station_credential(db: str, capsys: pytest.CaptureFixture[str]) -> None:

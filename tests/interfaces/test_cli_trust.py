@@ -8,24 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import fails, run
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.errors import InputError
-from plebiscite.interfaces import cli
 from plebiscite.interfaces.app import load_board_key, open_app
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "examples" / "seed-referendum" / "manifest.toml"
-
-
-def run(*args: str) -> None:
-    cli.main(list(args))
-
-
-def fails(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(list(args))
-    code = exc.value.code
-    return (code if isinstance(code, int) else -1), capsys.readouterr().err
 
 
 def test_the_board_key_is_anchored_and_shown(

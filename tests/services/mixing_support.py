@@ -13,20 +13,17 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from plebiscite.crypto.ballot import encrypt_answer
-from plebiscite.crypto.elgamal import Ciphertext
-from plebiscite.crypto.group import Point
 from plebiscite.crypto.randomness import SeededRng
-from plebiscite.crypto.tagging import tag_point
-from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.ballot import CHECKIN_BYTES, Ballot, encrypt_tag, genesis_code, region_specs
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.domain.roll import PublicEntry, build_roll, generate_roll
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
+from plebiscite.services.casting_records import sign_check_in
 from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
 from plebiscite.services.election import (
     Election,
@@ -49,12 +46,17 @@ class World:
     truth: dict[str, dict[str, int]] = field(default_factory=dict)
     overridden: list[str] = field(default_factory=list)  # tracking codes set aside
     home_codes: list[str] = field(default_factory=list)
+    private: dict[int, Event] = field(default_factory=dict)  # events with their private part
 
 
-def copy_board(board: MemoryBoard, stop: int | None = None) -> MemoryBoard:
-    """A fresh board holding the same events (to attack one without touching the other)."""
+def copy_board(
+    world: World, stop: int | None = None, board: MemoryBoard | None = None
+) -> MemoryBoard:
+    """A fresh board holding the same events as ``board`` (default: the world's) up to ``stop``,
+    to attack one without touching the other; check-ins keep the voter they check in."""
     out = MemoryBoard()
-    out.append_batch([e.event for e in board.entries(0, stop)])
+    source = world.board if board is None else board
+    out.append_batch([world.private.get(e.index, e.event) for e in source.entries(0, stop)])
     return out
 
 
@@ -65,13 +67,21 @@ def _when(manifest: Manifest, location_id: str, last: bool) -> dt.datetime:
 
 
 class _Caster:
-    def __init__(self, board: MemoryBoard, election: Election) -> None:
+    def __init__(self, board: MemoryBoard, election: Election, world: World) -> None:
         self.board = board
         self.election = election
+        self.world = world
         self.codes: dict[str, str] = {}
+        self.checkins = random.Random(11)
 
-    def cast(self, voter: PublicEntry, kind: LocationKind, choice: int, **extra: Any) -> str:
-        """Record one ballot; ``tag_of`` (a pseudonym) puts another voter's tag in it."""
+    def _append(self, event: Event) -> None:
+        self.world.private[self.board.append(event)] = event
+
+    def cast(
+        self, voter: PublicEntry, kind: LocationKind, choice: int, tag_of: str | None = None
+    ) -> str:
+        """Check the voter in and record one ballot; ``tag_of`` (a pseudonym) puts another
+        voter's tag in it (a device copying a tag)."""
         manifest = self.election.require_manifest()
         key = self.election.election_key
         assert key is not None
@@ -86,32 +96,30 @@ class _Caster:
             vector = [1 if i == choice else 0 for i in range(spec.n_options)]
             answers.append(encrypt_answer(key, ctx, spec, vector, RNG.scalar().encode(), RNG))
         device = f"synthetic-{location.id}"
+        signing = device_key(location.id)
+        at = _when(manifest, location.id, last=kind.is_booth).astimezone(dt.UTC).isoformat()
+        checkin = self.checkins.randbytes(CHECKIN_BYTES).hex()
+        election = self.election.manifest_hash.hex()
+        private = {"voter": voter.pseudonym}
+        check_in = {
+            "device": device,
+            "checkin": checkin,
+            "at": at,
+            "signature": sign_check_in(signing, election, device, checkin),
+        }
+        self._append(Event.create(EventType.CHECK_IN, check_in, private=private))
+        tag, _ = encrypt_tag(key, ctx, device, checkin, tag_of or voter.pseudonym, RNG)
         previous = self.codes.get(device, genesis_code(self.election.manifest_hash, device))
-        ballot = Ballot(
-            self.election.manifest_hash.hex(),
-            device,
-            location.id,
-            voter.pseudonym,
-            previous,
-            tuple(answers),
-        )
+        ballot = Ballot(election, device, location.id, checkin, previous, tag, tuple(answers))
         code = ballot.tracking_code()
         self.codes[device] = code
-        r = RNG.scalar()
-        tag = Ciphertext(
-            Point.base_mul(r),
-            tag_point(ctx, bytes.fromhex(extra.get("tag_of", voter.pseudonym))) + key * r,
-        )
-        ballot_json = {**ballot.to_json(), "tag": {"ciphertext": tag.to_json(), "proof": {}}}
-        at = _when(manifest, location.id, last=kind.is_booth)
         payload = {
-            "ballot": ballot_json,
-            "signature": ballot.sign(device_key(location.id)),
+            "ballot": ballot.to_json(),
+            "signature": ballot.sign(signing),
             "tracking_code": code,
-            "received_at": at.astimezone(dt.UTC).isoformat(),
-            "supersedes": extra.get("supersedes"),
+            "received_at": at,
         }
-        self.board.append(Event.create(EventType.BALLOT_CAST, payload))
+        self._append(Event.create(EventType.BALLOT_CAST, payload, private=private))
         return code
 
 
@@ -138,15 +146,15 @@ def build_world(
         key=lambda v: v.pseudonym,
     )
     rng.shuffle(roll)
-    caster = _Caster(board, election)
     world = World(board, trustees)
+    caster = _Caster(board, election, world)
     truth = world.truth.setdefault("donetsk", {"yes": 0, "no": 0})
     options = ["yes", "no"]
     for n, voter in enumerate(roll[:voters]):
         choice = rng.randrange(2)
         if n < overrides:  # at home first, then in a booth with the other answer
             home = caster.cast(voter, LocationKind.MOBILE_TEAM, 1 - choice)
-            caster.cast(voter, LocationKind.REGULAR_STATION, choice, supersedes=home)
+            caster.cast(voter, LocationKind.REGULAR_STATION, choice)
             world.overridden.append(home)
             world.home_codes.append(home)
         elif n % 2:

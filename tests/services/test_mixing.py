@@ -130,7 +130,7 @@ def test_nothing_after_the_close_names_the_set_aside_ballot(run: Run) -> None:
 
 
 def test_reruns_post_nothing_new(run: Run) -> None:
-    board = copy_board(run.world.board, run.decrypted_size)
+    board = copy_board(run.world, run.decrypted_size)
     rng = SeededRng(b"rerun")
     size = board.size()
     assert mix(board, rng) == []
@@ -145,7 +145,7 @@ def test_reruns_post_nothing_new(run: Run) -> None:
 def test_a_crashed_mix_is_finished_by_a_rerun(run: Run) -> None:
     """Two booth chunks were posted before the crash: the rerun keeps the booth batch's chunk
     size for its two other chunks, and shuffles the home batch (not begun) as it is told."""
-    board = copy_board(run.world.board, run.closed_size + 2)
+    board = copy_board(run.world, run.closed_size + 2)
     assert len(mix(board, SeededRng(b"again"), chunk_rows=99)) == 2 + 1
     record = read_mix(board)
     assert (record.chunk_rows("donetsk", "booth"), record.chunk_rows("donetsk", "home")) == (5, 99)
@@ -177,7 +177,7 @@ def _shuffle_payload(board: MemoryBoard, key: mixing.ChunkKey, rows: list[mixing
 
 
 def test_a_shuffler_who_replaces_a_row_is_refused_by_the_converter(run: Run) -> None:
-    board = copy_board(run.world.board, run.closed_size)
+    board = copy_board(run.world, run.closed_size)
     record = read_mix(board)
     rows = mixing.chunk(record.rows["donetsk"].home, CHUNK, 0)
     voter_b = rows[1]
@@ -189,7 +189,7 @@ def test_a_shuffler_who_replaces_a_row_is_refused_by_the_converter(run: Run) -> 
 
 
 def test_a_shuffler_who_drops_a_row_is_refused_by_the_converter(run: Run) -> None:
-    board = copy_board(run.world.board, run.closed_size)
+    board = copy_board(run.world, run.closed_size)
     record = read_mix(board)
     rows = mixing.chunk(record.rows["donetsk"].booth, CHUNK, 0)
     board.append(_shuffle_payload(board, ("donetsk", "booth", 0), rows[:-1]))
@@ -199,7 +199,7 @@ def test_a_shuffler_who_drops_a_row_is_refused_by_the_converter(run: Run) -> Non
 
 
 def test_a_converter_with_another_exponent_for_one_chunk_is_refused(run: Run) -> None:
-    board = copy_board(run.world.board, run.mixed_size)
+    board = copy_board(run.world, run.mixed_size)
     state = run.world.trustees[0]
     assert state.secret_share is not None
     record = read_mix(board)
@@ -230,12 +230,12 @@ def test_a_converter_with_another_exponent_for_one_chunk_is_refused(run: Run) ->
 
 
 def test_a_missing_converter_in_one_chunk_is_refused_before_decrypting(run: Run) -> None:
-    board = copy_board(run.world.board, run.mixed_size)
+    board = copy_board(run.world, run.mixed_size)
     rng = SeededRng(b"partial")
     convert(board, run.world.trustees[0], rng)
     # trustee 4 converts only the first chunk (its process stopped)
     record = read_mix(board)
-    full = copy_board(board)
+    full = copy_board(run.world, board=board)
     convert(full, run.world.trustees[3], rng)
     first = next(e for e in full.entries(board.size(), full.size()))
     board.append(first.event)
@@ -245,12 +245,12 @@ def test_a_missing_converter_in_one_chunk_is_refused_before_decrypting(run: Run)
 
 
 def test_a_wrong_tag_share_is_named_and_a_count_without_k_valid_is_refused(run: Run) -> None:
-    board = copy_board(run.world.board, run.converted_size)
+    board = copy_board(run.world, run.converted_size)
     rng = SeededRng(b"shares")
     post_tag_shares(board, run.world.trustees[0], rng)
     post_tag_shares(board, run.world.trustees[2], rng)
     # trustee 4's shares with one row's share replaced (to forge a match): re-signed by it
-    honest = copy_board(board)
+    honest = copy_board(run.world, board=board)
     post_tag_shares(honest, run.world.trustees[3], rng)
     record = read_mix(board)
     for entry in honest.entries(board.size(), honest.size()):
@@ -279,7 +279,7 @@ def test_a_wrong_tag_share_is_named_and_a_count_without_k_valid_is_refused(run: 
 
 
 def test_a_tally_that_keeps_a_set_aside_ballot_is_refused_by_the_trustees(run: Run) -> None:
-    board = copy_board(run.world.board, run.decrypted_size)
+    board = copy_board(run.world, run.decrypted_size)
     election = load_election(board)
     assert election.closed_entry is not None
     record = read_mix(board)

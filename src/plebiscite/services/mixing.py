@@ -86,14 +86,15 @@ class MixRecord:
         return None if first is None else int(first.event.payload["chunk_rows"])
 
     def chunks(self, region: str) -> list[ChunkKey]:
-        """Every chunk of the region the board's rows and stated chunk sizes make."""
+        """Every chunk of the region the board's rows and stated chunk sizes make (raises
+        :class:`InputError` while a batch with rows has no shuffle)."""
         out: list[ChunkKey] = []
         rows = self.rows.get(region, RegionRows())
         for batch in BATCHES:
             n = len(rows.batch(batch))
             size = self.chunk_rows(region, batch)
             if n and size is None:
-                raise InputError(f"region {region}: the {batch} batch is not shuffled yet")
+                raise InputError(f"the {batch} batch is not shuffled yet: run `tally mix`")
             out += [(region, batch, c) for c in range(mixing.chunk_count(n, size or 1))]
         return out
 
@@ -605,6 +606,28 @@ def filter_tags(board: Board, *, record: MixRecord | None = None) -> FilterOutco
     return outcome
 
 
+def run_local_mixing(
+    board: Board,
+    states: Sequence[TrusteeState],
+    rng: Rng,
+    *,
+    workers: int = 1,
+    chunk_rows: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Every step before the tally, for trustees whose key files are all at hand (demo,
+    tests, benchmarks): mix, each of ``states`` converts, each posts its tag shares.
+
+    In a real referendum each trustee runs ``trustee convert`` and ``trustee decrypt`` on its
+    own machine; the board carries the same events either way.
+    """
+    mix(board, rng, workers=workers, chunk_rows=chunk_rows, progress=progress)
+    for state in states:
+        convert(board, state, rng, progress)
+    for state in states:
+        post_tag_shares(board, state, rng, progress)
+
+
 __all__ = [
     "Chain",
     "Converted",
@@ -619,5 +642,6 @@ __all__ = [
     "mix",
     "post_tag_shares",
     "read_mix",
+    "run_local_mixing",
     "tags_converted",
 ]

@@ -37,7 +37,7 @@ from plebiscite.domain.manifest import Manifest, Region
 from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.offline import ballot_time
 from plebiscite.domain.rules import voting_day_at
-from plebiscite.errors import InputError, PlebisciteError, ThresholdError
+from plebiscite.errors import InputError, NotReadyError, PlebisciteError, ThresholdError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.cells import BaseKey, CellSpec, cell_count, published_cells
@@ -50,7 +50,8 @@ from plebiscite.services.ceremony import (
 )
 from plebiscite.services.chain_ends import name_unreported_devices
 from plebiscite.services.election import Election, load_election
-from plebiscite.services.mixing import FilterOutcome, filter_tags
+from plebiscite.services.mixing import FilterOutcome, filter_tags, post_tag_shares, tags_converted
+from plebiscite.services.mixing import Progress as MixProgress
 from plebiscite.services.tally_guard import refuse_unless_sound
 from plebiscite.services.workers import watch_parent
 
@@ -418,6 +419,25 @@ def trustee_decrypt(board: Board, state: TrusteeState, rng: Rng) -> int:
         context=count.transcript.context,
         at=max(dt.datetime.now(dt.UTC), count.transcript.last_at or dt.datetime.now(dt.UTC)),
     )
+
+
+def decrypt_next(
+    board: Board, state: TrusteeState, rng: Rng, progress: MixProgress | None = None
+) -> tuple[str, list[int]]:
+    """What ``trustee decrypt`` does now: shares of the tags before the tally, of the tally
+    after it. Returns ``("tags" or "tally", entries posted)`` (none on a rerun)."""
+    closed = load_election(board).closed_entry
+    tallies = board.entries_of_type([EventType.ENCRYPTED_TALLY], closed or 0)
+    if closed is not None and any(True for _ in tallies):
+        size = board.size()
+        index = trustee_decrypt(board, state, rng)
+        return "tally", [index] if index >= size else []
+    if closed is not None and not tags_converted(board):
+        raise NotReadyError(
+            "the tags are not converted yet: after `tally mix`, at least one trustee runs "
+            "`trustee convert` (then `trustee decrypt` posts the tag shares)"
+        )
+    return "tags", post_tag_shares(board, state, rng, progress)
 
 
 @dataclass

@@ -302,14 +302,19 @@ class _Judgement:
         device = self._device(device_id) if isinstance(device_id, str) else None
         if device is None:
             raise UnknownDeviceError(f"no device {str(device_id)[:64]!r} is enrolled")
-        if payload.get("last_code") != device.chain_head:
+        if device.ended:
+            raise ChainError(f"device {device_id!r} has already ended its chain")
+        if (payload.get("count"), payload.get("last_code")) != (
+            device.chain_count,
+            device.chain_head,
+        ):
             raise ChainError(
-                f"device {device_id!r}: the chain end names "
-                f"{str(payload.get('last_code'))[:16]}..., the board's chain head is "
-                f"{device.chain_head[:16]}..."
+                f"device {device_id!r} says its chain ends after {payload.get('count')} ballots "
+                f"at {str(payload.get('last_code'))[:16]}...; the board holds "
+                f"{device.chain_count} ending at {device.chain_head[:16]}..."
             )
-        if not device.revoked:
-            self._put_device(str(device_id), DeviceRow(**{**device.__dict__, "revoked": True}))
+        ended = {**device.__dict__, "revoked": True, "ended": True}
+        self._put_device(str(device_id), DeviceRow(**ended))
 
     def _put_device(self, device_id: str, row: DeviceRow) -> None:
         if device_id in self.changes.new_devices:
@@ -411,7 +416,8 @@ class _Judgement:
         self.changes.codes.append((code, index, kind))
         self.alphas.update(alphas)
         self.changes.alphas.extend((a, index) for a in alphas)
-        self._put_device(ballot["device"], DeviceRow(**{**device.__dict__, "chain_head": code}))
+        moved = {**device.__dict__, "chain_head": code, "chain_count": device.chain_count + 1}
+        self._put_device(ballot["device"], DeviceRow(**moved))
 
     def _applied(self, voter: str) -> bool:
         """Did the voter apply to vote at home (the roll's ``home_voting``)?"""

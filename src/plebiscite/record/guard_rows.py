@@ -30,6 +30,8 @@ class DeviceRow:
     enrolled_at: str
     chain_head: str
     revoked: bool = False
+    chain_count: int = 0  # ballots in the chain, cast and challenged
+    ended: bool = False  # a device_chain_end was recorded
 
 
 @dataclass

@@ -69,6 +69,7 @@ class View:
 
     closed_entry: int | None = None
     manifest_hash: str | None = None
+    replica: bool = False  # the board is a copy of a published record (no voters in it)
     codes: dict[str, tuple[int, str]] = field(default_factory=dict)
     alphas: set[bytes] = field(default_factory=set)
     devices: dict[str, DeviceRow] = field(default_factory=dict)

@@ -28,9 +28,10 @@ from plebiscite.interfaces.pages.common import (
     authorised,
     form,
     language,
+    refusal,
     render,
 )
-from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.i18n import pick, tr
 from plebiscite.interfaces.pages.sessions import new_session, set_session_cookie
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
@@ -94,7 +95,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         if not target.startswith("/") or target.startswith("//"):
             target = "/officials"
         if token is None or not hmac.compare_digest(offered.encode(), token.encode()):
-            return login_page(request, translate(language(request), "login_wrong"))
+            return login_page(request, tr(language(request), "The token is wrong."))
         response = RedirectResponse(target, status_code=303)
         set_session_cookie(response, request, AUTH_COOKIE, new_session(token))
         return response
@@ -138,7 +139,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         return dashboard(request)
 
     def done(request: Request, index: int) -> HTMLResponse:
-        return dashboard(request, translate(language(request), "done_leaf", n=index))
+        return dashboard(request, tr(language(request), "Done: board entry %(n)s.", n=index))
 
     @router.post("/officials/devices", response_class=HTMLResponse)
     async def enrol(request: Request) -> HTMLResponse:
@@ -152,7 +153,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 data.get("public_key", "").strip(),
             )
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return done(request, index)
 
     @router.post("/officials/booths", response_class=HTMLResponse)
@@ -167,7 +168,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 return dashboard(request, notice=f"/kiosk/{device}")
             index = stations.create(service, device, location)
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return done(request, index)
 
     @router.post("/officials/credentials", response_class=HTMLResponse)
@@ -181,9 +182,14 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             pending = station in stations.browser  # enrolled when its terminal pairs
             secret, _ = issue(service.board, station, service.clock.now(), pending=pending)
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         lang = language(request)
-        notice = translate(lang, "credential_issued", station=station, secret=secret)
+        notice = tr(
+            lang,
+            "Credential for %(station)s (shown once): %(secret)s",
+            station=station,
+            secret=secret,
+        )
         return dashboard(request, notice)
 
     @router.post("/officials/credentials/revoke", response_class=HTMLResponse)
@@ -194,7 +200,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         try:
             index = revoke(service.board, data.get("credential", ""), service.clock.now())
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return done(request, index)
 
     @router.post("/officials/close", response_class=HTMLResponse)
@@ -204,12 +210,16 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         data = await form(request)
         if data.get("confirm") != "yes":
             return dashboard(
-                request, error=translate(language(request), "close_confirm"), status=422
+                request,
+                error=tr(
+                    language(request), "I understand that no ballot is accepted after closing."
+                ),
+                status=422,
             )
         try:
             index = service.close_voting()
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=409)
+            return dashboard(request, error=refusal(language(request), exc), status=409)
         return done(request, index)
 
     @router.post("/officials/clock", response_class=HTMLResponse)
@@ -222,7 +232,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         try:
             state.demo_clock.set(parse_time(data.get("now", ""), "now"))
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return dashboard(request, notice=state.demo_clock.now().isoformat())
 
     # --- paper protocols --------------------------------------------------------------------
@@ -331,8 +341,10 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                         "ok": c.ok,
                         "rule": c.rule,
                         "message": c.message,
-                        "state": translate(
-                            lang, "rel_ok" if c.ok else ("rel_hard" if c.hard else "rel_soft")
+                        "state": (
+                            tr(lang, "holds")
+                            if c.ok
+                            else (tr(lang, "broken") if c.hard else tr(lang, "warning"))
                         ),
                     }
                     for c in checks
@@ -353,7 +365,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         try:
             submission = submit_protocol(service.board, protocol_data(data), manifest=manifest)
         except PlebisciteError as exc:
-            return protocol_page(request, data, error=str(exc), status=422)
+            return protocol_page(request, data, error=refusal(language(request), exc), status=422)
         return protocol_page(request, data, stored=submission)
 
     return router

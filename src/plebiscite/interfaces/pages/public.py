@@ -20,8 +20,15 @@ from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages import charts
-from plebiscite.interfaces.pages.common import STATIC, PagesState, form, language, render
-from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.common import (
+    STATIC,
+    PagesState,
+    form,
+    language,
+    refusal,
+    render,
+)
+from plebiscite.interfaces.pages.i18n import N_, pick, tr
 from plebiscite.interfaces.pages.legitimacy_view import report_context
 from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
@@ -148,11 +155,19 @@ def _table(
 
 
 def _channel_label(lang: str, unit: str) -> str:
-    return translate(lang, f"ch_{unit}") if unit in charts_channels() else unit
+    return tr(lang, CHANNEL_NAMES[unit]) if unit in CHANNEL_NAMES else unit
+
+
+#: The channels' names on the pages, translated where the language is known.
+CHANNEL_NAMES = {
+    "mobile_team": N_("door to door"),
+    "makeshift_station": N_("makeshift station"),
+    "regular_station": N_("regular station"),
+}
 
 
 def charts_channels() -> tuple[str, ...]:
-    return ("mobile_team", "makeshift_station", "regular_station")
+    return tuple(CHANNEL_NAMES)
 
 
 def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
@@ -160,7 +175,7 @@ def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
         return _channel_label(lang, unit)
     if level == "day":
         day = manifest.days[int(unit) - 1]
-        return f"{translate(lang, 'day')} {unit} ({day.date:%d.%m})"
+        return f"{tr(lang, 'Day')} {unit} ({day.date:%d.%m})"
     if level == "district":
         d = manifest.district_by_id.get(unit)
         return d.name if d else unit
@@ -206,7 +221,16 @@ def territorial_rows(
         out.extend(row(p, 1) for p in mine)
         placed.update(p["id"] for p in mine)
         if not mine:
-            out.append({"level": "note", "depth": 1, "name": translate(lang, "precincts_merged")})
+            out.append(
+                {
+                    "level": "note",
+                    "depth": 1,
+                    "name": tr(
+                        lang,
+                        "this district's precincts are not published one by one (small-cell rule)",
+                    ),
+                }
+            )
     out.extend(row(p, 1) for p in precincts if p["id"] not in placed)
     return out
 
@@ -243,7 +267,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
                     )
                     for c in cells
                 ]
-                title = translate(lang, "by_channel" if level == "channel" else "by_day")
+                title = tr(lang, "By channel") if level == "channel" else tr(lang, "By day")
                 detail = "; ".join(
                     f"{b.label}: "
                     + ", ".join(f"{n} {v}" for n, v in zip(names, b.values, strict=True))
@@ -338,7 +362,7 @@ def build(state: PagesState) -> APIRouter:
                 code = str(json.loads(receipt_text).get("tracking_code", ""))
                 context["code"] = code
             except (ValueError, AttributeError):
-                context["error"] = "the receipt is not JSON"
+                context["error"] = tr(language(request), "the receipt is not JSON")
         if not code:
             return render(request, state, "receipt.html", context)
         receipt = None
@@ -346,10 +370,10 @@ def build(state: PagesState) -> APIRouter:
             try:
                 receipt = json.loads(receipt_text)
             except ValueError:
-                context["error"] = "the receipt is not JSON"
+                context["error"] = tr(language(request), "the receipt is not JSON")
                 return render(request, state, "receipt.html", context, status=422)
         if not isinstance(receipt, dict | None):
-            context["error"] = "the receipt is not a JSON object"
+            context["error"] = tr(language(request), "the receipt is not a JSON object")
             return render(request, state, "receipt.html", context, status=422)
         service.flush_head()  # the head the latest receipts were given, stored if newer
         try:
@@ -357,7 +381,9 @@ def build(state: PagesState) -> APIRouter:
             found = check_receipt(service.board, code, receipt)
         except PlebisciteError as exc:
             missing = "no ballot with tracking code" in str(exc)
-            context["not_found" if missing else "error"] = str(exc)
+            context["not_found" if missing else "error"] = (
+                str(exc) if missing else refusal(language(request), exc)
+            )
             return render(request, state, "receipt.html", context, status=404 if missing else 422)
         head = service.board.latest_head()
         m = manifest()
@@ -547,7 +573,7 @@ def _opened(manifest: Manifest, payload: dict[str, Any], lang: str) -> list[dict
         out.append(
             {
                 "question": pick(question.text, lang),
-                "answer": ", ".join(chosen) or translate(lang, "blank"),
+                "answer": ", ".join(chosen) or tr(lang, "blank"),
             }
         )
     return out

@@ -96,6 +96,9 @@ class Region:
     id: str
     name: str
     questions: tuple[Question, ...]
+    #: The name in each language when the manifest gives one per language, else empty (then
+    #: ``name`` serves every language); ``name`` is the English one, else the first language's.
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class District:
     id: str
     region_id: str
     name: str
+    names: Mapping[str, str] = field(default_factory=dict)  # as Region.names
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Precinct:
     region_id: str
     name: str
     registered_voters: int
+    names: Mapping[str, str] = field(default_factory=dict)  # as Region.names
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,8 @@ class Manifest:
     locations: tuple[Location, ...]
     days: tuple[VotingDay, ...]
     context: Context
+    #: The title in each language, or empty when one ``title`` serves every language.
+    titles: Mapping[str, str] = field(default_factory=dict)
     facts: Facts = field(default_factory=Facts)  # docs/manifest.md, "Facts and provenance"
     provenance: tuple[Provenance, ...] = ()
 

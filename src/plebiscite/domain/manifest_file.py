@@ -41,6 +41,9 @@ Text = Annotated[
     dict[str, Annotated[str, Field(min_length=1)]],
     Field(description="one text per language of the referendum's `languages`"),
 ]
+#: A title or a territory's name: one string for every language, or one text per language of
+#: the referendum's ``languages`` (``docs/manifest.md``, "Names in every language").
+Name = Annotated[str, Field(min_length=1)] | Text
 Percent = Annotated[int, Field(ge=0, le=100)]
 KindName = Literal["regular_station", "makeshift_station", "mobile_team"]
 
@@ -66,7 +69,7 @@ class QuorumFile(_Model):
 
 class ReferendumFile(_Model):
     id: Id
-    title: str = Field(min_length=1)
+    title: Name = Field(description="one string, or one text per language")
     protocol_version: str = Field(description="must be 'plebiscite-v2'")
     time_zone: str = Field(min_length=1, description="an IANA time zone, e.g. Europe/Moscow")
     effect: Literal["binding", "consultative"]
@@ -120,20 +123,20 @@ class QuestionFile(_Model):
 
 class RegionFile(_Model):
     id: Id
-    name: str = Field(min_length=1)
+    name: Name = Field(description="one string, or one text per language")
     questions: list[QuestionFile] = Field(description="the region's referendum, in ballot order")
 
 
 class DistrictFile(_Model):
     id: Id
     region: str = Field(description="id of a region")
-    name: str = Field(min_length=1)
+    name: Name = Field(description="one string, or one text per language")
 
 
 class PrecinctFile(_Model):
     id: Id
     district: str = Field(description="id of a district")
-    name: str = Field(min_length=1)
+    name: Name = Field(description="one string, or one text per language")
     registered_voters: int = Field(ge=0)
 
 

@@ -31,7 +31,7 @@ from plebiscite.interfaces.pages.common import (
     refusal,
     render,
 )
-from plebiscite.interfaces.pages.i18n import pick, tr
+from plebiscite.interfaces.pages.i18n import name_in, pick, tr
 from plebiscite.interfaces.pages.sessions import new_session, set_session_cookie
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
@@ -237,7 +237,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
 
     # --- paper protocols --------------------------------------------------------------------
 
-    def pairs() -> list[tuple[str, str]]:
+    def pairs(lang: str) -> list[tuple[str, str]]:
         manifest = service.election.manifest
         if manifest is None:
             return []
@@ -245,7 +245,9 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         for p in manifest.precincts:
             region = manifest.region_by_id[p.region_id]
             for q in region.questions:
-                out.append((f"{p.id}|{q.id}", f"{region.name} / {p.name} / {q.id}"))
+                out.append(
+                    (f"{p.id}|{q.id}", f"{name_in(region, lang)} / {name_in(p, lang)} / {q.id}")
+                )
         return out
 
     def protocol_page(
@@ -265,7 +267,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             region = manifest.region_by_id[manifest.precinct_by_id[precinct_id].region_id]
             question = next((q for q in region.questions if q.id == question_id), None)
         context: dict[str, Any] = {
-            "pairs": pairs(),
+            "pairs": pairs(lang),
             "pair": chosen if question else "",
             "stored": stored,
             "error": error,

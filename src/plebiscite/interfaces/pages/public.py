@@ -28,7 +28,7 @@ from plebiscite.interfaces.pages.common import (
     refusal,
     render,
 )
-from plebiscite.interfaces.pages.i18n import N_, pick, tr
+from plebiscite.interfaces.pages.i18n import N_, name_in, pick, tr
 from plebiscite.interfaces.pages.legitimacy_view import report_context
 from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
@@ -178,10 +178,10 @@ def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
         return f"{tr(lang, 'Day')} {unit} ({day.date:%d.%m})"
     if level == "district":
         d = manifest.district_by_id.get(unit)
-        return d.name if d else unit
+        return name_in(d, lang) if d else unit
     if level == "precinct":
         p = manifest.precinct_by_id.get(unit)
-        return p.name if p else unit
+        return name_in(p, lang) if p else unit
     return unit
 
 
@@ -279,7 +279,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
                         "svg": charts.stacked_bars(
                             bars,
                             names,
-                            f"{region['name']}: {title}",
+                            f"{name_in(spec, lang) if spec else region['name']}: {title}",
                             detail or title,
                             f"c{r_i}{q_i}{level}",
                         )
@@ -299,7 +299,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
         territorial = territorial_rows(manifest, region["cells"], questions, lang)
         regions.append(
             {
-                "name": region["name"],
+                "name": name_in(spec, lang) if spec else region["name"],
                 "registered": region["registered"],
                 "ballots": region["ballots"],
                 "turnout": region["turnout_percent"],
@@ -429,9 +429,10 @@ def build(state: PagesState) -> APIRouter:
         ]
         recent.reverse()
         act = activity(state)
-        region_names = {r.id: r.name for r in m.regions} if m else {}
+        lang = language(request)
+        region_names = {r.id: name_in(r, lang) for r in m.regions} if m else {}
         location_names = (
-            {loc.id: f"{loc.id} ({loc.kind.value.replace('_', ' ')})" for loc in m.locations}
+            {loc.id: f"{loc.id} ({tr(lang, CHANNEL_NAMES[loc.kind.value])})" for loc in m.locations}
             if m
             else {}
         )

@@ -23,17 +23,22 @@ from plebiscite.services.casting import CastingService, SimulatedClock
 from plebiscite.services.election import publish_manifest
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
-TITLE = 'title = "Votes on joining the Russian Federation, Donetsk, Luhansk, Zaporizhzhia and '
-REGION = 'id = "donetsk"\nname = "Donetsk"\n'
-DISTRICT = 'region = "donetsk"\nname = "Donetsk"\n'
+TITLE = "title = { uk = "
+REGION = (
+    'id = "donetsk"\nname = { uk = "Донецька область", ru = "Донецкая область", en = "Donetsk" }\n'
+)
+DISTRICT = 'region = "donetsk"\nname = { uk = "Донецьк", ru = "Донецк", en = "Donetsk" }\n'
 NAMES_UK_RU_EN = (
-    'title = { uk = "Голосування 2022", ru = "Голосования 2022", en = "Votes of 2022" }\n' "#",
+    'title = { uk = "Голосування 2022", ru = "Голосования 2022", en = "Votes of 2022" }\n#',
     'id = "donetsk"\nname = { uk = "Донеччина", ru = "Донетчина", en = "Donetsk" }\n',
     'region = "donetsk"\nname = { uk = "Донецьк", ru = "Донецк", en = "Donetsk" }\n',
 )
+ONE_STRING = ('title = "Votes of 2022"\n#', 'id = "donetsk"\nname = "Donetsk"\n', DISTRICT)
 
 
 def _seed_with(title: str, region: str, district: str) -> str:
+    """The seed manifest with its title, first region and first district replaced (a title
+    ending in ``#`` comments out the rest of the seed's title line)."""
     text = SEED.read_text(encoding="utf-8")
     assert TITLE in text and REGION in text and DISTRICT in text
     return text.replace(TITLE, title, 1).replace(REGION, region, 1).replace(DISTRICT, district, 1)
@@ -49,9 +54,18 @@ def test_names_in_every_language_load_and_hash_as_given() -> None:
     assert document["regions"][0]["name"] == region.names
     again = parse_manifest_json(json.dumps(document), "manifest.json")
     assert manifest_hash(again) == manifest_hash(manifest)
+    plain = parse_manifest(_seed_with(*ONE_STRING), "plain.toml")
+    assert plain.regions[0].names == {} and plain.titles == {}  # one string serves every language
+    assert manifest_document(plain)["regions"][0]["name"] == "Donetsk"
+    assert manifest_document(plain)["referendum"]["title"] == "Votes of 2022"
+
+
+def test_the_seed_names_its_territory_in_its_three_languages() -> None:
     seed = parse_manifest(SEED.read_text(encoding="utf-8"), "seed.toml")
-    assert seed.regions[0].names == {}  # one string: it serves every language, as before
-    assert manifest_document(seed)["regions"][0]["name"] == "Donetsk"
+    for thing in (*seed.regions, *seed.districts, *seed.precincts):
+        assert set(thing.names) == set(seed.languages), thing.id
+        assert thing.name == thing.names["en"]
+    assert set(seed.titles) == set(seed.languages)
 
 
 @pytest.mark.parametrize("where", ["title", "region", "district"])

@@ -85,12 +85,28 @@ def test_every_public_page_answers_in_each_language(
         assert f'<html lang="{lang}">' in response.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "region"), [("uk", "Донецька область"), ("ru", "Донецкая область")]
+)
+def test_results_name_the_territory_in_the_pages_language(
+    demo: tuple[TestClient, Any], lang: str, region: str
+) -> None:
+    """The seed names every region, district and precinct in uk, ru and en (the manifest's
+    tables); the pages show the page's language, never the English name beside it."""
+    client, _ = demo
+    html = client.get(f"/results?lang={lang}").text
+    assert f">{region}</h2>" in html and "Donetsk" not in html
+    assert "Mariupol" not in html and "Kherson" not in html
+    home = client.get(f"/?lang={lang}").text
+    assert ("Голосування про приєднання" if lang == "uk" else "Голосования о присоединении") in home
+
+
 def test_results_page_shows_the_demo_numbers(demo: tuple[TestClient, Any]) -> None:
     client, result = demo
     html = client.get("/results?lang=en").text
     for region in result.results["regions"]:
         for option, votes in region["questions"][0]["options"].items():
-            cell = f'data-region="{region["name"]}" data-option="{option}">{votes}</td>'
+            cell = f'data-region="{region["region"]}" data-option="{option}">{votes}</td>'
             assert cell in html
     summary = json.loads((result.record / "results.json").read_text())
     assert f'id="d-counted">{summary["ballots"]["counted"]}<' in html

@@ -280,7 +280,7 @@ def test_results_page_shows_the_demo_numbers(
     page.goto(f"{url}/results?lang=en")
     for region in result.results["regions"]:
         for option, votes in region["questions"][0]["options"].items():
-            cell = page.locator(f'td[data-region="{region["name"]}"][data-option="{option}"]')
+            cell = page.locator(f'td[data-region="{region["region"]}"][data-option="{option}"]')
             assert cell.inner_text() == str(votes)
     summary = json.loads((result.record / "results.json").read_text())
     assert page.inner_text("#d-counted") == str(summary["ballots"]["counted"])

@@ -299,6 +299,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
         territorial = territorial_rows(manifest, region["cells"], questions, lang)
         regions.append(
             {
+                "id": region["region"],
                 "name": name_in(spec, lang) if spec else region["name"],
                 "registered": region["registered"],
                 "ballots": region["ballots"],

@@ -5,6 +5,7 @@ placeholders as its English; the files read back through gettext as the pages re
 from __future__ import annotations
 
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from plebiscite.interfaces.i18n import ERROR_TITLES, TRANSLATED, catalog_path, t
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+MARKED = re.compile(r"(?<![\w.])(tr|trp|_|N_)\(\s*(\w+,\s*)*['\"]")
 
 
 def _read(path: Path, lang: str | None = None) -> Catalog:
@@ -115,3 +117,44 @@ def test_every_error_title_is_marked_for_the_catalogs() -> None:
     assert titles <= set(ERROR_TITLES), titles - set(ERROR_TITLES)
     for title in titles:
         assert tr("uk", title) != title and tr("ru", title) != title, title
+
+
+def test_no_text_to_translate_hides_in_an_f_string() -> None:
+    """On Python 3.11 an f-string is one token: ``pybabel extract`` never sees a ``tr()``
+    inside it, and its text would stay English without any test noticing."""
+    hidden = []
+    for path in sorted((ROOT / "src" / "plebiscite" / "interfaces").rglob("*.py")):
+        with path.open("rb") as f:
+            for token in tokenize.tokenize(f.readline):
+                prefix = re.match(r"[A-Za-z]*", token.string)
+                is_f = token.type == tokenize.STRING and prefix and "f" in prefix.group().lower()
+                if is_f and MARKED.search(token.string):
+                    hidden.append(f"{path.name}:{token.start[0]}")
+    assert hidden == [], hidden
+
+
+def test_every_board_event_type_and_forensics_test_has_a_translated_name() -> None:
+    from plebiscite.interfaces.pages.public import EVENT_NAMES, FORENSICS_TITLES
+    from plebiscite.record.events import EventType
+    from plebiscite.services.forensics.html import TITLES
+
+    assert set(EVENT_NAMES) == {t.value for t in EventType}
+    assert FORENSICS_TITLES == TITLES  # the same English as the HTML report's
+    for text in (*EVENT_NAMES.values(), *FORENSICS_TITLES.values()):
+        assert tr("uk", text) != text and tr("ru", text) != text, text
+
+
+def test_the_legitimacy_tables_speak_the_locales_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plebiscite.interfaces.cli import main
+
+    seed = ROOT / "examples" / "seed-referendum" / "manifest.toml"
+    monkeypatch.setenv("PLEBISCITE_LANG", "ru")
+    main(["legitimacy", str(seed)])
+    out = capsys.readouterr().out
+    assert out.startswith("вывод: уровень 1, ничтожность изначально: Недействителен"), out[:200]
+    assert "Никакого" in out and "состояние" in out  # a condition title, a column
+    monkeypatch.setenv("PLEBISCITE_LANG", "en")
+    main(["legitimacy", str(seed)])
+    assert capsys.readouterr().out.startswith("verdict: tier 1, void from the outset: ")

@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="plebiscite", standalone_mode=False)
     except PlebisciteError as exc:
-        _fail(f"{tr(lang, exc.title)}: {exc}", exc.exit_code)
+        title = tr(lang, exc.title)
+        _fail(f"{title}: {exc}", exc.exit_code)
     except click.exceptions.Abort:
         _fail(tr(lang, "aborted"), 130)
     except click.UsageError as exc:
@@ -113,11 +114,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except UnicodeDecodeError as exc:
         _fail(
-            f"{tr(lang, 'invalid input')}: {tr(lang, 'a file is not UTF-8 text')} ({exc.reason})", 2
+            tr(lang, "invalid input: a file is not UTF-8 text (%(reason)s)", reason=exc.reason), 2
         )
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{tr(lang, 'invalid input')}: {name}{exc.strerror or exc}", 2)
+        title = tr(lang, "invalid input")
+        _fail(f"{title}: {name}{exc.strerror or exc}", 2)
     except Exception as exc:
         if os.environ.get("PLEBISCITE_DEBUG"):
             raise

@@ -41,17 +41,22 @@ STATUSES = {
 }
 
 
+def verdict_text(report: Report, lang: str) -> str:
+    """The report's verdict in ``lang``."""
+    summary = report.summary
+    if summary.tier is not None:
+        return tr(lang, VERDICTS[int(summary.tier)])
+    verdict = "open" if summary.failing else "none"
+    return tr(lang, VERDICTS[verdict])
+
+
 def report_context(report: Report, lang: str) -> dict[str, Any]:
     """What ``legitimacy_body.html`` needs, besides ``_`` and ``lang``."""
     summary = report.summary
-    if summary.tier is not None:
-        verdict: int | str = int(summary.tier)
-    else:
-        verdict = "open" if summary.failing else "none"
     return {
         "report": report,
         "summary": summary,
-        "verdict_text": tr(lang, VERDICTS[verdict]),
+        "verdict_text": verdict_text(report, lang),
         "tier_names": {int(tier): tr(lang, text) for tier, text in TIERS.items()},
         "status_names": {key: tr(lang, text) for key, text in STATUSES.items()},
         "tiers": [(int(tier), report.in_tier(tier)) for tier in Tier],
@@ -71,4 +76,4 @@ def render_report(report: Report, lang: str = DEFAULT_LANGUAGE) -> str:
     )
 
 
-__all__ = ["STATUSES", "TIERS", "VERDICTS", "render_report", "report_context"]
+__all__ = ["STATUSES", "TIERS", "VERDICTS", "render_report", "report_context", "verdict_text"]

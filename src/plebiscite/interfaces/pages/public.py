@@ -158,6 +158,35 @@ def _channel_label(lang: str, unit: str) -> str:
     return tr(lang, CHANNEL_NAMES[unit]) if unit in CHANNEL_NAMES else unit
 
 
+#: The board's event types as the board page names them (the type's code is shown beside).
+EVENT_NAMES = {
+    "manifest": N_("manifest"),
+    "ceremony_message": N_("key ceremony message"),
+    "roll_commitment": N_("roll commitment"),
+    "roll_addition": N_("roll addition"),
+    "device_enrolment": N_("device enrolment"),
+    "check_in": N_("voter check-in"),
+    "ballot_cast": N_("ballot cast"),
+    "ballot_challenged": N_("ballot challenged"),
+    "voting_closed": N_("voting closed"),
+    "encrypted_tally": N_("encrypted tally"),
+    "decryption_share": N_("decryption share"),
+    "results": N_("results"),
+    "device_chain_end": N_("end of a device's chain"),
+    "head_cosignature": N_("head cosignature"),
+    "station_credential": N_("station credential"),
+    "protocol": N_("precinct protocol"),
+    "mobile_trip": N_("mobile team trip"),
+    "custody_act": N_("custody act"),
+    "observer_report": N_("observer report"),
+    "complaint": N_("complaint"),
+}
+
+
+def _event_name(event_type: str, lang: str) -> str:
+    return tr(lang, EVENT_NAMES[event_type]) if event_type in EVENT_NAMES else event_type
+
+
 #: The channels' names on the pages, translated where the language is known.
 CHANNEL_NAMES = {
     "mobile_team": N_("door to door"),
@@ -175,7 +204,8 @@ def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
         return _channel_label(lang, unit)
     if level == "day":
         day = manifest.days[int(unit) - 1]
-        return f"{tr(lang, 'Day')} {unit} ({day.date:%d.%m})"
+        word = tr(lang, "Day")
+        return f"{word} {unit} ({day.date:%d.%m})"
     if level == "district":
         d = manifest.district_by_id.get(unit)
         return name_in(d, lang) if d else unit
@@ -424,6 +454,7 @@ def build(state: PagesState) -> APIRouter:
             {
                 "index": e.index,
                 "type": e.event.type.value,
+                "type_name": _event_name(e.event.type.value, language(request)),
                 "summary": _entry_summary(e.event.type, e.event.payload),
             }
             for e in service.board.entries(max(0, size - RECENT), size)
@@ -518,7 +549,7 @@ def build(state: PagesState) -> APIRouter:
             source = state.record_dir if has_results else None
         context: dict[str, Any] = {"source": source}
         if source is not None:
-            context.update(_forensics(state, source))
+            context.update(_forensics(state, source, language(request)))
         if state.record_dir is not None and (state.record_dir / "results.json").is_file():
             context["paper"] = _paper_compare(state, state.record_dir)
         return render(request, state, "forensics.html", context)
@@ -526,7 +557,21 @@ def build(state: PagesState) -> APIRouter:
     return router
 
 
-def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
+#: The forensics tests' titles, as ``services/forensics/html.py`` writes them in English (a
+#: test keeps the two equal), marked for the catalogs.
+FORENSICS_TITLES = {
+    "control_relations": N_("Control relations of the protocol"),
+    "integer_percentages": N_("Integer percentages (Kobak, Shpilkin & Pshenichnikov 2016)"),
+    "fingerprint": N_("Fingerprint and fraud model (Klimek et al. 2012)"),
+    "shpilkin": N_("Excess leader votes (Shpilkin)"),
+    "sobyanin": N_("Leader votes against turnout (Sobyanin-Sukhovolsky)"),
+    "second_digit": N_("Second digits (Mebane's 2BL)"),
+    "last_digit": N_("Last digits (Beber & Scacco 2012)"),
+    "channels": N_("Ballots by channel"),
+}
+
+
+def _forensics(state: PagesState, source: Path, lang: str) -> dict[str, Any]:
     from plebiscite.services.forensics import analyse, read_results
     from plebiscite.services.forensics.html import TITLES
 
@@ -541,7 +586,11 @@ def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
         except Exception as exc:  # the analysis is someone else's data: show why, never crash
             hit = {"error": f"{type(exc).__name__}: {exc}"}
         state.remember(key, stamp, hit)
-    return {**hit, "titles": TITLES}
+    titles = {
+        name: tr(lang, FORENSICS_TITLES[name]) if name in FORENSICS_TITLES else title
+        for name, title in TITLES.items()
+    }
+    return {**hit, "titles": titles}
 
 
 def _paper_compare(state: PagesState, record: Path) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
 from plebiscite import errors
-from plebiscite.interfaces.i18n import ERROR_TITLES, TRANSLATED, catalog_path, tr, trp
+from plebiscite.interfaces.i18n import (
+    ERROR_TITLES,
+    TRANSLATED,
+    catalog_path,
+    tr,
+    translations,
+    trp,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -50,6 +57,13 @@ def _ids(catalog: Catalog) -> set[tuple[str | None, str]]:
     return {(m.context, str(m.id)) for m in catalog if m.id}
 
 
+def _forms(text: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """A message's id or translation as a tuple: one text, or every plural form."""
+    if text is None:
+        return ("",)
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
 def test_the_sources_mark_hundreds_of_texts(extracted: Catalog) -> None:
     ids = _ids(extracted)
     assert len(ids) > 300
@@ -77,10 +91,13 @@ def test_every_text_is_translated_and_none_is_fuzzy(lang: str) -> None:
             continue
         where = f"{lang}: {message.id!r}"
         assert not message.fuzzy, f"{where} is fuzzy"
-        assert isinstance(message.string, str) and message.string.strip(), f"{where} is empty"
-        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
-            PLACEHOLDER.findall(str(message.id))
-        ), f"{where}: the placeholders differ"
+        english = {name for form in _forms(message.id) for name in PLACEHOLDER.findall(form)}
+        forms = _forms(message.string)
+        if message.pluralizable:  # every plural form the language's Plural-Forms counts
+            assert len(forms) == catalog.num_plurals, f"{where}: {len(forms)} plural forms"
+        for form in forms:
+            assert form.strip(), f"{where} is empty"
+            assert set(PLACEHOLDER.findall(form)) == english, f"{where}: the placeholders differ"
 
 
 def test_a_fuzzy_or_empty_entry_is_what_the_test_catches(tmp_path: Path) -> None:
@@ -106,6 +123,10 @@ def test_gettext_reads_the_catalogs_as_the_pages_do() -> None:
     assert trp("uk", "disposition", "cast") == "подано"
     assert tr("uk", "cast") == "вкинутий"  # the same English, another context
     assert tr("uk", "a text no catalog has") == "a text no catalog has"
+    entries = [
+        translations("uk").ngettext("%(num)s entry", "%(num)s entries", n) for n in (1, 3, 5)
+    ]
+    assert entries == ["%(num)s запис", "%(num)s записи", "%(num)s записів"]
 
 
 def test_every_error_title_is_marked_for_the_catalogs() -> None:

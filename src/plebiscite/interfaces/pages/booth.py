@@ -118,7 +118,12 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 request,
                 state,
                 "message.html",
-                {"title": device, "message": f"no booth {device!r} runs on this server"},
+                {
+                    "title": device,
+                    "message": tr(
+                        language(request), "No booth %(device)s runs on this server.", device=device
+                    ),
+                },
                 status=404,
             )
         return station_page(request, booth, checked=checked == "1")

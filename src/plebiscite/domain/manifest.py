@@ -98,7 +98,7 @@ class Region:
     questions: tuple[Question, ...]
     #: The name in each language when the manifest gives one per language, else empty (then
     #: ``name`` serves every language); ``name`` is the English one, else the first language's.
-    names: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class District:
     id: str
     region_id: str
     name: str
-    names: Mapping[str, str] = field(default_factory=dict)  # as Region.names
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)  # as Region.names
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Precinct:
     region_id: str
     name: str
     registered_voters: int
-    names: Mapping[str, str] = field(default_factory=dict)  # as Region.names
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)  # as Region.names
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ class Manifest:
     days: tuple[VotingDay, ...]
     context: Context
     #: The title in each language, or empty when one ``title`` serves every language.
-    titles: Mapping[str, str] = field(default_factory=dict)
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False)
     facts: Facts = field(default_factory=Facts)  # docs/manifest.md, "Facts and provenance"
     provenance: tuple[Provenance, ...] = ()
 

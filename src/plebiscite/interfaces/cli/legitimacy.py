@@ -44,16 +44,18 @@ _STYLE = {
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="language of the HTML report",
+    default=None,
+    help="language of the HTML report (default: PLEBISCITE_LANG or the locale's, else en)",
 )
-def legitimacy(subject: Path, json_out: Path | None, html_out: Path | None, lang: str) -> None:
+def legitimacy(
+    subject: Path, json_out: Path | None, html_out: Path | None, lang: str | None
+) -> None:
     """Check SUBJECT (a manifest TOML/JSON, an exported record directory or a board file)
     against the conditions of a legitimate referendum; lead with the verdict."""
     report = evaluate_path(subject)
     console = Console()
     words = cli_language()  # the tables' words; --lang is the HTML report's language
+    lang = lang or words
 
     summary = report.summary
     # the words first: `make i18n` finds tr() calls, not those inside f-strings

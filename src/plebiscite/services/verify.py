@@ -58,6 +58,7 @@ from plebiscite.services.verify_checks import (
 )
 from plebiscite.services.verify_offline import check_upload_record
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
+from plebiscite.services.verify_receipts import check_receipt_complaints
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 from plebiscite.services.verify_voters import VoterBallot, VoterBallots
 from plebiscite.services.verify_witnesses import check_witnesses
@@ -153,6 +154,7 @@ def verify_record(
             excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
             guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
             guarded(report, "V40", check_paper, state.manifest, state.paper, report)
+            guarded(report, "V72", check_receipt_complaints, directory, state, report)
     finally:
         if state.checker is not None:
             state.checker.close()

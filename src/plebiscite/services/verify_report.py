@@ -58,6 +58,7 @@ CHECKS: Final[dict[str, str]] = {
     "V35": "witnesses: the final checkpoint carries enough consistent cosignatures",
     "V70": "uploaded ballots: cast_at signed by the device, in the window (clock tolerance)",
     "V71": "uploaded ballots: reached the board within the team's custody deadline",
+    "V72": "receipt complaints: the device signed the receipt; the ballot is indeed missing",
 }
 
 

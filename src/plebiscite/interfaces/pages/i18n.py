@@ -147,6 +147,64 @@ _T: dict[str, tuple[str, str, str]] = {
         "Your receipt checks out: its head is signed by the board and the current board "
         "extends it (nothing was removed).",
     ),
+    "complaint": (
+        "Скарга: бюлетеня з квитанції немає на дошці",
+        "Жалоба: бюллетеня из квитанции нет на доске",
+        "Complaint: a receipt's ballot is not on the board",
+    ),
+    "complaint_intro": (
+        "Мобільна група дала вам квитанцію, підписану її пристроєм, а бюлетеня немає на "
+        "дошці? Надішліть квитанцію: підпис пристрою буде перевірено, і висновок буде "
+        "записано на дошку.",
+        "Мобильная группа дала вам квитанцию, подписанную её устройством, а бюллетеня нет на "
+        "доске? Отправьте квитанцию: подпись устройства будет проверена, и вывод будет "
+        "записан на доску.",
+        "A mobile team gave you a receipt its device signed, and the ballot is not on the "
+        "board? Send the receipt: the device's signature is checked and the finding is put "
+        "on the board.",
+    ),
+    "complaint_file": ("Файл квитанції", "Файл квитанции", "Receipt file"),
+    "complaint_help": (
+        "Виберіть файл квитанції або вставте її текст (JSON) повністю.",
+        "Выберите файл квитанции или вставьте её текст (JSON) полностью.",
+        "Choose the receipt file, or paste its whole text (JSON).",
+    ),
+    "complaint_send": ("Надіслати скаргу", "Отправить жалобу", "File the complaint"),
+    "complaint_refused": ("Скаргу не прийнято", "Жалоба не принята", "Complaint refused"),
+    "complaint_forged": (
+        "Підпис пристрою не сходиться: квитанцію відхилено",
+        "Подпись устройства не сходится: квитанция отклонена",
+        "The device's signature does not verify: the receipt is refused",
+    ),
+    "complaint_on_board": (
+        "Бюлетень на дошці: скаржитися нема на що",
+        "Бюллетень на доске: жаловаться не на что",
+        "The ballot is on the board: nothing to complain about",
+    ),
+    "complaint_on_board_text": (
+        "Бюлетень з цим кодом записано на дошці, запис {n}. Скаргу не подано.",
+        "Бюллетень с этим кодом записан на доске, запись {n}. Жалоба не подана.",
+        "The ballot with this code is on the board at entry {n}. No complaint was filed.",
+    ),
+    "complaint_filed": ("Скаргу записано", "Жалоба записана", "Complaint filed"),
+    "complaint_filed_text": (
+        "Підпис пристрою перевірено, бюлетеня на дошці немає: висновок записано на дошку, "
+        "запис {n}. Незалежний перевіряльник оцінить його ще раз.",
+        "Подпись устройства проверена, бюллетеня на доске нет: вывод записан на доску, "
+        "запись {n}. Независимый проверяющий оценит его ещё раз.",
+        "The device's signature holds and the ballot is not on the board: the finding is on "
+        "the board at entry {n}. The independent verifier judges it again.",
+    ),
+    "complaint_filed_again": (
+        "Цю квитанцію вже подавали: скарга на дошці, запис {n}.",
+        "Эту квитанцию уже подавали: жалоба на доске, запись {n}.",
+        "This receipt was filed before: the complaint is on the board at entry {n}.",
+    ),
+    "home_complaint": (
+        "Маєте квитанцію мобільної групи, а бюлетеня немає на дошці? Подайте скаргу.",
+        "Есть квитанция мобильной группы, а бюллетеня нет на доске? Подайте жалобу.",
+        "Hold a mobile team's receipt whose ballot is not on the board? File a complaint.",
+    ),
     "device_recorded": (
         "Цей пристрій записав",
         "Это устройство записало",

@@ -186,14 +186,19 @@ def _read_heads(path: Path, key: VerifyKey | None) -> Iterator[tuple[int, Signed
 
 
 def check_export(
-    directory: Path, *, key: VerifyKey | None = None, progress: Progress | None = None
+    directory: Path,
+    *,
+    key: VerifyKey | None = None,
+    progress: Progress | None = None,
+    require_head: bool = True,
 ) -> RecordSummary:
     """Verify an exported directory; raise :class:`RecordError` naming the first fault.
 
     ``key``, if given, is the board key every head must be signed with; otherwise all heads
-    must share the first head's key. A record with entries but no signed head is refused.
+    must share the first head's key. A record with entries but no signed head is refused,
+    unless ``require_head`` is false (as :func:`import_export` allows).
     """
-    return _walk(directory, key, progress, require_head=True)
+    return _walk(directory, key, progress, require_head=require_head)
 
 
 def import_export(

@@ -461,6 +461,8 @@ def _refusals(
         booth, lock = devices.get(action.location.id)
         with lock:
             before = server.election()["board_size"]
+            if action.voter not in booth.checkins:  # signed here only: the board refuses first
+                booth.check_in(action.voter)
             prepared: PreparedBallot = booth.prepare(action.voter, action.selections)
             try:
                 server.cast(prepared.cast_body())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -240,6 +241,9 @@ def test_a_receipt_whose_ballot_never_reached_the_board_is_filed_a_forged_one_is
 
 
 def test_the_device_serves_its_booth_pages_offline(tmp_path: Path) -> None:
+    """Check-in, choose, review, code, cast: the station booth's flow on the device's own
+    pages; the receipt is shown only once the ballot is queued. The challenge step is in
+    ``test_device_challenge.py``."""
     from plebiscite.interfaces.device_pages import create_device_app
 
     day, _server, device = _setup(tmp_path)
@@ -248,15 +252,28 @@ def test_the_device_serves_its_booth_pages_offline(tmp_path: Path) -> None:
     at = DAY1 + dt.timedelta(hours=1)
     pages = TestClient(create_device_app(tmp_path / "team.sqlite", clock=at))
     assert "team-1" in pages.get("/").text
-    ballot = pages.post("/check-in", data={"voter": voter})
-    assert ballot.status_code == 200 and "type='radio'" in ballot.text
-    shown = pages.post("/vote", data={"voter": voter, **CHOICE})
+    ballot = pages.post("/check-in", data={"voter": voter, "lang": "en"})
+    assert ballot.status_code == 200 and 'type="radio"' in ballot.text
+    sid = re.search(r'action="/booth/([0-9a-f]+)/review"', ballot.text)
+    assert sid is not None
+    booth = f"/booth/{sid.group(1)}"
+    answers = {f"q-{q}": o for q, o in CHOICE.items()}
+    assert pages.post(f"{booth}/review", data=answers).status_code == 200
+    sealed = pages.post(f"{booth}/seal")
+    assert sealed.status_code == 200 and f'action="{booth}/challenge"' in sealed.text
+    shown = pages.post(f"{booth}/cast")
     assert shown.status_code == 200 and "<svg" in shown.text
     again = OfflineDevice.open(tmp_path / "team.sqlite")
     (row,) = [r for r in again.queue.rows() if r.kind == "cast"]
     assert row.code is not None and row.code[:4] in shown.text  # queued before it was shown
     again.close()
-    twice = pages.post("/vote", data={"voter": voter, **CHOICE})
+    assert pages.get(f"{booth}/receipt.json").json()["tracking_code"] == row.code
+    assert pages.post(f"{booth}/cast").status_code == 409  # the session is over
+    second = pages.post("/check-in", data={"voter": voter})
+    other = re.search(r'action="/booth/([0-9a-f]+)/review"', second.text)
+    assert other is not None
+    pages.post(f"/booth/{other.group(1)}/review", data=answers)
+    twice = pages.post(f"/booth/{other.group(1)}/seal")
     assert twice.status_code == 409 and "already voted" in twice.text
 
 

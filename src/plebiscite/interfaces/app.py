@@ -399,7 +399,11 @@ def create_app(
     def challenge(body: m.ChallengeRequest) -> dict[str, Any]:
         """Publish a challenged ballot with its opening; it is never counted."""
         return service.challenge(
-            body.ballot.model_dump(), body.signature, body.opening.model_dump()
+            body.ballot.model_dump(),
+            body.signature,
+            body.opening.model_dump(),
+            body.cast_at,
+            body.cast_at_signature,
         ).to_json()
 
     chain_ends = ChainEnds(service.board)

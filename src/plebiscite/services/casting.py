@@ -319,9 +319,19 @@ class CastingService:
         offline = None if cast_at is None else (cast_at, cast_at_signature)
         return self._submit(ballot_json, signature_hex, None, offline, tag_opening)
 
-    def challenge(self, ballot_json: object, signature_hex: object, opening: object) -> Receipt:
-        """Record a challenged ballot with its opening, after checking that it re-encrypts."""
-        return self._submit(ballot_json, signature_hex, opening)
+    def challenge(
+        self,
+        ballot_json: object,
+        signature_hex: object,
+        opening: object,
+        cast_at: object = None,
+        cast_at_signature: object = None,
+    ) -> Receipt:
+        """Record a challenged ballot with its opening, after checking that it re-encrypts.
+
+        A ballot challenged on an offline device carries its signed ``cast_at`` too."""
+        offline = None if cast_at is None else (cast_at, cast_at_signature)
+        return self._submit(ballot_json, signature_hex, opening, offline)
 
     def _submit(
         self,

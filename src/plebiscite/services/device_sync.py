@@ -2,7 +2,8 @@
 
 :func:`sync` sends the queue's unsynced rows in queue order: check-ins to
 ``POST /devices/{id}/check-ins``, cast ballots with their signed ``cast_at`` to
-``POST /ballots``. Each row is first checked against the device's own signatures, so a
+``POST /ballots``, ballots the voter challenged, with their opening and signed ``cast_at``, to
+``POST /challenges``. Each row is first checked against the device's own signatures, so a
 queue file edited by hand is refused before anything of it is sent (and the board would
 refuse it anyway: the ballot's signature). The board's receipt of a ballot is checked (its
 head's signature by the board key the device enrolled under, the inclusion proof) and kept
@@ -42,6 +43,7 @@ class SyncReport:
     ballots: int = 0
     already: int = 0  # rows that were synced before this run
     late_check_ins: int = 0
+    challenged: int = 0  # ballots the voter challenged on the device, published now
     receipts: list[str] = field(default_factory=list)  # tracking codes the board confirmed
 
 
@@ -76,7 +78,7 @@ def sync(
                 report.late_check_ins += 1
         else:
             try:
-                answer = server.cast(row.body)
+                answer = (server.challenge if row.kind == "challenged" else server.cast)(row.body)
             except BoardError:
                 raise
             except PlebisciteError as exc:
@@ -86,7 +88,8 @@ def sync(
                 raise InputError(f"the board answered row {row.seq} with another ballot's code")
             receipt.verify(board_key)
             device.queue.mark_synced(row.seq, answer)
-            report.ballots += 1
+            report.ballots += row.kind == "cast"
+            report.challenged += row.kind == "challenged"
             report.receipts.append(receipt.tracking_code)
         report.sent += 1
     return report

@@ -565,7 +565,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.count(check)
     if not cast:
         report.count("V20")
-    keys = set(payload) - (OFFLINE_KEYS if cast else set())
+    keys = set(payload) - (OFFLINE_KEYS if cast else OFFLINE_KEYS - {"overruled_by"})
     if cast and "opening" in keys:
         report.count("V20")
         report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)
@@ -631,9 +631,9 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.fail("V17", f"{who}: a ballot before the election key", index)
     supersedes = payload.get("supersedes") if cast else None
     state.superseding += bool(supersedes)
-    cast_at = None if not cast else check_upload_record(
+    cast_at = check_upload_record(  # a ballot challenged offline is an upload too
         payload, None if device is None else device.key, location, manifest, received, report,
-        index, who, applied=None if voter is None else voter.home_voting,
+        index, who, applied=None if voter is None or not cast else voter.home_voting,
     )  # fmt: skip
     if cast and location is not None and received is not None and state.closed is None:
         overruled = payload.get("overruled_by")

@@ -241,6 +241,28 @@ _T: dict[str, tuple[str, str, str]] = {
         "После срока хранения",
         "After the custody deadline",
     ),
+    "device_cast_help": (
+        "Пристрій мобільної групи записав ваш бюлетень і підписав цю квитанцію. Бюлетень "
+        "потрапить на дошку, коли група синхронізується; тоді перевірте код. Якщо його там "
+        "немає, подайте скаргу з цією квитанцією.",
+        "Устройство мобильной группы записало ваш бюллетень и подписало эту квитанцию. "
+        "Бюллетень попадёт на доску, когда группа синхронизируется; тогда проверьте код. "
+        "Если его там нет, подайте жалобу с этой квитанцией.",
+        "The mobile team's device recorded your ballot and signed this receipt. The ballot "
+        "reaches the board when the team syncs; check the code then. If it is missing, file a "
+        "complaint with this receipt.",
+    ),
+    "cast_at": ("Подано", "Подан", "Cast at"),
+    "device_receipt_qr": (
+        "Квитанція, підписана пристроєм (QR)",
+        "Квитанция, подписанная устройством (QR)",
+        "The device-signed receipt (QR)",
+    ),
+    "challenged_offline": (
+        "записано на пристрої як оскаржений; буде опубліковано на дошці під час синхронізації",
+        "записан на устройстве как оспоренный; будет опубликован на доске при синхронизации",
+        "recorded on the device as challenged; published on the board when the team syncs",
+    ),
     "device_recorded": (
         "Цей пристрій записав",
         "Это устройство записало",

@@ -24,6 +24,7 @@ def _assert_demo(result: DemoResult) -> None:
     sim = result.simulation
     assert sim["challenged"] > 0 and sim["superseded"] > 0
     assert sim["offline"]["ballots"] > 0 and sim["offline"]["teams"]  # synced next morning
+    assert sim["offline"]["challenged"] == len(sim["offline"]["teams"])  # one test per team
     assert sim["refusals"] and all(r["board_unchanged"] for r in sim["refusals"])
     assert result.ceremony["qualified"] == [1, 3, 4, 5]
     assert result.results["decrypted_by"] == [1, 3, 4]

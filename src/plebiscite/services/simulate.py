@@ -338,7 +338,7 @@ def simulate(
                 if teams.due(at):
                     receipts.extend(teams.sync_all(at))
                 for offline in [a for a in group if teams.takes(a)]:
-                    teams.cast(offline)
+                    result.challenged += teams.cast(offline)
                     result.check_ins += 1
                     result.cast += 1
                 group = [a for a in visits if not teams.takes(a)]

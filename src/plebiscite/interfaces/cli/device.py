@@ -121,8 +121,9 @@ def sync(queue_path: Path, server: str) -> None:
     finally:
         d.close()
     click.echo(
-        f"sent {report.sent} rows: {report.ballots} ballots, {report.check_ins} check-ins "
-        f"({report.late_check_ins} after hours); {report.already} were synced before"
+        f"sent {report.sent} rows: {report.ballots} ballots, {report.challenged} challenged, "
+        f"{report.check_ins} check-ins ({report.late_check_ins} after hours); "
+        f"{report.already} were synced before"
     )
 
 
@@ -145,7 +146,8 @@ def end(queue_path: Path, server: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="the address to serve on")
 @click.option("--port", default=8080, show_default=True, help="the port")
 def serve(queue_path: Path, host: str, port: int) -> None:
-    """Serve the booth pages from the device itself (offline: check-in, vote, receipt)."""
+    """Serve the booth pages from the device itself (offline: check-in, choose, review,
+    tracking code, cast or challenge, receipt)."""
     import uvicorn
 
     from plebiscite.interfaces.device_pages import create_device_app

@@ -293,3 +293,20 @@ def test_a_team_that_edits_its_roll_cannot_upload_a_ballot_without_an_applicatio
         sync(edited, server)
     assert not _ballots(day)  # the board is not
     edited.close()
+
+
+def test_a_sync_outside_the_teams_hours_stops_and_loses_nothing(tmp_path: Path) -> None:
+    """The board takes check-ins only in the location's hours, and a ballot only after its
+    check-in: a sync at night stops at the first check-in, marks nothing, and the morning's
+    sync uploads everything."""
+    day, server, device = _setup(tmp_path)
+    receipts = _vote_day(device, _home_voters(day)[:2], DAY1 + dt.timedelta(hours=1))
+    day.clock.set(DAY1 + dt.timedelta(hours=20))  # 04:00, the team's location is closed
+    with pytest.raises(SyncStoppedError, match="sync again in the team's hours"):
+        sync(device, server)
+    assert not _ballots(day) and device.status()["waiting"] == 4
+    day.clock.set(MANIFEST.open_spans(TEAM)[1][0] + dt.timedelta(minutes=5))
+    report = sync(device, server)
+    assert (report.check_ins, report.ballots) == (2, 2)
+    assert [p["tracking_code"] for p in _ballots(day)] == [r.tracking_code for r in receipts]
+    device.close()

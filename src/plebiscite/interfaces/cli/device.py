@@ -122,8 +122,7 @@ def sync(queue_path: Path, server: str) -> None:
         d.close()
     click.echo(
         f"sent {report.sent} rows: {report.ballots} ballots, {report.challenged} challenged, "
-        f"{report.check_ins} check-ins ({report.late_check_ins} after hours); "
-        f"{report.already} were synced before"
+        f"{report.check_ins} check-ins; {report.already} were synced before"
     )
 
 

@@ -53,8 +53,9 @@ def _home_voters(day: Day) -> list[str]:
 def _vote_day(device: OfflineDevice, voters: list[str], start: dt.datetime) -> list[DeviceReceipt]:
     out = []
     for n, voter in enumerate(voters):
-        device.check_in(voter)
-        out.append(device.vote(voter, CHOICE, start + dt.timedelta(minutes=20 * n)))
+        at = start + dt.timedelta(minutes=20 * n)
+        device.check_in(voter, at - dt.timedelta(minutes=1))  # signs when (checked_at)
+        out.append(device.vote(voter, CHOICE, at))
     return out
 
 
@@ -136,7 +137,7 @@ def test_clock_off_by_minutes_is_accepted_by_days_is_refused(tmp_path: Path) -> 
     with pytest.raises(SyncStoppedError, match="outside every open span"):
         sync(device, server)
     assert [p["tracking_code"] for p in _ballots(day)] == [kept.tracking_code]  # the window
-    assert device.status()["waiting"] == 1  # the refused ballot is still held, not lost
+    assert device.status()["waiting"] == 2  # the refused check-in and ballot, held, not lost
     # The device's signed chain end counts both: the board's chain has one, a visible gap.
     with pytest.raises(RefusedError) as gap:
         server.chain_end(device.device_id, device.chain_end())
@@ -293,12 +294,32 @@ def test_a_team_that_edits_its_roll_cannot_upload_a_ballot_without_an_applicatio
     edited.close()
 
 
-def test_a_sync_outside_the_teams_hours_stops_and_loses_nothing(tmp_path: Path) -> None:
-    """The board takes check-ins only in the location's hours, and a ballot only after its
-    check-in: a sync at night stops at the first check-in, marks nothing, and the morning's
-    sync uploads everything."""
+def test_a_sync_after_the_teams_last_hours_brings_everything_by_its_signed_times(
+    tmp_path: Path,
+) -> None:
+    """The team's last voting day, synced the next day when its location is closed for good:
+    each check-in is judged by its device-signed ``checked_at`` and each ballot by its
+    ``cast_at``, so everything reaches the board."""
     day, server, device = _setup(tmp_path)
-    receipts = _vote_day(device, _home_voters(day)[:2], DAY1 + dt.timedelta(hours=1))
+    last_day = MANIFEST.open_spans(TEAM)[-1][0]
+    receipts = _vote_day(device, _home_voters(day)[:2], last_day + dt.timedelta(hours=2))
+    day.clock.set(last_day + dt.timedelta(days=1, hours=2))  # the team never opens again
+    report = sync(device, server)
+    assert (report.check_ins, report.ballots) == (2, 2)
+    assert [p["tracking_code"] for p in _ballots(day)] == [r.tracking_code for r in receipts]
+    check_ins = [e.event.payload for e in day.board.entries() if e.event.type is EventType.CHECK_IN]
+    assert all("checked_at" in c and c["checked_at"] < c["at"] for c in check_ins)
+    device.close()
+
+
+def test_a_check_in_without_a_signed_time_waits_for_the_teams_hours(tmp_path: Path) -> None:
+    """A check-in queued without ``checked_at`` (an older device) is judged by its upload
+    time: a sync at night stops at it, marks nothing, and the morning's sync brings all."""
+    day, server, device = _setup(tmp_path)
+    voters = _home_voters(day)[:2]
+    for n, voter in enumerate(voters):
+        device.check_in(voter)  # no time signed
+        device.vote(voter, CHOICE, DAY1 + dt.timedelta(hours=1, minutes=n))
     day.clock.set(DAY1 + dt.timedelta(hours=20))  # 04:00, the team's location is closed
     with pytest.raises(SyncStoppedError, match="sync again in the team's hours"):
         sync(device, server)
@@ -306,5 +327,41 @@ def test_a_sync_outside_the_teams_hours_stops_and_loses_nothing(tmp_path: Path) 
     day.clock.set(MANIFEST.open_spans(TEAM)[1][0] + dt.timedelta(minutes=5))
     report = sync(device, server)
     assert (report.check_ins, report.ballots) == (2, 2)
-    assert [p["tracking_code"] for p in _ballots(day)] == [r.tracking_code for r in receipts]
     device.close()
+
+
+def test_a_moved_or_unsigned_checked_at_is_refused_and_flagged(tmp_path: Path) -> None:
+    from plebiscite.services.verify import RecordState
+    from plebiscite.services.verify_offline import check_check_in_record
+    from plebiscite.services.verify_report import VerificationReport
+
+    day, server, device = _setup(tmp_path)
+    voter = _home_voters(day)[0]
+    device.check_in(voter, DAY1 + dt.timedelta(hours=1))
+    device.close()
+    with sqlite3.connect(tmp_path / "team.sqlite") as db:  # the attacker moves the time
+        seq, body = db.execute("SELECT seq, body FROM queue WHERE kind = 'check_in'").fetchone()
+        honest = json.loads(body)
+        moved = {**honest, "checked_at": (DAY1 + dt.timedelta(days=1)).isoformat()}
+        db.execute("UPDATE queue SET body = ? WHERE seq = ?", (json.dumps(moved), seq))
+    edited = OfflineDevice.open(tmp_path / "team.sqlite")
+    day.clock.set(DAY1 + dt.timedelta(days=4))
+    with pytest.raises(SignatureError):  # the device's own check refuses the edited row
+        sync(edited, server)
+    edited.close()
+    with pytest.raises(RefusedError, match="does not verify|signature"):  # and so does the board
+        server.check_in("team-1", moved)
+    day.clock.set(DAY1 + dt.timedelta(hours=2))
+    index = server.check_in("team-1", honest)
+    payload = day.board.entry(index).event.payload
+
+    state = RecordState()
+    state.manifest, state.manifest_hash = MANIFEST, bytes.fromhex(device.booth.election)
+    key = device.key.verify_key.hex()
+    report = VerificationReport("test")
+    check_check_in_record(payload, key, TEAM, state, report, index)
+    assert report.failed_checks() == []
+    check_check_in_record(
+        {**payload, "checked_at": moved["checked_at"]}, key, TEAM, state, report, index
+    )
+    assert report.failed_checks() == ["V70"]

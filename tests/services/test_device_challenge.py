@@ -13,6 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 from test_device import CHOICE, DAY1, TEAM, _home_voters, _setup
@@ -20,6 +21,7 @@ from voting_support import MANIFEST
 
 from plebiscite.domain.ballot import genesis_code
 from plebiscite.errors import InputError
+from plebiscite.record.event_schemas import event_schema
 from plebiscite.record.events import EventType
 from plebiscite.services.device import OfflineDevice
 from plebiscite.services.device_sync import SyncStoppedError, sync
@@ -38,7 +40,7 @@ def test_challenge_then_cast_on_the_device_both_reach_the_board_in_its_chain(
     day, server, device = _setup(tmp_path)
     voter = _home_voters(day)[0]
     at = DAY1 + dt.timedelta(hours=1)
-    device.check_in(voter)
+    device.check_in(voter, at)
     spoiled = device.prepare(voter, OTHER, at)
     opening = device.challenge(voter, spoiled, at)
     assert opening["choices"] == [list(c) for c in spoiled.choices]
@@ -65,6 +67,12 @@ def test_challenge_then_cast_on_the_device_both_reach_the_board_in_its_chain(
     assert ballot_dispositions(day.board.entries())["counted"] == 1
     assert ballot_dispositions(day.board.entries())["challenged"] == 1
     server.chain_end(device.device_id, device.chain_end())  # two ballots: the board agrees
+    check_in = next(e for e in day.board.entries() if e.event.type is EventType.CHECK_IN)
+    for event in (entries[0].event, check_in.event):  # the published schemas allow them
+        assert not list(
+            jsonschema.Draft202012Validator(event_schema(event.type)).iter_errors(event.payload)
+        ), event.type
+    assert "checked_at" in check_in.event.payload
 
     v70 = VerificationReport("test")  # the verifier's V70 judges a challenged upload too
     received = dt.datetime.fromisoformat(challenged["received_at"])

@@ -369,7 +369,15 @@ def create_app(
     )
     def check_in(device_id: str, body: m.CheckInRequest) -> dict[str, int]:
         """Record that the device checked a voter in (signed by the device)."""
-        return {"leaf_index": service.check_in(device_id, body.voter, body.checkin, body.signature)}
+        index = service.check_in(
+            device_id,
+            body.voter,
+            body.checkin,
+            body.signature,
+            body.checked_at,
+            body.checked_at_signature,
+        )
+        return {"leaf_index": index}
 
     @app.post(
         "/ballots",

@@ -190,7 +190,7 @@ def create_device_app(queue: Path, clock: dt.datetime | None = None) -> FastAPI:
         voter = data.get("voter", "").strip()
         with device() as d:
             try:
-                d.check_in(voter)
+                d.check_in(voter, now())
             except PlebisciteError as exc:
                 return refusal(exc)
         sid = secrets.token_hex(16)

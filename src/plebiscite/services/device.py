@@ -33,7 +33,12 @@ from plebiscite.domain.ballot import genesis_code
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
-from plebiscite.domain.offline import RECEIPT_TAG, receipt_message
+from plebiscite.domain.offline import (
+    CHECK_IN_AT_TAG,
+    RECEIPT_TAG,
+    check_in_at_message,
+    receipt_message,
+)
 from plebiscite.errors import EligibilityError, InputError, PlebisciteError, SignatureError
 from plebiscite.record.device_queue import DeviceQueue
 from plebiscite.services.booth import Booth, PreparedBallot, Selections
@@ -167,15 +172,30 @@ class OfflineDevice:
     def device_id(self) -> str:
         return self.booth.device_id
 
-    def check_in(self, voter: str) -> int:
-        """Check a voter in against the local roll (signed, queued); a repeat is a no-op."""
+    def check_in(self, voter: str, at: dt.datetime | None = None) -> int:
+        """Check a voter in against the local roll (signed, queued); a repeat is a no-op.
+
+        With ``at`` (the device's clock) the device also signs ``checked_at`` (tag
+        ``check-in-at``): the board then judges the uploaded check-in by that time, as it
+        judges a ballot by its ``cast_at``, so a sync after the team's last open hours still
+        brings the check-in, and the ballot that needs it, to the board."""
         if self.queue.roll_entry(voter) is None:
             raise EligibilityError(
                 f"voter {voter[:16]}... is not on the roll of {self.booth.location.region_id!r}"
             )
         if self.queue.checked_in(voter):
             return 0
-        return self.queue.append("check_in", voter, self.booth.check_in(voter), None)
+        body: dict[str, Any] = dict(self.booth.check_in(voter))
+        if at is not None:
+            if at.utcoffset() is None:
+                raise InputError("the device's time must carry a UTC offset")
+            checked_at = at.isoformat()
+            message = check_in_at_message(
+                self.booth.election, self.device_id, body["checkin"], checked_at
+            )
+            body["checked_at"] = checked_at
+            body["checked_at_signature"] = self.key.sign(CHECK_IN_AT_TAG, message).hex()
+        return self.queue.append("check_in", voter, body, None)
 
     def vote(self, voter: str, selections: Selections, at: dt.datetime) -> DeviceReceipt:
         """Encrypt, sign, chain and queue one ballot; the receipt once the row is durable."""
@@ -261,6 +281,11 @@ class OfflineDevice:
             if kind == "check_in":
                 message = check_in_message(self.booth.election, self.device_id, body["checkin"])
                 key.verify(CHECK_IN_TAG, message, bytes.fromhex(body["signature"]))
+                if "checked_at" in body:
+                    at = check_in_at_message(
+                        self.booth.election, self.device_id, body["checkin"], body["checked_at"]
+                    )
+                    key.verify(CHECK_IN_AT_TAG, at, bytes.fromhex(body["checked_at_signature"]))
                 return
             ballot = Ballot.from_json(body["ballot"])
             ballot.verify_signature(key, body["signature"])

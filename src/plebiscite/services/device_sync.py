@@ -10,8 +10,9 @@ head's signature by the board key the device enrolled under, the inclusion proof
 in the row. Every write to the board is idempotent: a row sent again (after a sync killed
 half way, or from a copy of the queue file) gets the same receipt, and nothing is doubled.
 
-The board takes a check-in only while the location is open, and a ballot only after its
-check-in: a sync outside the team's hours stops at its first check-in, unmarked, and says
+A check-in carries the device-signed ``checked_at`` and the board judges it by the window
+rule at that time, as it judges a ballot by its ``cast_at``. A check-in queued without one is
+judged by the upload's time: a sync outside the team's hours stops at it, unmarked, and says
 to sync again in the team's hours (a check-in an older version marked as refused is sent
 again). Any refusal stops the sync at that row, named; the rows after it wait (they continue
 its chain).
@@ -74,7 +75,8 @@ def sync(
                 raise  # no network (yet): nothing changed, sync again later
             except PlebisciteError as exc:
                 why = f"queue row {row.seq} (check-in): {exc}"
-                if getattr(exc, "slug", None) == _LATE_CHECK_IN:
+                late = getattr(exc, "slug", None) == _LATE_CHECK_IN
+                if late and "checked_at" not in row.body:
                     why += "; the voter's ballot needs it: sync again in the team's hours"
                 raise SyncStoppedError(why) from exc
         else:

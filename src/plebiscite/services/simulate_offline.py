@@ -82,7 +82,7 @@ class OfflineTeams:
         """The visit, offline: check-in, ballot and device receipt, into the queue; first a
         challenged ballot where the voter tests the device. Returns the challenges made."""
         device = self.devices[visit.location.id]
-        device.check_in(visit.voter)
+        device.check_in(visit.voter, visit.at)
         tests = visit.challenge_first or id(visit) in self.testers
         if tests:
             spoiled = device.prepare(visit.voter, visit.selections, visit.at)

@@ -56,7 +56,7 @@ from plebiscite.services.verify_checks import (
     check_roll,
     check_tally_and_results,
 )
-from plebiscite.services.verify_offline import check_upload_record
+from plebiscite.services.verify_offline import check_check_in_record, check_upload_record
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
 from plebiscite.services.verify_receipts import check_receipt_complaints
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
@@ -551,6 +551,9 @@ def _check_in(event: Event, index: int, state: RecordState, report: Verification
         report.fail("V11", f"check-in by unknown device {event.payload['device']!r}", index)
     elif state.checker is not None:
         state.checker.add((index, event.data, device.key, None))
+    if device is not None and state.manifest is not None:  # an offline check-in: V70
+        location = state.manifest.location_by_id.get(device.location)
+        check_check_in_record(event.payload, device.key, location, state, report, index)
 
 
 def _ballot(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:

@@ -67,11 +67,14 @@ def init(queue_path: Path, server: str, device_id: str, location: str, token: st
 @device.command()
 @_QUEUE
 @click.argument("voter")
-def checkin(queue_path: Path, voter: str) -> None:
-    """Check VOTER (a roll pseudonym) in against the device's roll (offline)."""
+@click.option("--at", default=None, help="the time to record instead of the clock's")
+def checkin(queue_path: Path, voter: str, at: str | None) -> None:
+    """Check VOTER (a roll pseudonym) in against the device's roll (offline); the device
+    signs when (its clock, or --at), and the board judges the upload by that time."""
+    when = _time(at)
     d = OfflineDevice.open(queue_path)
     try:
-        d.check_in(voter)
+        d.check_in(voter, when)
         click.echo(f"checked in {voter[:16]}...")
     finally:
         d.close()

@@ -31,7 +31,7 @@ DEFAULT_CUSTODY_HOURS = 36
 #: The signature tag of the time an offline device checked a voter in (``checked_at``).
 CHECK_IN_AT_TAG = "check-in-at"
 #: Payload fields an uploaded (offline) cast ballot adds on the board.
-OFFLINE_KEYS = frozenset({"cast_at", "cast_at_signature", "custody_late", "overruled_by"})
+OFFLINE_KEYS = frozenset({"cast_at", "cast_at_signature", "custody_late"})
 
 
 def receipt_message(election: str, device: str, tracking_code: str, cast_at: str) -> bytes:

@@ -186,19 +186,14 @@ def _read_heads(path: Path, key: VerifyKey | None) -> Iterator[tuple[int, Signed
 
 
 def check_export(
-    directory: Path,
-    *,
-    key: VerifyKey | None = None,
-    progress: Progress | None = None,
-    require_head: bool = True,
+    directory: Path, *, key: VerifyKey | None = None, progress: Progress | None = None
 ) -> RecordSummary:
     """Verify an exported directory; raise :class:`RecordError` naming the first fault.
 
     ``key``, if given, is the board key every head must be signed with; otherwise all heads
-    must share the first head's key. A record with entries but no signed head is refused,
-    unless ``require_head`` is false (as :func:`import_export` allows).
+    must share the first head's key. A record with entries but no signed head is refused.
     """
-    return _walk(directory, key, progress, require_head=require_head)
+    return _walk(directory, key, progress, require_head=True)
 
 
 def import_export(
@@ -211,6 +206,7 @@ def import_export(
     if board.size() != 0 or board.latest_head() is not None:
         raise InputError(f"import needs an empty board; this one has {board.size()} entries")
     summary = _walk(directory, None, progress=None, require_head=False)
+    board.replica = True  # the record's check-ins name no voter (record/board.py)
     pending: list[Event] = []
 
     def flush() -> None:

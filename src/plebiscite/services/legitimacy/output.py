@@ -6,7 +6,6 @@ as JSON (``docs/legitimacy.md``, "Input" and "Output"). The HTML report is the i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,14 @@ from plebiscite.crypto.hashing import canonical_json
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_load import parse_manifest_json
 from plebiscite.errors import InputError, ManifestError
-from plebiscite.record.board import Entry
-from plebiscite.record.codec import decode_event
 from plebiscite.record.events import EventType
-from plebiscite.record.export import EVENTS, check_export
+from plebiscite.record.export import EVENTS, import_export
+from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.election import Election
 from plebiscite.services.legitimacy.evidence import Status
 from plebiscite.services.legitimacy.home import read_home_ballots
 from plebiscite.services.legitimacy.report import Report, evaluate
-from plebiscite.services.paper import PaperRecord, load_paper
+from plebiscite.services.paper import load_paper
 from plebiscite.services.setup import load_manifest
 
 REPORT_FORMAT = "plebiscite-legitimacy-v2"
@@ -47,15 +44,10 @@ def evaluate_path(path: Path) -> Report:
     if path.is_dir():
         if not (path / EVENTS).is_file():
             raise InputError(f"{path} is a directory without {EVENTS}: not an exported record")
-        # Checked whole, then read line by line: a record holds no voter behind a check-in,
-        # so it is read as published, not appended again to a board (whose guard needs one).
-        check_export(path, require_head=False)  # as an import allowed
-        election, record = Election(), PaperRecord()
-        for entry in _record_entries(path):
-            election.apply(entry)
-            record.apply(entry)
-        manifest = election.require_manifest()
-        home = read_home_ballots(manifest, _record_entries(path))
+        memory = MemoryBoard()
+        import_export(path, memory)
+        manifest, record = load_paper(memory)
+        home = read_home_ballots(manifest, memory.entries())
         return evaluate(manifest, record, f"record {path}", home)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
@@ -70,12 +62,6 @@ def evaluate_path(path: Path) -> Report:
             ),
         )
     return evaluate(manifest, record, f"board {path}", home)
-
-
-def _record_entries(path: Path) -> Iterator[Entry]:
-    with (path / EVENTS).open("rb") as stream:
-        for index, line in enumerate(stream):
-            yield Entry(index, decode_event(line.rstrip(b"\n"), where=f"{EVENTS} line {index + 1}"))
 
 
 def _provenance_entry(key: str, text: str) -> dict[str, str]:

@@ -568,7 +568,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.count(check)
     if not cast:
         report.count("V20")
-    keys = set(payload) - (OFFLINE_KEYS if cast else OFFLINE_KEYS - {"overruled_by"})
+    keys = set(payload) - OFFLINE_KEYS  # an upload, cast or challenged on the device
     if cast and "opening" in keys:
         report.count("V20")
         report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)

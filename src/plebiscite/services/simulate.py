@@ -461,6 +461,9 @@ def _refusals(
         booth, lock = devices.get(action.location.id)
         with lock:
             before = server.election()["board_size"]
+            if action.voter not in booth.checkins:
+                # The device draws a check-in id the closed location never records.
+                booth.check_in(action.voter)
             prepared: PreparedBallot = booth.prepare(action.voter, action.selections)
             try:
                 server.cast(prepared.cast_body())

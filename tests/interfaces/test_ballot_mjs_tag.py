@@ -59,7 +59,16 @@ const secretKey = sodium.crypto_sign_seed_keypair(sodium.from_hex(spec.keySeed))
 const made = b.makeBallot(sodium, {
   ...spec, secretKey, nonceSeed: sodium.from_hex(spec.nonceSeed), tagRng: b.seededRng(p, seed),
 });
+const refused = (checkin) => {
+  try {
+    b.makeBallot(sodium, { ...spec, checkin, secretKey });
+    return null;
+  } catch (e) {
+    return e.message;
+  }
+};
 console.log(JSON.stringify({
+  refused: [refused(undefined), refused(spec.checkin.toUpperCase()), refused(spec.voter)],
   context: hex(context),
   tagPoint: hex(p.Hg("voter-tag", context, sodium.from_hex(spec.voter))),
   tag: tagged.tag,
@@ -154,6 +163,8 @@ def test_the_check_in_signs_the_id_as_python_does_and_the_ids_are_fresh(
     first, second = js["checkins"]
     assert check_checkin_id(first) == first and re.fullmatch("[0-9a-f]{32}", second)
     assert first != second
+    # A ballot without its check-in id (or with one the service would refuse) is not made.
+    assert js["refused"] == ["the ballot needs its check-in id (32 lowercase hex digits)"] * 3
 
 
 def test_the_signed_ballot_is_the_format_python_casts(

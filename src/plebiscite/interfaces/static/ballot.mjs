@@ -244,6 +244,9 @@ export function makeBallot(sodium, spec) {
   const S = sodium;
   const K = S.from_hex(spec.electionKey);
   const context = p.H("election", S.from_hex(spec.election), new Pt(K));
+  if (!new RegExp(`^[0-9a-f]{${2 * CHECKIN_BYTES}}$`).test(spec.checkin || "")) {
+    throw new Error(`the ballot needs its check-in id (${2 * CHECKIN_BYTES} lowercase hex digits)`);
+  }
   const nonceSeed = spec.nonceSeed || S.randombytes_buf(32);
   const { tag, r } = encryptTag(
     p, K, context, spec.device, spec.checkin, spec.voter, spec.tagRng || p.random,

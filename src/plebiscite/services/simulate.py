@@ -378,6 +378,7 @@ def _double_vote(
     twin, twin_lock = devices.twin(action.location)
     with booth_lock, twin_lock:
         server.check_in(booth.device_id, booth.check_in(action.voter))
+        server.check_in(twin.device_id, twin.check_in(action.voter))  # a ballot needs its own
         first = booth.prepare(action.voter, action.selections)
         second = twin.prepare(action.voter, action.selections)
 
@@ -461,7 +462,8 @@ def _refusals(
         booth, lock = devices.get(action.location.id)
         with lock:
             before = server.election()["board_size"]
-            if action.voter not in booth.checkins:  # signed here only: the board refuses first
+            if action.voter not in booth.checkins:
+                # The device draws a check-in id the closed location never records.
                 booth.check_in(action.voter)
             prepared: PreparedBallot = booth.prepare(action.voter, action.selections)
             try:

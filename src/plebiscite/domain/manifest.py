@@ -197,7 +197,15 @@ class Manifest:
     days: tuple[VotingDay, ...]
     context: Context
     facts: Facts = field(default_factory=Facts)  # docs/manifest.md, "Facts and provenance"
+    #: None (absent: required) or False: may a mobile team take a ballot from a voter who did
+    #: not apply to vote at home?
+    home_voting_by_application: bool | None = None
     provenance: tuple[Provenance, ...] = ()
+
+    @property
+    def home_applications_required(self) -> bool:
+        """Does a door-to-door ballot need the voter's application (the default)?"""
+        return self.home_voting_by_application is not False
 
     def provenance_of(self, key: str) -> Provenance | None:
         """Where the fact at key path ``key`` comes from, if the manifest says."""

@@ -76,6 +76,13 @@ class ReferendumFile(_Model):
     )
     legal_basis: LegalBasisFile
     quorum: QuorumFile = QuorumFile()
+    home_voting_by_application: bool | None = Field(
+        default=None,
+        description=(
+            "a door-to-door ballot only for a voter who applied to vote at home (the roll's "
+            "home_voting); true when absent"
+        ),
+    )
 
 
 class TrusteeFile(_Model):

@@ -63,6 +63,13 @@ def _day(day: VotingDay) -> dict[str, Any]:
 
 def manifest_document(m: Manifest) -> dict[str, Any]:
     """The normalised JSON form; :func:`parse_manifest_json` reads it back to an equal value."""
+    document = _document(m)
+    if m.home_voting_by_application is not None:  # absent unless set: hashes stay as they were
+        document["referendum"]["home_voting_by_application"] = m.home_voting_by_application
+    return document
+
+
+def _document(m: Manifest) -> dict[str, Any]:
     return {
         "referendum": {
             "id": m.id,

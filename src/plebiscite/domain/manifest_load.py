@@ -361,6 +361,7 @@ def _build(f: ManifestFile) -> Manifest:
         effect=r.effect,
         languages=tuple(r.languages),
         small_cell_threshold=r.small_cell_threshold,
+        home_voting_by_application=r.home_voting_by_application,
         legal_basis=LegalBasis(r.legal_basis.act, r.legal_basis.enacted, r.legal_basis.called),
         quorum=Quorum(r.quorum.turnout_min_percent, r.quorum.approval_min_percent),
         trustees=Trustees(

@@ -94,6 +94,15 @@ class TrusteeFile(_Model):
     )
 
 
+class ObserverFile(_Model):
+    id: Id
+    name: str = Field(min_length=1)
+    public_key: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="the observer's Ed25519 key for cosigning board heads, 64 lowercase hex",
+    )
+
+
 class TrusteesFile(_Model):
     n: int = Field(description="number of trustees")
     k: int = Field(description="how many trustees together can decrypt (threshold)")
@@ -107,8 +116,12 @@ class TrusteesFile(_Model):
     head_cosignatures: int = Field(
         0,
         ge=0,
-        description="how many trustees (as witnesses) must cosign the final board head "
-        "(docs/board.md section 8)",
+        description="how many witnesses (trustees and observers) must cosign the final board "
+        "head (docs/board.md section 8)",
+    )
+    observers: list[ObserverFile] = Field(
+        default_factory=list,
+        description="observers who witness the board beside the trustees: witness n+1, n+2, ...",
     )
 
 

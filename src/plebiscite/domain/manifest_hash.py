@@ -66,6 +66,10 @@ def manifest_document(m: Manifest) -> dict[str, Any]:
     document = _document(m)
     if m.home_voting_by_application is not None:  # absent unless set: hashes stay as they were
         document["referendum"]["home_voting_by_application"] = m.home_voting_by_application
+    if m.trustees.observers:  # likewise
+        document["trustees"]["observers"] = [
+            {"id": o.id, "name": o.name, "public_key": o.public_key} for o in m.trustees.observers
+        ]
     return document
 
 

@@ -245,7 +245,10 @@ def simulate(
         }
         booths = [places[k] for k in ("makeshift_station", "regular_station") if k in places]
         home = places.get("mobile_team")
-        if home is not None and (voter["home_voting"] or rng.random() < home_share):
+        # Where the manifest requires applications (the default) only applicants vote at home;
+        # otherwise a share of the others asks the team too.
+        asks = rng.random() < home_share and not manifest.home_applications_required
+        if home is not None and (voter["home_voting"] or asks):
             at = _arrival(manifest, home, None, rng)
             actions.append(_Action(at, home, voter["voter"], selections, False, "home"))
             # The override comes on a later day, so it is strictly later whatever the grouping.

@@ -218,9 +218,17 @@ class FilingDevice:
     revoked: bool = False
 
 
-def filing_devices(board: Board) -> dict[str, FilingDevice]:
-    """Every enrolled device by id, ``revoked`` when the authority revoked it (a device that
-    ended its ballot chain still files the paper count: its chain end is not a revocation)."""
+@dataclass(frozen=True)
+class Filers:
+    """What the filer checks read from the board once per batch: every enrolled device by id
+    (``revoked`` when the authority revoked it; a device that ended its ballot chain still
+    files the paper count, a chain end is not a revocation) and the manifest hash (hex)."""
+
+    devices: Mapping[str, FilingDevice]
+    election: str
+
+
+def filers(board: Board, manifest: Manifest) -> Filers:
     out: dict[str, FilingDevice] = {}
     for entry in board.entries_of_type([EventType.DEVICE_ENROLMENT]):
         payload = entry.event.payload
@@ -232,7 +240,7 @@ def filing_devices(board: Board) -> dict[str, FilingDevice]:
                 out[device] = FilingDevice(out[device].location, out[device].public_key, True)
         elif device not in out and isinstance(location, str) and isinstance(key, str):
             out[device] = FilingDevice(location, key)
-    return out
+    return Filers(out, manifest_hash(manifest).hex())
 
 
 def _filed(
@@ -243,7 +251,7 @@ def _filed(
     payload: dict[str, Any],
     precinct_id: str,
     where: str,
-    devices: Mapping[str, FilingDevice] | None,
+    known: Filers | None,
 ) -> Event:
     """The event to store: ``payload`` with its filer's fields, once the filing device is known
     to be enrolled at the precinct, not revoked, and its signature covers ``payload``."""
@@ -254,7 +262,8 @@ def _filed(
             "signature (device, signature; plebiscite paper sign)"
         )
     device, signature = filer
-    row = (filing_devices(board) if devices is None else devices).get(device)
+    known = filers(board, manifest) if known is None else known
+    row = known.devices.get(device)
     if row is None:
         raise UnknownDeviceError(f"{where}: no device {device[:64]!r} is enrolled")
     if row.revoked:
@@ -263,7 +272,7 @@ def _filed(
     if scope is not None:
         raise RuleError(f"{where}: {scope}")
     stored = {**payload, "device": device, "signature": signature}
-    problem = signature_problem(kind, stored, manifest_hash(manifest).hex(), row.public_key)
+    problem = signature_problem(kind, stored, known.election, row.public_key)
     if problem is not None:
         raise SignatureError(f"{where}: {problem}")
     return Event.create(kind, stored)
@@ -275,7 +284,7 @@ def submit_protocol(
     *,
     manifest: Manifest,
     record: PaperRecord | None = None,
-    devices: Mapping[str, FilingDevice] | None = None,
+    known: Filers | None = None,
 ) -> Submission:
     """Check ``data`` against the manifest, its filing device and the earlier protocols, then
     store it as submitted; failing relations are returned and written into ``flags``, never
@@ -285,7 +294,7 @@ def submit_protocol(
     check_protocol_against(manifest, protocol, where)
     payload = protocol_payload(protocol)
     event = _filed(
-        board, manifest, EventType.PROTOCOL, data, payload, protocol.precinct_id, where, devices
+        board, manifest, EventType.PROTOCOL, data, payload, protocol.precinct_id, where, known
     )
     record = load_paper(board)[1] if record is None else record
     earlier = record.current_protocols().get((protocol.precinct_id, protocol.question_id))
@@ -306,7 +315,7 @@ def submit_trip(
     data: object,
     *,
     manifest: Manifest,
-    devices: Mapping[str, FilingDevice] | None = None,
+    known: Filers | None = None,
 ) -> Submission:
     trip = parse_trip(_body(data))
     where = f"mobile trip {trip.trip_id}"
@@ -315,7 +324,7 @@ def submit_trip(
     payload = trip_payload(trip)
     index = board.append(
         _filed(
-            board, manifest, EventType.MOBILE_TRIP, data, payload, trip.precinct_id, where, devices
+            board, manifest, EventType.MOBILE_TRIP, data, payload, trip.precinct_id, where, known
         )
     )
     return Submission(EventType.MOBILE_TRIP, index, trip.trip_id, trip_checks(trip))
@@ -326,7 +335,7 @@ def submit_custody_act(
     data: object,
     *,
     manifest: Manifest,
-    devices: Mapping[str, FilingDevice] | None = None,
+    known: Filers | None = None,
 ) -> Submission:
     act = parse_custody_act(_body(data))
     where = f"custody act for packet {act.packet}"
@@ -334,9 +343,7 @@ def submit_custody_act(
     _voting_day(manifest, act.date, where)
     payload = custody_act_payload(act)
     index = board.append(
-        _filed(
-            board, manifest, EventType.CUSTODY_ACT, data, payload, act.precinct_id, where, devices
-        )
+        _filed(board, manifest, EventType.CUSTODY_ACT, data, payload, act.precinct_id, where, known)
     )
     subject = f"{act.precinct_id} {act.date} packet {act.packet}"
     return Submission(EventType.CUSTODY_ACT, index, subject, act_checks(act))
@@ -393,21 +400,21 @@ def submit(board: Board, kind: str, items: object) -> list[Submission]:
     if kind not in SUBMITTERS:
         raise InputError(f"unknown paper record {kind!r}; kinds: {', '.join(SUBMITTERS)}")
     manifest, record = load_paper(board)
-    devices = filing_devices(board)
+    known = filers(board, manifest)
     batch = items if isinstance(items, list) else [items]
     done = []
     for i, item in enumerate(batch):
         try:
             if kind == "protocol":
                 done.append(
-                    submit_protocol(board, item, manifest=manifest, record=record, devices=devices)
+                    submit_protocol(board, item, manifest=manifest, record=record, known=known)
                 )
                 record.apply(board.entry(done[-1].index))
             elif kind == "complaint":
                 done.append(submit_complaint(board, item, manifest=manifest, record=record))
                 record.apply(board.entry(done[-1].index))
             elif kind in ("trip", "custody"):
-                done.append(SUBMITTERS[kind](board, item, manifest=manifest, devices=devices))
+                done.append(SUBMITTERS[kind](board, item, manifest=manifest, known=known))
             else:
                 done.append(SUBMITTERS[kind](board, item, manifest=manifest))
         except (InputError, RuleError, SignatureError) as exc:

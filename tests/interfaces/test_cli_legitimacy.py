@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -262,3 +263,14 @@ def test_paper_refuses_what_its_station_did_not_sign(
         "dn-0101-rs", "--key-out", str(tmp_path / "dn-0101.key"),
     )  # fmt: skip
     assert code == 2 and "exists already" in err
+    # after the close no device is enrolled, and no key file is left behind
+    from plebiscite.record.sql import SqlBoard
+    from plebiscite.services.election import publish_close
+
+    with SqlBoard.open(db) as board:
+        publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=dt.UTC))
+    code, _, err = _run(
+        capsys, "paper", "enrol", "--db", db, "--device", "late", "--location", "dn-0101-rs",
+        "--key-out", str(tmp_path / "late.key"),
+    )  # fmt: skip
+    assert code == 5 and "voting closed" in err and not (tmp_path / "late.key").exists()

@@ -195,9 +195,13 @@ def _devices(**change: Enrolled) -> dict[str, Enrolled]:
     return {**out, **change}
 
 
-def _v49(payload: dict[str, Any], devices: dict[str, Enrolled] | None = None) -> list[str]:
+def _v49(
+    payload: dict[str, Any],
+    devices: dict[str, Enrolled] | None = None,
+    kind: EventType = EventType.PROTOCOL,
+) -> list[str]:
     report = VerificationReport("test")
-    events = [(100, Event.create(EventType.PROTOCOL, payload))]
+    events = [(100, Event.create(kind, payload))]
     check_paper(
         MANIFEST, events, report, devices=devices or _devices(), election=bytes.fromhex(ELECTION)
     )
@@ -231,6 +235,16 @@ def test_revoked_before_filing_fails_v49_revoked_after_does_not() -> None:
         "was not enrolled before it"
         in _v49(signed, _devices(**{f"synthetic-{HOME}": enrolled_later}))[0]
     )
+
+
+def test_the_verifier_holds_trips_and_acts_to_their_filers() -> None:
+    assert _v49(sign(MANIFEST, "trip", TRIP, TEAM), kind=EventType.MOBILE_TRIP) == []
+    found = _v49(sign(MANIFEST, "custody", ACT, TEAM), kind=EventType.CUSTODY_ACT)
+    assert "only a station of the precinct files its custody acts" in found[0]
+    # a protocol's signature pasted onto a custody act of the same precinct does not verify
+    act = sign(MANIFEST, "custody", ACT)
+    act["signature"] = sign(MANIFEST, "protocol", protocol_data())["signature"]
+    assert "does not verify" in _v49(act, kind=EventType.CUSTODY_ACT)[0]
 
 
 def test_the_signed_bytes_are_the_stored_payload_without_its_signature() -> None:

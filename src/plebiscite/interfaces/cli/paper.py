@@ -15,7 +15,7 @@ from rich.table import Table
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.paper import LINES
-from plebiscite.errors import EncodingError, InputError
+from plebiscite.errors import EncodingError, InputError, VotingClosedError
 from plebiscite.interfaces.cli.options import DB_HELP
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.sql import SqlBoard
@@ -199,9 +199,12 @@ def enrol(db: str, device_id: str, location: str, key_out: Path) -> None:
         raise InputError(f"{key_out}: exists already (a device key is never overwritten)")
     key = SigningKey.generate()
     with SqlBoard.open(db) as board:
-        manifest = load_election(board).manifest
+        election = load_election(board)
+        manifest = election.manifest
         if manifest is None:
             raise InputError(f"{db}: the board has no manifest yet (plebiscite paper init)")
+        if election.closed_at is not None:
+            raise VotingClosedError(f"voting closed at {election.closed_at.isoformat()}")
         if location not in manifest.location_by_id:
             raise InputError(f"no location has the id {location[:64]!r}")
         if board.device(device_id) is not None:
@@ -213,7 +216,11 @@ def enrol(db: str, device_id: str, location: str, key_out: Path) -> None:
             "public_key": key.verify_key.hex(),
             "enrolled_at": dt.datetime.now(dt.UTC).isoformat(),
         }
-        index = board.append(Event.create(EventType.DEVICE_ENROLMENT, payload))
+        try:
+            index = board.append(Event.create(EventType.DEVICE_ENROLMENT, payload))
+        except BaseException:
+            key_out.unlink(missing_ok=True)  # no key for a device the board did not take
+            raise
     Console().print(
         f"[green]enrolled[/] {device_id} at {location} (entry {index}); key in {key_out}"
     )

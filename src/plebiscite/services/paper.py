@@ -168,9 +168,10 @@ def read_paper(entries: Iterable[Entry]) -> PaperRecord:
 
 
 def load_paper(board: Board) -> tuple[Manifest, PaperRecord]:
-    """Read the board once: its manifest and its paper events."""
+    """Read the board's manifest and its paper events (by the board's type index: the ballots
+    of a large board are not read)."""
     election, record = Election(), PaperRecord()
-    for entry in board.entries():
+    for entry in board.entries_of_type([EventType.MANIFEST, *sorted(PAPER_TYPES)]):
         election.apply(entry)
         record.apply(entry)
     return election.require_manifest(), record

@@ -153,7 +153,16 @@ def verify_record(
             guarded(report, "V35", check_witnesses, state, report)
             excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
             guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
-            guarded(report, "V40", check_paper, state.manifest, state.paper, report)
+            guarded(
+                report,
+                "V40",
+                check_paper,
+                state.manifest,
+                state.paper,
+                report,
+                devices=state.devices,
+                election=state.manifest_hash,
+            )
             guarded(report, "V72", check_receipt_complaints, directory, state, report)
     finally:
         if state.checker is not None:

@@ -518,6 +518,21 @@ _T: dict[str, tuple[str, str, str]] = {
         "Signed by (comma-separated)",
     ),
     "signed_at": ("Підписано о", "Подписано в", "Signed at"),
+    "filing_device": (
+        "Пристрій дільниці, що подає протокол",
+        "Устройство участка, подающее протокол",
+        "The station device filing the protocol",
+    ),
+    "no_filing_device": (
+        "Цей сервер не веде жодного пристрою дільниці",
+        "Этот сервер не ведёт ни одного устройства участка",
+        "This server runs no device of the precinct's stations",
+    ),
+    "signed_protocol": (
+        "Або вставте протокол, підписаний пристроєм дільниці (JSON, plebiscite paper sign)",
+        "Или вставьте протокол, подписанный устройством участка (JSON, plebiscite paper sign)",
+        "Or paste a protocol signed by the station's device (JSON, plebiscite paper sign)",
+    ),
     "relations": ("Контрольні співвідношення", "Контрольные соотношения", "Control relations"),
     "submit": ("Подати", "Подать", "Submit"),
     "rel_ok": ("виконується", "выполняется", "holds"),

@@ -348,6 +348,25 @@ def test_challenge_then_cast(day: Day) -> None:
     assert second.kind == "cast" and "supersedes" not in second.to_json()
 
 
+def test_the_tag_opening_never_reaches_the_board(day: Day) -> None:
+    """The service checks a cast's tag with its opening and forgets it: with the opening,
+    anyone could strip the tag to the voter's tag point and find the voter on the roll."""
+    booth = day.booth(location(MS))
+    voter = day.voters()[0].pseudonym
+    challenged = booth.prepare(voter, YES)
+    day.service.challenge(challenged.ballot.to_json(), challenged.signature, challenged.opening())
+    booth.accepted(challenged)
+    cast_ = booth.prepare(voter, YES)
+    receipt = day.service.cast(
+        cast_.ballot.to_json(), cast_.signature, tag_opening=cast_.tag_opening.hex()
+    )
+    booth.accepted(cast_)
+    openings = (challenged.tag_opening.hex(), cast_.tag_opening.hex())
+    for entry in day.board.entries():
+        assert not any(o in entry.event.data.decode() for o in openings)
+    assert not any(o in json.dumps(receipt.to_json()) for o in openings)
+
+
 def test_challenge_with_a_false_opening_is_refused(day: Day) -> None:
     booth = day.booth(location(MS))
     prepared = booth.prepare(day.voters()[0].pseudonym, YES)

@@ -121,13 +121,14 @@ def test_the_whole_day_over_http(board: Board) -> None:
     station.accepted(again)
 
     # door to door, then a booth ballot on day 5: both recorded, neither says which counts
-    h = ready(home, voters[2].pseudonym, "yes")
+    applicant = next(v.pseudonym for v in voters[10:] if v.home_voting)  # teams take applicants
+    h = ready(home, applicant, "yes")
     r = client.post("/ballots", json=h.cast_body())
     assert r.status_code == 201 and "supersedes" not in r.json()
     home.accepted(h)
     regular = _enrol(client, day, RS, "regular")
     client.put("/authority/clock", json={"now": open_at(location(RS)).isoformat()}, headers=AUTH)
-    o = ready(regular, voters[2].pseudonym, "no")
+    o = ready(regular, applicant, "no")
     r = client.post("/ballots", json=o.cast_body())
     assert r.status_code == 201 and "supersedes" not in r.json()
     regular.accepted(o)
@@ -142,7 +143,7 @@ def test_the_whole_day_over_http(board: Board) -> None:
         409,
         "POST",
         "/ballots",
-        json=ready(regular, voters[2].pseudonym, "no").cast_body(),
+        json=ready(regular, applicant, "no").cast_body(),
     )
     other_region = day.voters("luhansk")[0].pseudonym
     refused(

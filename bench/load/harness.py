@@ -92,6 +92,7 @@ class Election:
     unused: dict[str, list[str]]  # region id -> pseudonyms not yet used
     trustees: list[TrusteeState]
     results: dict[str, Any] | None = None
+    applicants: set[str] = field(default_factory=set)  # applied to vote at home (door to door)
 
     @property
     def manifest(self) -> Manifest:
@@ -102,6 +103,17 @@ class Election:
         if len(pool) < n:
             raise RuntimeError(f"the roll of {region} has {len(pool)} unused voters, {n} needed")
         taken, self.unused[region] = pool[:n], pool[n:]
+        return taken
+
+    def take_applicants(self, region: str, n: int) -> list[str]:
+        """Unused voters of ``region`` who applied to vote at home (a mobile team takes no
+        one else)."""
+        taken = [p for p in self.unused[region] if p in self.applicants][:n]
+        if len(taken) < n:
+            raise RuntimeError(
+                f"the roll of {region} has {len(taken)} unused applicants, {n} needed"
+            )
+        self.unused[region] = [p for p in self.unused[region] if p not in taken]
         return taken
 
 
@@ -142,6 +154,7 @@ def setup_election(db: str, key_file: Path, voters: int, seed: int = 7) -> Elect
         stations,
         unused,
         trustees,
+        applicants={p.pseudonym for p in roll.public_entries.values() if p.home_voting},
     )
 
 

@@ -144,8 +144,7 @@ def test_two_servers_on_one_postgresql_board_allow_only_what_the_rules_allow(
             and location_open(manifest, loc, election.start)
         )
         g = booth("race-g", home)
-        for _ in range(ROUNDS):
-            voter = next(voters)
+        for voter in election.take_applicants(region, ROUNDS):
             ph, pa = prep(g, voter, [0, 1]), prep(a, voter, [1, 0])
             rh, ra = _race([send(0, ph), send(1, pa)])
             assert (rh.status_code, ra.status_code) == (201, 201), (rh.text, ra.text)

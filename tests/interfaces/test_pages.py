@@ -144,6 +144,35 @@ def test_receipt_page_reports_not_found_clearly(demo: tuple[TestClient, Any]) ->
     ) in _text(response.text).replace("&#39;", "'")
 
 
+def test_receipt_page_says_a_door_to_door_ballot_is_cast_at_home(
+    demo: tuple[TestClient, Any],
+) -> None:
+    """A mobile team's ballot is "home" (services/receipts.py): the page names that status and
+    its rule in the reader's language, never a "superseded" one."""
+    client, _ = demo
+    entries = client.get("/board/entries", params={"stop": 1000}).json()["entries"]
+    manifest = next(e for e in entries if e["event"]["type"] == "manifest")["event"]["payload"]
+    mobile = {x["id"] for x in manifest["manifest"]["locations"] if x["kind"] == "mobile_team"}
+    code = next(
+        e["event"]["payload"]["tracking_code"]
+        for e in entries
+        if e["event"]["type"] == "ballot_cast"
+        and e["event"]["payload"]["ballot"]["location"] in mobile
+    )
+    why = (
+        "A door-to-door ballot: it counts unless you voted again in a booth; the count "
+        "applies that without showing anyone whether you did."
+    )
+    for lang in LANGUAGES:
+        response = client.get("/receipt", params={"code": code, "lang": lang})
+        assert response.status_code == 200
+        text = _text(response.text)
+        assert f'<span class="badge">{tr(lang, "Cast at home")}</span>' in response.text
+        assert tr(lang, why) in text
+        assert tr(lang, "Counted") not in text
+        assert lang == "en" or why not in text
+
+
 def test_receipt_page_finds_a_demo_ballot_with_its_receipt(demo: tuple[TestClient, Any]) -> None:
     client, result = demo
     receipt = json.loads((result.out / "receipts.jsonl").read_text().splitlines()[0])
@@ -248,9 +277,20 @@ def test_protocol_check_and_submit(live: tuple[TestClient, CastingService, str])
     failing = {c["id"] for c in checks if not c["ok"]}
     assert failing == {"K4"}  # 59 valid but the options add up to 50
     before = service.board.size()
-    stored = client.post("/officials/protocol", data=fields)
+    form = client.get("/officials/protocol", params={"pair": "dn-0101|dn-q1"}).text
+    assert '<option value="booth-1">booth-1 (dn-0101-ms)</option>' in form
+    unsigned = client.post("/officials/protocol", data=fields)  # no filing device chosen
+    assert unsigned.status_code == 422 and "choose a station device" in unsigned.text
+    stored = client.post("/officials/protocol", data={**fields, "device": "booth-1"})
     assert stored.status_code == 200
     assert 'id="stored-flags">K4<' in stored.text
+    assert service.board.size() == before + 1
+    payload = service.board.entry(before).event.payload
+    assert payload["device"] == "booth-1" and len(payload["signature"]) == 128
+    # a protocol pasted as signed, then changed: the service refuses it, nothing is stored
+    forged = {**payload, "options": {"yes": 40, "no": 10}, "version": 2, "reason": "recount"}
+    refused = client.post("/officials/protocol", data={**fields, "signed": json.dumps(forged)})
+    assert refused.status_code == 422 and "does not verify" in refused.text
     assert service.board.size() == before + 1
 
 

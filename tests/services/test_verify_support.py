@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paper_support import protocol_data
+from paper_support import file, protocol_data
 from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
@@ -41,7 +41,6 @@ from plebiscite.services.election import (
     publish_roll,
     publish_roll_addition,
 )
-from plebiscite.services.paper import submit
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
@@ -123,10 +122,10 @@ def build_record(out: Path, voters: int = 120) -> Built:
     election = load_election(board)
     made = list(synthetic_ballots(election, voters, random.Random(3), SeededRng(b"ballots")))
     for synthetic in made[: voters // 2]:
-        board.append(synthetic.event)
+        board.append_batch(synthetic.events)
     board.sign_head(HEAD_KEY, HEAD_TIME + 1000)
     for synthetic in made[voters // 2 :]:
-        board.append(synthetic.event)
+        board.append_batch(synthetic.events)
 
     # A challenged ballot by a voter who has not voted.
     voted = {s.event.payload["ballot"]["voter"] for s in made}
@@ -211,9 +210,10 @@ Lines = list[dict[str, Any]]
 
 
 def _file_paper(board: MemoryBoard) -> None:
-    """An honest paper side for V40-V43: a protocol and its correction, a trip, custody acts."""
+    """An honest paper side for V40-V43 and V49: a protocol and its correction, a trip, custody
+    acts, each filed and signed by the precinct's station device."""
     first = {**protocol_data(), "version": 1}
-    submit(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
+    file(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
     trip = {
         "trip": "dn-0101-t1",
         "precinct": "dn-0101",
@@ -230,9 +230,9 @@ def _file_paper(board: MemoryBoard) -> None:
         "returned": 3,
         "found": 38,
     }
-    submit(board, "trip", trip)
+    file(board, "trip", trip)
     act = {"precinct": "dn-0101", "seal": "S-7", "signatories": ["a", "b"], "observers": []}
-    submit(
+    file(
         board,
         "custody",
         [

@@ -55,6 +55,8 @@ class Entry:
 class Board(Protocol):
     """What services may ask of a bulletin board."""
 
+    replica: bool  # a copy of a published record (BoardBase.replica)
+
     def append(self, event: Event) -> int:
         """Append one event; return its leaf index once the commit is durable."""
         ...
@@ -116,6 +118,10 @@ class Board(Protocol):
         """(leaf index, "cast" or "challenged") of the ballot with this tracking code."""
         ...
 
+    def check_in_voter(self, device_id: str, checkin: str) -> str | None:
+        """The pseudonym the device's check-in ``checkin`` checked in (private index)."""
+        ...
+
     def codes_page(
         self, prefix: str, after: str, limit: int
     ) -> tuple[list[tuple[str, int, str]], int]:
@@ -153,6 +159,11 @@ class Appended:
 
 class BoardBase(ABC):
     """Storage-independent half of a board; subclasses implement the ``_`` primitives."""
+
+    #: A replica of a published record (``record/export.py``, ``import_export``): its entries
+    #: were judged when they were first appended, and the voters that check-ins checked in are
+    #: not in a record, so the casting rules that need them are not applied again.
+    replica: bool = False
 
     def __init__(self) -> None:
         self._write_lock = threading.Lock()

@@ -95,8 +95,9 @@ _BALLOT = _object(
         "election": HASH64,
         "device": TEXT,
         "location": TEXT,
-        "voter": _hex(),
+        "checkin": _hex(16),
         "previous_code": CODE,
+        "tag": _object({"ciphertext": CIPHERTEXT, "proof": _PROOF}),
         "answers": _array(_ANSWER),
     }
 )
@@ -185,20 +186,21 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
             ),
         ]
     },
-    EventType.CHECK_IN: _object({"device": TEXT, "voter": _hex(), "at": TIME, "signature": SIG}),
+    EventType.CHECK_IN: _object(
+        {"device": TEXT, "checkin": _hex(16), "at": TIME, "signature": SIG},
+        {"checked_at": TIME, "checked_at_signature": SIG},  # offline (docs/devices.md)
+    ),
     EventType.BALLOT_CAST: _object(
         {
             "ballot": _BALLOT,
             "signature": SIG,
             "tracking_code": CODE,
             "received_at": TIME,
-            "supersedes": {"oneOf": [CODE, {"type": "null"}]},
         },
         {  # an offline device's upload (docs/devices.md)
             "cast_at": TIME,
             "cast_at_signature": SIG,
             "custody_late": {"const": True},
-            "overruled_by": CODE,
         },
     ),
     EventType.BALLOT_CHALLENGED: _object(
@@ -210,7 +212,12 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
             "opening": _object(
                 {"nonce_seed": _hex(32), "choices": _array(_array({"enum": [0, 1]}))}
             ),
-        }
+        },
+        {  # challenged on an offline device (docs/devices.md)
+            "cast_at": TIME,
+            "cast_at_signature": SIG,
+            "custody_late": {"const": True},
+        },
     ),
     EventType.VOTING_CLOSED: _object({"closed_at": TIME}),
     EventType.STATION_CREDENTIAL: {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plebiscite.errors import DuplicateBallotError, RuleError
+from plebiscite.errors import RuleError
 
 
 class AlreadyRecordedError(RuleError):
@@ -22,25 +22,6 @@ class AlreadyRecordedError(RuleError):
         self.kind = kind
 
 
-class StaleRulingError(DuplicateBallotError):
-    """A cast ballot's ``supersedes`` or ``received_at`` no longer fits the voter's ballots on
-    the board (another ballot of the voter landed first); rebuild it from ``home``."""
-
-    def __init__(self, message: str, home: tuple[str, str] | None) -> None:
-        super().__init__(message)
-        self.home = home  # (tracking code, received_at) of the voter's door-to-door ballot
-
-
-class AfterBoothError(DuplicateBallotError):
-    """An uploaded door-to-door ballot (it carries a device-signed ``cast_at``) for a voter who
-    already voted in a booth: recorded, but only as overruled by ``booth`` (the device gave
-    its receipt already); send it again naming ``overruled_by``."""
-
-    def __init__(self, booth: str) -> None:
-        super().__init__(f"the voter voted in a booth first ({booth}); record it as overruled")
-        self.booth = booth
-
-
 @dataclass
 class DeviceRow:
     location: str
@@ -49,6 +30,8 @@ class DeviceRow:
     enrolled_at: str
     chain_head: str
     revoked: bool = False
+    chain_count: int = 0  # ballots in the chain, cast and challenged
+    ended: bool = False  # a device_chain_end was recorded
 
 
 @dataclass
@@ -65,6 +48,7 @@ class VoterRow:
 class LocationRow:
     region: str
     booth: bool
+    by_application: bool = False  # door to door, for applicants only (the manifest's default)
 
 
 @dataclass
@@ -76,7 +60,7 @@ class Keys:
     devices: set[str] = field(default_factory=set)
     voters: set[str] = field(default_factory=set)
     locations: set[str] = field(default_factory=set)
-    check_ins: set[tuple[str, str, str]] = field(default_factory=set)
+    check_ins: set[tuple[str, str]] = field(default_factory=set)  # (device, check-in id)
     manifest_hash: bool = False
 
 
@@ -86,6 +70,7 @@ class View:
 
     closed_entry: int | None = None
     manifest_hash: str | None = None
+    replica: bool = False  # the board is a copy of a published record (no voters in it)
     codes: dict[str, tuple[int, str]] = field(default_factory=dict)
     alphas: set[bytes] = field(default_factory=set)
     devices: dict[str, DeviceRow] = field(default_factory=dict)
@@ -93,7 +78,8 @@ class View:
     home_voters: set[str] = field(default_factory=set)  # of those, who applied to vote at home
     voter_ballots: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
     locations: dict[str, LocationRow] = field(default_factory=dict)
-    check_ins: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    #: (device, check-in id) -> (voter pseudonym, entry index)
+    check_ins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,7 +88,7 @@ class Changes:
 
     manifest_hash: str | None = None
     commitments: dict[str, str] = field(default_factory=dict)  # region -> roll commitment
-    locations: list[tuple[str, str, bool]] = field(default_factory=list)
+    locations: list[tuple[str, LocationRow]] = field(default_factory=list)
     roll: list[tuple[str, str, str, bool, str | None, int]] = field(default_factory=list)
     new_devices: dict[str, DeviceRow] = field(default_factory=dict)
     changed_devices: dict[str, DeviceRow] = field(default_factory=dict)
@@ -110,18 +96,16 @@ class Changes:
     alphas: list[tuple[bytes, int]] = field(default_factory=list)
     new_voters: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
     changed_voters: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
-    check_ins: list[tuple[str, str, str, int]] = field(default_factory=list)
+    check_ins: list[tuple[str, str, str, int]] = field(default_factory=list)  # device, id, voter
     closed_entry: int | None = None
 
 
 __all__ = [
-    "AfterBoothError",
     "AlreadyRecordedError",
     "Changes",
     "DeviceRow",
     "Keys",
     "LocationRow",
-    "StaleRulingError",
     "View",
     "VoterRow",
 ]

@@ -56,8 +56,9 @@ from plebiscite.services.verify_checks import (
     check_roll,
     check_tally_and_results,
 )
-from plebiscite.services.verify_offline import check_upload_record
+from plebiscite.services.verify_offline import check_check_in_record, check_upload_record
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
+from plebiscite.services.verify_receipts import check_receipt_complaints
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 from plebiscite.services.verify_voters import VoterBallot, VoterBallots
 from plebiscite.services.verify_witnesses import check_witnesses
@@ -152,7 +153,17 @@ def verify_record(
             guarded(report, "V35", check_witnesses, state, report)
             excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
             guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
-            guarded(report, "V40", check_paper, state.manifest, state.paper, report)
+            guarded(
+                report,
+                "V40",
+                check_paper,
+                state.manifest,
+                state.paper,
+                report,
+                devices=state.devices,
+                election=state.manifest_hash,
+            )
+            guarded(report, "V72", check_receipt_complaints, directory, state, report)
     finally:
         if state.checker is not None:
             state.checker.close()
@@ -549,6 +560,9 @@ def _check_in(event: Event, index: int, state: RecordState, report: Verification
         report.fail("V11", f"check-in by unknown device {event.payload['device']!r}", index)
     elif state.checker is not None:
         state.checker.add((index, event.data, device.key, None))
+    if device is not None and state.manifest is not None:  # an offline check-in: V70
+        location = state.manifest.location_by_id.get(device.location)
+        check_check_in_record(event.payload, device.key, location, state, report, index)
 
 
 def _ballot(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
@@ -563,7 +577,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.count(check)
     if not cast:
         report.count("V20")
-    keys = set(payload) - (OFFLINE_KEYS if cast else set())
+    keys = set(payload) - OFFLINE_KEYS  # an upload, cast or challenged on the device
     if cast and "opening" in keys:
         report.count("V20")
         report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)
@@ -629,9 +643,9 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.fail("V17", f"{who}: a ballot before the election key", index)
     supersedes = payload.get("supersedes") if cast else None
     state.superseding += bool(supersedes)
-    cast_at = None if not cast else check_upload_record(
+    cast_at = check_upload_record(  # a ballot challenged offline is an upload too
         payload, None if device is None else device.key, location, manifest, received, report,
-        index, who, applied=None if voter is None else voter.home_voting,
+        index, who, applied=None if voter is None or not cast else voter.home_voting,
     )  # fmt: skip
     if cast and location is not None and received is not None and state.closed is None:
         overruled = payload.get("overruled_by")

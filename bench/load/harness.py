@@ -52,6 +52,7 @@ from plebiscite.services.casting import Receipt
 from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
 from plebiscite.services.election import Election as ElectionState
 from plebiscite.services.election import publish_manifest, publish_roll
+from plebiscite.services.mixing import run_local_mixing
 from plebiscite.services.receipts import check_receipt
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
@@ -159,10 +160,13 @@ def setup_election(db: str, key_file: Path, voters: int, seed: int = 7) -> Elect
 
 
 def tally(election: Election, workers: int = 2) -> None:
-    """After the close: the encrypted tally, three trustees' shares, the results (in the
-    board), as the authority and the trustees would."""
+    """After the close: the shuffle, three trustees' tag conversions and tag shares, the
+    encrypted tally, their tally shares, the results (in the board), as the authority and the
+    trustees would."""
     board = SqlBoard.open(election.db)
     try:
+        decrypting = [election.trustees[index - 1] for index in DECRYPTING]
+        run_local_mixing(board, decrypting, SystemRng(), workers=workers)
         publish_tally(board, db=election.db, workers=workers)
         for index in DECRYPTING:
             trustee_decrypt(board, election.trustees[index - 1], SystemRng())

@@ -26,7 +26,7 @@ def test_registry_is_closed_and_complete() -> None:
         "device_enrolment", "check_in", "ballot_cast", "ballot_challenged", "voting_closed",
         "encrypted_tally", "decryption_share", "results", "protocol", "mobile_trip",
         "custody_act", "observer_report", "complaint", "device_chain_end", "head_cosignature",
-        "station_credential",
+        "station_credential", "shuffle", "tag_conversion", "tag_shares",
     }  # fmt: skip
     with pytest.raises(InputError, match="unknown event type 'ballot'; known types: manifest"):
         Event.create("ballot", {})

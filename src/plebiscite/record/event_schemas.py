@@ -101,6 +101,25 @@ _BALLOT = _object(
         "answers": _array(_ANSWER),
     }
 )
+_SHUFFLE_PROOF = _object(  # protocol section 10
+    {
+        "commitments": _array(POINT),
+        "chain": _array(POINT),
+        "t": {"type": "array", "items": POINT, "minItems": 3, "maxItems": 3},
+        "t4": _array({"type": "array", "items": POINT, "minItems": 2, "maxItems": 2}),
+        "t_hat": _array(POINT),
+        "s": {"type": "array", "items": SCALAR, "minItems": 3, "maxItems": 3},
+        "s4": _array(SCALAR),
+        "s_hat": _array(SCALAR),
+        "s_prime": _array(SCALAR),
+    }
+)
+_CHUNK = {  # protocol section 12: the unit shuffled, converted and decrypted
+    "region": TEXT,
+    "batch": {"enum": ["booth", "home"]},
+    "chunk": NAT,
+}
+_SIGNED = {"trustee": TRUSTEE, "context": HASH64, "at": TIME, "signature": SIG}
 _SHARE = _object({"trustee": TRUSTEE, "value": POINT, "proof": _EQUALITY})
 _COUNTS = _object({"question": TEXT, "options": _map(NAT), "blank": NAT})
 _PAPER = {
@@ -250,6 +269,32 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
             ),
         ]
     },
+    EventType.SHUFFLE: _object(
+        {
+            **_CHUNK,
+            "chunk_rows": TRUSTEE,
+            "outputs": _array({"type": "array", "items": CIPHERTEXT, "minItems": 1}),
+            "proof": _SHUFFLE_PROOF,
+        }
+    ),
+    EventType.TAG_CONVERSION: _object(
+        {
+            **_CHUNK,
+            **_SIGNED,
+            "commitment": POINT,
+            "outputs": _array(CIPHERTEXT),
+            "proof": _EQUALITY,
+        }
+    ),
+    EventType.TAG_SHARES: _object(
+        {
+            **_CHUNK,
+            **_SIGNED,
+            "conversions": TRUSTEE,
+            "shares": _array(POINT),
+            "proof": _EQUALITY,
+        }
+    ),
     EventType.ENCRYPTED_TALLY: _object(
         {
             "cells": _array(

@@ -41,6 +41,10 @@ class EventType(StrEnum):
     BALLOT_CAST = "ballot_cast"
     BALLOT_CHALLENGED = "ballot_challenged"
     VOTING_CLOSED = "voting_closed"
+    # After the close, counting with a deniable override (docs/protocol.md section 12).
+    SHUFFLE = "shuffle"
+    TAG_CONVERSION = "tag_conversion"
+    TAG_SHARES = "tag_shares"
     ENCRYPTED_TALLY = "encrypted_tally"
     DECRYPTION_SHARE = "decryption_share"
     RESULTS = "results"

@@ -198,6 +198,9 @@ EVENT_NAMES = {
     "ballot_cast": N_("ballot cast"),
     "ballot_challenged": N_("ballot challenged"),
     "voting_closed": N_("voting closed"),
+    "shuffle": N_("ballot shuffle"),
+    "tag_conversion": N_("voter tag conversion"),
+    "tag_shares": N_("voter tag decryption shares"),
     "encrypted_tally": N_("encrypted tally"),
     "decryption_share": N_("decryption share"),
     "results": N_("results"),
@@ -218,6 +221,7 @@ def _event_name(event_type: str, lang: str) -> str:
 
 #: The channels' names on the pages, translated where the language is known.
 CHANNEL_NAMES = {
+    "door_to_door": N_("door to door"),  # the count's one door-to-door cell per region
     "mobile_team": N_("door to door"),
     "makeshift_station": N_("makeshift station"),
     "regular_station": N_("regular station"),

@@ -29,7 +29,8 @@ from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
-from plebiscite.domain.ballot import Ballot
+from plebiscite.domain.ballot import Ballot, verify_ballot_tag
+from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
@@ -77,6 +78,10 @@ def base_cell(
     return (where[0], where[1], where[2], day), [list(a.selections) for a in ballot.answers]
 
 
+def _is_booth(channel: str) -> bool:
+    return LocationKind(channel).is_booth
+
+
 def check_batch(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Wire]:
     """:func:`check_jobs` with the sums as plain data (for another process)."""
     failures, partial = check_jobs(statics, jobs)
@@ -112,8 +117,8 @@ def check_jobs(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Partia
                     statics, key, specs, kind, payload, device_key, region, index, out, batch
                 )
                 cell = None if ballot is None else base_cell(statics, ballot, ballot_time(payload))
-                if kind == "ballot_cast" and cell is not None:
-                    sums.add(*cell)
+                if kind == "ballot_cast" and cell is not None and _is_booth(cell[0][2]):
+                    sums.add(*cell)  # door-to-door ballots count through the shuffle (V48)
                 whose[index] = _who(payload)
         except (PlebisciteError, KeyError, TypeError, ValueError, IndexError) as exc:
             out.append((index, "V12", f"unreadable ballot: {exc}"))
@@ -138,7 +143,7 @@ def _check_in(
 ) -> None:
     if device_key is None:
         return  # the stateful pass already reported the unknown device
-    message = check_in_message(statics.manifest_hash, payload["device"], payload["voter"])
+    message = check_in_message(statics.manifest_hash, payload["device"], payload["checkin"])
     try:
         VerifyKey.from_hex(device_key).verify(
             CHECK_IN_TAG, message, bytes.fromhex(payload["signature"])
@@ -177,6 +182,11 @@ def _ballot(
             out.append((index, "V14", f"{who}: {exc}"))
     if key is not None and region in specs:
         ballot.add_proofs(batch, index, key, statics.context, specs[region])
+    if key is not None:
+        try:
+            verify_ballot_tag(statics.context, ballot)
+        except PlebisciteError as exc:
+            out.append((index, "V44", f"{who}: {exc}"))
     if kind == "ballot_challenged" and key is not None:
         _opening(key, ballot, payload.get("opening"), who, index, out)
     return ballot

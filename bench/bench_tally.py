@@ -62,7 +62,7 @@ def main() -> None:
         start = time.perf_counter()
         batch = []
         for made in synthetic_ballots(election, n, random.Random(2), SystemRng()):
-            batch.append(made.event)
+            batch.extend(made.events)
             if len(batch) == 1000:
                 board.append_batch(batch)
                 batch = []

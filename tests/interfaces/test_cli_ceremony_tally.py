@@ -58,7 +58,7 @@ def test_whole_count_through_the_cli(
         election = load_election(board)
         board.append_batch(enrolment_events(election.require_manifest()))
         made = list(synthetic_ballots(election, 120, random.Random(5), SeededRng(b"cli")))
-        board.append_batch([m.event for m in made])
+        board.append_batch([e for m in made for e in m.events])
     truth: dict[str, int] = {}
     for m in made:
         truth[m.choice] = truth.get(m.choice, 0) + 1

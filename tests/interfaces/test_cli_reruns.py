@@ -68,7 +68,7 @@ def closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[i
         election = load_election(board)
         board.append_batch(enrolment_events(manifest))
         made = synthetic_ballots(election, 60, random.Random(5), SeededRng(b"rerun"))
-        board.append_batch([m.event for m in made])
+        board.append_batch([e for m in made for e in m.events])
         publish_close(board, CLOSE_AT)
     finally:
         board.close()

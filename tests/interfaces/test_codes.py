@@ -44,7 +44,7 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[
         made = list(
             synthetic_ballots(load_election(opened), 40, random.Random(2), SeededRng(b"codes"))
         )
-        opened.append_batch([m.event for m in made])
+        opened.append_batch([e for m in made for e in m.events])
         opened.sign_head(KEY, 1_700_000_000_000)
         codes = sorted(m.event.payload["tracking_code"] for m in made)
     yield db, codes

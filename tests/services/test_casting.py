@@ -60,7 +60,9 @@ def refused(day: Day, error: type[PlebisciteError], action: Callable[[], Any]) -
 
 def cast(day: Day, booth: Booth, voter: str, selections: dict[str, str | None] = YES) -> Any:
     prepared = booth.prepare(voter, selections)
-    receipt = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    receipt = day.service.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     booth.accepted(prepared)
     return receipt
 
@@ -69,12 +71,16 @@ def test_cast_gives_a_receipt_that_verifies_and_a_retry_gives_the_same(day: Day)
     booth = day.booth(location(MS))
     voter = day.voters()[0].pseudonym
     prepared = booth.prepare(voter, YES)
-    receipt = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    receipt = day.service.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     assert receipt.tracking_code == prepared.tracking_code
-    assert receipt.kind == "cast" and receipt.supersedes is None
+    assert receipt.kind == "cast"
     receipt.verify(day.head_key.verify_key)
     size = day.board.size()
-    again = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    again = day.service.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     assert again.leaf_index == receipt.leaf_index and day.board.size() == size
     entry = day.board.entry(receipt.leaf_index).event.payload
     assert entry["tracking_code"] == prepared.tracking_code
@@ -192,7 +198,9 @@ def test_unknown_and_revoked_devices_and_bad_signatures(day: Day) -> None:
     refused(
         day,
         RevokedDeviceError,
-        lambda: day.service.cast(prepared.ballot.to_json(), prepared.signature),
+        lambda: day.service.cast(
+            prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+        ),
     )
 
 
@@ -201,14 +209,18 @@ def test_replay_from_another_device_refused(day: Day) -> None:
     a, b = day.booth(loc, "a"), day.booth(loc, "b")
     voters = day.voters()
     prepared = a.prepare(voters[0].pseudonym, YES)
-    day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    day.service.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     copy = dataclasses.replace(
         prepared.ballot, device="b", voter=voters[1].pseudonym, previous_code=b.previous_code
     )
     refused(day, ReplayError, lambda: day.service.cast(copy.to_json(), copy.sign(b.key)))
     # The original, sent again by anyone, only gets its own receipt back.
     size = day.board.size()
-    day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    day.service.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     assert day.board.size() == size
 
 
@@ -414,10 +426,14 @@ def test_two_servers_on_one_sqlite_board_share_every_rule(tmp_path: Any) -> None
     other.enrol_device("b", a.location.id, b.key.verify_key.hex())
     voter = day.voters()[0].pseudonym
     prepared = a.prepare(voter, YES)
-    receipt = day.service.cast(prepared.ballot.to_json(), prepared.signature)
+    receipt = day.service.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     a.accepted(prepared)
     # A retry through the other server: the same receipt.
-    again = other.cast(prepared.ballot.to_json(), prepared.signature)
+    again = other.cast(
+        prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
+    )
     assert (again.leaf_index, again.tracking_code) == (receipt.leaf_index, receipt.tracking_code)
     # A double vote through the other server: refused; a fork of a's chain: refused.
     with pytest.raises(DuplicateBallotError):
@@ -434,5 +450,5 @@ def test_two_servers_on_one_sqlite_board_share_every_rule(tmp_path: Any) -> None
     day.board.close()
 
 
-def _body(prepared: Any) -> tuple[Any, str]:
-    return prepared.ballot.to_json(), prepared.signature
+def _body(prepared: Any) -> tuple[Any, str, None, None, str]:
+    return prepared.ballot.to_json(), prepared.signature, None, None, prepared.tag_opening.hex()

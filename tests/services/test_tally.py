@@ -48,7 +48,7 @@ def _cast(board: MemoryBoard, voters: int, seed: int) -> dict[str, dict[str, int
     truth: dict[str, dict[str, int]] = {}
     made = synthetic_ballots(election, voters, random.Random(seed), SeededRng(b"ballots"))
     for ballot in made:
-        board.append(ballot.event)
+        board.append_batch(ballot.events)
         region = truth.setdefault(ballot.region, {"yes": 0, "no": 0})
         region[ballot.choice] += 1
     return truth

@@ -51,7 +51,7 @@ def setup() -> tuple[MemoryBoard, list[TrusteeState], list[tuple[str, Any]]]:
     board.append_batch(enrolment_events(election.require_manifest()))
     ballots = []
     for made in synthetic_ballots(election, 80, random.Random(5), SeededRng(b"guard ballots")):
-        board.append(made.event)
+        board.append_batch(made.events)
         ballots.append((made.region, made.event.payload["ballot"]["answers"]))
     return board, trustees, ballots
 

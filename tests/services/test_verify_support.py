@@ -123,10 +123,10 @@ def build_record(out: Path, voters: int = 120) -> Built:
     election = load_election(board)
     made = list(synthetic_ballots(election, voters, random.Random(3), SeededRng(b"ballots")))
     for synthetic in made[: voters // 2]:
-        board.append(synthetic.event)
+        board.append_batch(synthetic.events)
     board.sign_head(HEAD_KEY, HEAD_TIME + 1000)
     for synthetic in made[voters // 2 :]:
-        board.append(synthetic.event)
+        board.append_batch(synthetic.events)
 
     # A challenged ballot by a voter who has not voted.
     voted = {s.event.payload["ballot"]["voter"] for s in made}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from plebiscite.domain.manifest import Location, LocationKind, Manifest
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.domain.roll import PublicEntry
 from plebiscite.record.board import Board
-from plebiscite.services.booth import Booth
+from plebiscite.services.booth import Booth, PreparedBallot
 from plebiscite.services.casting import CastingService, SimulatedClock
 from plebiscite.services.voting_testbed import Testbed, publish_test_election
 
@@ -48,10 +49,29 @@ class Day:
     def booth(self, loc: Location, device_id: str | None = None, enrol: bool = True) -> Booth:
         key = SigningKey.generate()
         device = device_id or f"dev-{loc.id}"
-        booth = Booth(MANIFEST, self.bed.manifest_hash, self.bed.key.public, device, loc.id, key)
+        booth = CheckingBooth(
+            MANIFEST, self.bed.manifest_hash, self.bed.key.public, device, loc.id, key
+        )
+        booth.service = self.service if enrol else None
         if enrol:
             self.service.enrol_device(device, loc.id, key.verify_key.hex())
         return booth
+
+
+class CheckingBooth(Booth):
+    """A booth whose device checks a voter in through the service (as a station does before
+    the voter goes to the booth) the first time it prepares a ballot for them."""
+
+    service: CastingService | None = None
+
+    def prepare_vectors(self, voter: str, choices: Sequence[Sequence[int]]) -> PreparedBallot:
+        if voter not in self.checkins:
+            body = self.check_in(voter)
+            if self.service is not None:
+                self.service.check_in(
+                    self.device_id, body["voter"], body["checkin"], body["signature"]
+                )
+        return super().prepare_vectors(voter, choices)
 
 
 def new_day(board: Board, voters: int = 120) -> Day:

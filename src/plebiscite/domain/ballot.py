@@ -2,10 +2,13 @@
 
 A ballot is what a booth device produces for one voter in one referendum (one region): an
 :class:`~plebiscite.crypto.ballot.EncryptedAnswer` per question of the region, in manifest
-order, bound to the election, the device, its location, the voter's pseudonym and the
-device's previous tracking code. The device signs the canonical JSON of the ballot; the
-tracking code shown to the voter is ``H("tracking-code", previous_code, ballot_hash)``, so each
-device's ballots form a hash chain that breaks if one is dropped, inserted or reordered.
+order, bound to the election, the device, its location, the device's check-in of the voter
+(an opaque random id), the voter's tag encrypted under the election key (section 12: it lets
+the count set aside a door-to-door ballot that a booth ballot overrides without anyone seeing
+which) and the device's previous tracking code. No value in it names the voter. The device
+signs the canonical JSON of the ballot; the tracking code shown to the voter is
+``H("tracking-code", previous_code, ballot_hash)``, so each device's ballots form a hash
+chain that breaks if one is dropped, inserted or reordered.
 """
 
 from __future__ import annotations
@@ -17,14 +20,20 @@ from typing import Any
 
 from plebiscite.crypto.ballot import EncryptedAnswer, QuestionSpec, add_answer, verify_answer
 from plebiscite.crypto.batch import ProofBatch
-from plebiscite.crypto.group import Point
+from plebiscite.crypto.elgamal import Ciphertext
+from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.hashing import canonical_json, hash_bytes
+from plebiscite.crypto.proofs import SchnorrProof, prove_schnorr, verify_schnorr
+from plebiscite.crypto.randomness import Rng
 from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.crypto.tagging import tag_point
 from plebiscite.domain.manifest import Manifest, Question
 from plebiscite.errors import EncodingError, InputError, ProofError
 
 BALLOT_SIGNATURE_TAG = "ballot"
 CODE_BYTES = 32
+#: A check-in id: random bytes the device draws for each check-in.
+CHECKIN_BYTES = 16
 
 
 def election_context(manifest_hash: bytes, election_key: Point) -> bytes:
@@ -64,6 +73,69 @@ def _hex_field(data: Mapping[str, Any], key: str, size: int | None = None) -> st
     return value
 
 
+def voter_tag(context: bytes, pseudonym: str) -> Point:
+    """The point ``T_v`` a voter's ballots encrypt as their tag (protocol section 12.1)."""
+    return tag_point(context, bytes.fromhex(pseudonym))
+
+
+def tag_context(context: bytes, device: str, checkin: str, ciphertext: Ciphertext) -> bytes:
+    """What a ballot's tag proof binds: the election, the device, the check-in, the tag."""
+    return hash_bytes("ballot-tag", context, device, checkin, ciphertext.alpha, ciphertext.beta)
+
+
+@dataclass(frozen=True)
+class EncryptedTag:
+    """``(r*G, T_v + r*K)`` and a Schnorr proof of knowledge of ``r`` (so that nobody can copy
+    or re-randomise another ballot's tag)."""
+
+    ciphertext: Ciphertext
+    proof: SchnorrProof
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ciphertext": self.ciphertext.to_json(), "proof": self.proof.to_json()}
+
+    @classmethod
+    def from_json(cls, data: object) -> EncryptedTag:
+        if not isinstance(data, dict) or set(data) != {"ciphertext", "proof"}:
+            raise EncodingError("ballot field 'tag' is an object with 'ciphertext' and 'proof'")
+        return cls(Ciphertext.from_json(data["ciphertext"]), SchnorrProof.from_json(data["proof"]))
+
+    def verify(self, context: bytes, device: str, checkin: str) -> None:
+        """Raise :class:`ProofError` unless the proof shows knowledge of the tag's ``r``."""
+        if self.ciphertext.alpha.is_identity():
+            raise ProofError("the ballot's tag has the identity as alpha")
+        try:
+            verify_schnorr(
+                tag_context(context, device, checkin, self.ciphertext),
+                self.ciphertext.alpha,
+                self.proof,
+            )
+        except ProofError as exc:
+            raise ProofError("the ballot's tag proof does not verify") from exc
+
+    def opens_to(self, election_key: Point, tag: Point, r: Scalar) -> bool:
+        """Is this ``(r*G, tag + r*K)``? (The casting service checks it against the voter its
+        device checked in.)"""
+        return self.ciphertext.alpha == Point.base_mul(r) and (
+            self.ciphertext.beta == tag + election_key * r
+        )
+
+
+def encrypt_tag(
+    election_key: Point,
+    context: bytes,
+    device: str,
+    checkin: str,
+    pseudonym: str,
+    rng: Rng,
+) -> tuple[EncryptedTag, Scalar]:
+    """Encrypt the voter's tag for one ballot; returns it and its randomness ``r``."""
+    r = rng.scalar()
+    ciphertext = Ciphertext(Point.base_mul(r), voter_tag(context, pseudonym) + election_key * r)
+    proof = prove_schnorr(tag_context(context, device, checkin, ciphertext), r, rng)
+    return EncryptedTag(ciphertext, proof), r
+
+
 @dataclass(frozen=True)
 class Ballot:
     """The content a device signs."""
@@ -71,19 +143,23 @@ class Ballot:
     election: str  # manifest hash, hex
     device: str
     location: str
-    voter: str  # roll pseudonym, hex
+    checkin: str  # the device's check-in of the voter: CHECKIN_BYTES random bytes, hex
     previous_code: str  # hex, genesis_code for the device's first ballot
+    tag: EncryptedTag
     answers: tuple[EncryptedAnswer, ...]
 
-    _KEYS = frozenset({"election", "device", "location", "voter", "previous_code", "answers"})
+    _KEYS = frozenset(
+        {"election", "device", "location", "checkin", "previous_code", "tag", "answers"}
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "election": self.election,
             "device": self.device,
             "location": self.location,
-            "voter": self.voter,
+            "checkin": self.checkin,
             "previous_code": self.previous_code,
+            "tag": self.tag.to_json(),
             "answers": [a.to_json() for a in self.answers],
         }
 
@@ -107,8 +183,9 @@ class Ballot:
             election=_hex_field(data, "election"),
             device=data["device"],
             location=data["location"],
-            voter=_hex_field(data, "voter"),
+            checkin=_hex_field(data, "checkin", CHECKIN_BYTES),
             previous_code=_hex_field(data, "previous_code", CODE_BYTES),
+            tag=EncryptedTag.from_json(data["tag"]),
             answers=tuple(EncryptedAnswer.from_json(a) for a in answers),
         )
 
@@ -143,7 +220,9 @@ class Ballot:
     def verify_proofs(
         self, election_key: Point, context: bytes, specs: Sequence[QuestionSpec]
     ) -> None:
-        """Every answer present, in order, with valid proofs (raises ProofError)."""
+        """The tag's proof, and every answer present, in order, with valid proofs (raises
+        ProofError)."""
+        self.tag.verify(context, self.device, self.checkin)
         if len(self.answers) != len(specs):
             raise ProofError(
                 f"ballot has {len(self.answers)} answers, the referendum has {len(specs)} questions"
@@ -159,7 +238,13 @@ class Ballot:
         context: bytes,
         specs: Sequence[QuestionSpec],
     ) -> None:
-        """:meth:`verify_proofs` deferred into a batch (its failures name ``label``)."""
+        """:meth:`verify_proofs` deferred into a batch (its failures name ``label``); the tag's
+        Schnorr proof is checked at once."""
+        try:
+            self.tag.verify(context, self.device, self.checkin)
+        except ProofError as exc:
+            batch.fail(label, str(exc))
+            return
         if len(self.answers) != len(specs):
             batch.fail(
                 label,

@@ -369,7 +369,7 @@ def create_app(
     )
     def check_in(device_id: str, body: m.CheckInRequest) -> dict[str, int]:
         """Record that the device checked a voter in (signed by the device)."""
-        return {"leaf_index": service.check_in(device_id, body.voter, body.signature)}
+        return {"leaf_index": service.check_in(device_id, body.voter, body.checkin, body.signature)}
 
     @app.post(
         "/ballots",
@@ -382,7 +382,11 @@ def create_app(
         """Cast a signed ballot; the receipt comes only once it is durably on the board.
         Sending the same signed ballot again returns the same receipt."""
         return service.cast(
-            body.ballot.model_dump(), body.signature, body.cast_at, body.cast_at_signature
+            body.ballot.model_dump(),
+            body.signature,
+            body.cast_at,
+            body.cast_at_signature,
+            body.tag_opening,
         ).to_json()
 
     @app.post(

@@ -116,6 +116,10 @@ class Board(Protocol):
         """(leaf index, "cast" or "challenged") of the ballot with this tracking code."""
         ...
 
+    def check_in_voter(self, device_id: str, checkin: str) -> str | None:
+        """The pseudonym the device's check-in ``checkin`` checked in (private index)."""
+        ...
+
     def codes_page(
         self, prefix: str, after: str, limit: int
     ) -> tuple[list[tuple[str, int, str]], int]:

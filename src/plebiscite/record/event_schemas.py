@@ -95,8 +95,9 @@ _BALLOT = _object(
         "election": HASH64,
         "device": TEXT,
         "location": TEXT,
-        "voter": _hex(),
+        "checkin": _hex(16),
         "previous_code": CODE,
+        "tag": _object({"ciphertext": CIPHERTEXT, "proof": _PROOF}),
         "answers": _array(_ANSWER),
     }
 )
@@ -204,20 +205,20 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
             ),
         ]
     },
-    EventType.CHECK_IN: _object({"device": TEXT, "voter": _hex(), "at": TIME, "signature": SIG}),
+    EventType.CHECK_IN: _object(
+        {"device": TEXT, "checkin": _hex(16), "at": TIME, "signature": SIG}
+    ),
     EventType.BALLOT_CAST: _object(
         {
             "ballot": _BALLOT,
             "signature": SIG,
             "tracking_code": CODE,
             "received_at": TIME,
-            "supersedes": {"oneOf": [CODE, {"type": "null"}]},
         },
         {  # an offline device's upload (docs/devices.md)
             "cast_at": TIME,
             "cast_at_signature": SIG,
             "custody_late": {"const": True},
-            "overruled_by": CODE,
         },
     ),
     EventType.BALLOT_CHALLENGED: _object(

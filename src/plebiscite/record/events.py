@@ -82,10 +82,20 @@ class Event:
     payload: dict[str, Any] = field(compare=False, hash=False)
     data: bytes = field(repr=False)
     version: int = FORMAT_VERSION
+    #: What the casting rules may read beside the event and the board never stores or shows
+    #: (a check-in's voter pseudonym, ``docs/privacy.md``); not part of ``data``.
+    private: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
-    def create(cls, type: EventType | str, payload: dict[str, Any]) -> Event:
-        """Validate and canonically encode an event; bad input raises :class:`InputError`."""
+    def create(
+        cls,
+        type: EventType | str,
+        payload: dict[str, Any],
+        private: dict[str, Any] | None = None,
+    ) -> Event:
+        """Validate and canonically encode an event; bad input raises :class:`InputError`.
+
+        ``private`` travels with the event to the board's casting rules only."""
         event_type = EventType.parse(type)
         if not isinstance(payload, dict):
             raise InputError(
@@ -98,7 +108,7 @@ class Event:
                 f"{event_type} event is {len(data)} bytes, more than the {MAX_EVENT_BYTES} allowed"
             )
         parsed: dict[str, Any] = json.loads(data)
-        return cls(type=event_type, payload=parsed["payload"], data=data)
+        return cls(type=event_type, payload=parsed["payload"], data=data, private=private)
 
     def __repr__(self) -> str:
         return f"Event({self.type.value}, {len(self.data)} bytes)"

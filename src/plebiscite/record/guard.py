@@ -18,7 +18,6 @@ appended without index rows; the verifier judges the record as a whole in any ca
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,13 +38,11 @@ from plebiscite.errors import (
 )
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard_rows import (
-    AfterBoothError,
     AlreadyRecordedError,
     Changes,
     DeviceRow,
     Keys,
     LocationRow,
-    StaleRulingError,
     View,
     VoterRow,
 )
@@ -65,7 +62,7 @@ def _ballot(event: Event) -> dict[str, Any] | None:
     ballot = payload.get("ballot")
     if not isinstance(ballot, dict):
         return None
-    fields = (ballot.get(k) for k in ("device", "location", "voter", "previous_code"))
+    fields = (ballot.get(k) for k in ("device", "location", "checkin", "previous_code"))
     code, at = payload.get("tracking_code"), payload.get("received_at")
     if not all(isinstance(f, str) for f in (*fields, code, at)):
         return None
@@ -75,9 +72,11 @@ def _ballot(event: Event) -> dict[str, Any] | None:
             for answer in ballot["answers"]
             for selection in answer["selections"]
         ]
+        alphas.append(alpha_key(ballot["tag"]["ciphertext"][0]))
     except (KeyError, TypeError, ValueError, IndexError):
         return None
-    return {**ballot, "code": code, "at": at, "alphas": alphas}
+    voter = (event.private or {}).get("voter")
+    return {**ballot, "code": code, "at": at, "alphas": alphas, "voter": voter}
 
 
 def alpha_key(alpha_hex: str) -> bytes:
@@ -100,17 +99,21 @@ def keys_of(events: Sequence[Event]) -> Keys:
                 keys.codes.add(ballot["code"])
                 keys.alphas.update(ballot["alphas"])
                 keys.devices.add(ballot["device"])
-                keys.voters.add(ballot["voter"])
+                keys.check_ins.add((ballot["device"], ballot["checkin"]))
+                if isinstance(ballot["voter"], str):
+                    keys.voters.add(ballot["voter"])
                 keys.locations.add(ballot["location"])
         elif kind is EventType.DEVICE_ENROLMENT and isinstance(payload.get("device"), str):
             keys.devices.add(payload["device"])
             if isinstance(payload.get("location"), str):
                 keys.locations.add(payload["location"])
             keys.manifest_hash = True
-        elif kind is EventType.CHECK_IN and _strings(payload, "device", "voter", "signature"):
+        elif kind is EventType.CHECK_IN and _strings(payload, "device", "checkin"):
             keys.devices.add(payload["device"])
-            keys.voters.add(payload["voter"])
-            keys.check_ins.add((payload["device"], payload["voter"], payload["signature"]))
+            keys.check_ins.add((payload["device"], payload["checkin"]))
+            voter = (event.private or {}).get("voter")
+            if isinstance(voter, str):
+                keys.voters.add(voter)
         elif kind is EventType.DEVICE_CHAIN_END and isinstance(payload.get("device"), str):
             keys.devices.add(payload["device"])
         elif kind is EventType.ROLL_ADDITION and isinstance(payload.get("voter"), str):
@@ -171,7 +174,7 @@ class _Judgement:
         self.alphas: set[bytes] = set()
         self.roll: dict[str, str] = {}
         self.locations: dict[str, LocationRow] = {}
-        self.check_ins: dict[tuple[str, str, str], int] = {}
+        self.check_ins: dict[tuple[str, str], tuple[str, int]] = {}
 
     # lookups through the overlay
     def _device(self, device_id: str) -> DeviceRow | None:
@@ -203,7 +206,7 @@ class _Judgement:
         elif kind is EventType.DEVICE_ENROLMENT:
             self._device_event(event.payload)
         elif kind is EventType.CHECK_IN:
-            self._check_in(index, event.payload)
+            self._check_in(index, event)
         elif kind is EventType.DEVICE_CHAIN_END:
             self._chain_end(event.payload)
         elif kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
@@ -331,19 +334,43 @@ class _Judgement:
                 f"voter {voter[:16]}... is on the roll of {on_roll!r}, not {region!r}"
             )
 
-    def _check_in(self, index: int, payload: dict[str, Any]) -> None:
-        if not _strings(payload, "device", "voter", "signature"):
+    def _check_in(self, index: int, event: Event) -> None:
+        """A check-in names an opaque id; the voter it checks in travels beside the event
+        (``Event.private``) into the ``cast_check_ins`` index and never onto the board."""
+        payload = event.payload
+        if not _strings(payload, "device", "checkin", "signature"):
             return
-        key = (payload["device"], payload["voter"], payload["signature"])
+        key = (payload["device"], payload["checkin"])
+        voter = (event.private or {}).get("voter")
+        if not isinstance(voter, str):
+            raise EligibilityError("a check-in reaches the board with the voter it checks in")
         seen = self.check_ins.get(key, self.view.check_ins.get(key))
         if seen is not None:
-            raise AlreadyRecordedError(seen, "check-in")
+            if seen[0] != voter:
+                raise DuplicateBallotError(
+                    f"check-in {payload['checkin'][:16]}... of device {payload['device']!r} "
+                    "checked another voter in"
+                )
+            raise AlreadyRecordedError(seen[1], "check-in")
         if self.closed is not None:
             raise VotingClosedError(f"voting has closed (entry {self.closed})")
         device = self._usable_device(payload["device"])
-        self._check_voter(payload["voter"], device.region)
-        self.check_ins[key] = index
-        self.changes.check_ins.append((*key, index))
+        self._check_voter(voter, device.region)
+        self.check_ins[key] = (voter, index)
+        self.changes.check_ins.append((*key, voter, index))
+
+    def _checked_in(self, device: str, checkin: str, stated: object) -> str:
+        """The voter the device's check-in ``checkin`` checked in (``stated``: the voter the
+        casting service says it is, which must agree)."""
+        seen = self.check_ins.get((device, checkin), self.view.check_ins.get((device, checkin)))
+        if seen is None:
+            raise EligibilityError(
+                f"no check-in {checkin[:16]}... by device {device!r}: a ballot follows the "
+                "voter's check-in on the same device"
+            )
+        if stated is not None and stated != seen[0]:
+            raise EligibilityError("the ballot's check-in checked another voter in")
+        return seen[0]
 
     def _ballot_event(self, index: int, event: Event) -> None:
         ballot = _ballot(event)
@@ -372,53 +399,19 @@ class _Judgement:
             a in self.alphas or a in self.view.alphas for a in alphas
         ):
             raise ReplayError("the ballot reuses a ciphertext already on the board")
-        self._check_voter(ballot["voter"], device.region)
+        if cast and ballot["voter"] is None:
+            raise EligibilityError("a cast ballot reaches the board with its check-in's voter")
+        voter = self._checked_in(ballot["device"], ballot["checkin"], ballot["voter"])
         if cast:
             location = self._location(ballot["location"])
             booth = True if location is None else location.booth
-            self._one_voter(
-                (ballot["voter"], device.region), booth, code, ballot["at"], event.payload
-            )
+            self._one_voter((voter, device.region), booth, code, ballot["at"], event.payload)
         kind = "cast" if cast else "challenged"
         self.codes[code] = (index, kind)
         self.changes.codes.append((code, index, kind))
         self.alphas.update(alphas)
         self.changes.alphas.extend((a, index) for a in alphas)
         self._put_device(ballot["device"], DeviceRow(**{**device.__dict__, "chain_head": code}))
-
-    def _overruled(
-        self,
-        key: tuple[str, str],
-        row: VoterRow | None,
-        code: str,
-        at: str,
-        payload: dict[str, Any],
-    ) -> bool:
-        """An uploaded door-to-door ballot after the voter's booth ballot is recorded, marked
-        ``overruled_by`` that booth ballot, and never counts (``docs/devices.md``)."""
-        overruled_by = payload.get("overruled_by")
-        if "cast_at" in payload and not self._applied(key[0]):
-            raise EligibilityError(
-                f"voter {key[0][:16]}... never applied to vote at home: an offline "
-                "door-to-door ballot is refused"
-            )
-        if "cast_at" not in payload:
-            if overruled_by is not None:
-                raise StaleRulingError("only an uploaded ballot may be overruled", None)
-            return False
-        booth = None if row is None else row.booth_code
-        if overruled_by is None:
-            if booth is not None and row is not None and row.home_code is None:
-                raise AfterBoothError(booth)
-            return False
-        updated = _overruled_row(row, code, at)
-        if overruled_by != booth or updated is None:
-            raise StaleRulingError("the voter's booth ballot is not as stated", None)
-        if key in self.changes.new_voters:
-            self.changes.new_voters[key] = updated
-        else:
-            self.changes.changed_voters[key] = updated
-        return True
 
     def _applied(self, voter: str) -> bool:
         """Did the voter apply to vote at home (the roll's ``home_voting``)?"""
@@ -429,65 +422,45 @@ class _Judgement:
     def _one_voter(
         self, key: tuple[str, str], booth: bool, code: str, at: str, payload: dict[str, Any]
     ) -> None:
-        """The one-voter rule of ``domain/rules.py`` on the voter's row."""
+        """At most one booth and one door-to-door ballot per voter, both recorded; which one
+        counts is decided after the close by the tags (``docs/protocol.md`` 12), so nothing
+        here, nor in the entry, says that a ballot overrides or is overridden. A door-to-door
+        ballot after the voter's booth ballot is recorded like any other: refusing it would
+        tell the team at the door that the voter went to a booth."""
         row = self._voter(key)
-        supersedes = payload.get("supersedes")
-        if not booth and self._overruled(key, row, code, at, payload):
-            return
-        if row is not None and row.booth_code is not None:
-            what = "booth" if booth else "door-to-door"
-            raise DuplicateBallotError(
-                f"a {what} ballot is refused: the voter already voted in a booth "
-                f"({row.booth_code})"
+        if not booth and "cast_at" in payload and not self._applied(key[0]):
+            raise EligibilityError(
+                f"voter {key[0][:16]}... never applied to vote at home: an offline "
+                "door-to-door ballot is refused"
             )
-        if not booth:
-            if row is not None:
-                raise DuplicateBallotError(
-                    f"a second door-to-door ballot is refused (first: {row.home_code})"
-                )
-            if supersedes is not None:
-                raise StaleRulingError("a door-to-door ballot supersedes nothing", None)
-            self.changes.new_voters[key] = VoterRow(home_code=code, home_at=at)
-            return
-        home = None if row is None or row.home_code is None else (row.home_code, row.home_at or "")
-        if supersedes != (None if home is None else home[0]):
-            raise StaleRulingError("the voter's door-to-door ballot is not as stated", home)
-        if home is not None and not _after((at, code), home):
-            raise StaleRulingError("a booth ballot must come after what it supersedes", home)
+        if booth and row is not None and row.booth_code is not None:
+            raise DuplicateBallotError(
+                f"a booth ballot is refused: the voter already voted in a booth ({row.booth_code})"
+            )
+        if not booth and row is not None and row.home_code is not None:
+            raise DuplicateBallotError(
+                f"a second door-to-door ballot is refused (first: {row.home_code})"
+            )
         if row is None:
-            self.changes.new_voters[key] = VoterRow(booth_code=code, booth_at=at)
-        else:
+            updated = VoterRow(booth_code=code, booth_at=at) if booth else VoterRow(code, at)
+            self.changes.new_voters[key] = updated
+            return
+        if booth:
             updated = VoterRow(row.home_code, row.home_at, code, at)
-            if key in self.changes.new_voters:
-                self.changes.new_voters[key] = updated
-            else:
-                self.changes.changed_voters[key] = updated
-
-
-def _overruled_row(row: VoterRow | None, code: str, at: str) -> VoterRow | None:
-    """The voter's row after an uploaded door-to-door ballot overruled by the booth ballot."""
-    if row is None or row.booth_code is None or row.home_code is not None:
-        return None
-    return VoterRow(code, at, row.booth_code, row.booth_at)
-
-
-def _after(later: tuple[str, str], earlier: tuple[str, str]) -> bool:
-    """Is ``(received_at, code)`` ``later`` after ``earlier`` in the verifier's order?"""
-    try:
-        a, b = dt.datetime.fromisoformat(later[0]), dt.datetime.fromisoformat(earlier[1])
-    except ValueError:
-        return False
-    return (a, later[1]) > (b, earlier[0])
+        else:
+            updated = VoterRow(code, at, row.booth_code, row.booth_at)
+        if key in self.changes.new_voters:
+            self.changes.new_voters[key] = updated
+        else:
+            self.changes.changed_voters[key] = updated
 
 
 __all__ = [
-    "AfterBoothError",
     "AlreadyRecordedError",
     "Changes",
     "DeviceRow",
     "Keys",
     "LocationRow",
-    "StaleRulingError",
     "View",
     "VoterRow",
     "alpha_key",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plebiscite.errors import DuplicateBallotError, RuleError
+from plebiscite.errors import RuleError
 
 
 class AlreadyRecordedError(RuleError):
@@ -20,25 +20,6 @@ class AlreadyRecordedError(RuleError):
         super().__init__(f"already recorded at entry {index} as {kind}")
         self.index = index
         self.kind = kind
-
-
-class StaleRulingError(DuplicateBallotError):
-    """A cast ballot's ``supersedes`` or ``received_at`` no longer fits the voter's ballots on
-    the board (another ballot of the voter landed first); rebuild it from ``home``."""
-
-    def __init__(self, message: str, home: tuple[str, str] | None) -> None:
-        super().__init__(message)
-        self.home = home  # (tracking code, received_at) of the voter's door-to-door ballot
-
-
-class AfterBoothError(DuplicateBallotError):
-    """An uploaded door-to-door ballot (it carries a device-signed ``cast_at``) for a voter who
-    already voted in a booth: recorded, but only as overruled by ``booth`` (the device gave
-    its receipt already); send it again naming ``overruled_by``."""
-
-    def __init__(self, booth: str) -> None:
-        super().__init__(f"the voter voted in a booth first ({booth}); record it as overruled")
-        self.booth = booth
 
 
 @dataclass
@@ -76,7 +57,7 @@ class Keys:
     devices: set[str] = field(default_factory=set)
     voters: set[str] = field(default_factory=set)
     locations: set[str] = field(default_factory=set)
-    check_ins: set[tuple[str, str, str]] = field(default_factory=set)
+    check_ins: set[tuple[str, str]] = field(default_factory=set)  # (device, check-in id)
     manifest_hash: bool = False
 
 
@@ -93,7 +74,8 @@ class View:
     home_voters: set[str] = field(default_factory=set)  # of those, who applied to vote at home
     voter_ballots: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
     locations: dict[str, LocationRow] = field(default_factory=dict)
-    check_ins: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    #: (device, check-in id) -> (voter pseudonym, entry index)
+    check_ins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,18 +92,16 @@ class Changes:
     alphas: list[tuple[bytes, int]] = field(default_factory=list)
     new_voters: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
     changed_voters: dict[tuple[str, str], VoterRow] = field(default_factory=dict)
-    check_ins: list[tuple[str, str, str, int]] = field(default_factory=list)
+    check_ins: list[tuple[str, str, str, int]] = field(default_factory=list)  # device, id, voter
     closed_entry: int | None = None
 
 
 __all__ = [
-    "AfterBoothError",
     "AlreadyRecordedError",
     "Changes",
     "DeviceRow",
     "Keys",
     "LocationRow",
-    "StaleRulingError",
     "View",
     "VoterRow",
 ]

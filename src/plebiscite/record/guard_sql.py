@@ -15,7 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from plebiscite.record.guard import (
     COMMITMENT_KEY,
@@ -59,7 +69,9 @@ _ROLL = select(cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting).w
     cast_roll.c.voter.in_(bindparam("keys", expanding=True))
 )
 _VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
-_CHECK_INS = _by_keys(cast_check_ins, cast_check_ins.c.device)
+_CHECK_INS = select(cast_check_ins).where(
+    tuple_(cast_check_ins.c.device, cast_check_ins.c.checkin).in_(bindparam("keys", expanding=True))
+)
 _MANIFEST_HASH = select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
 
 
@@ -103,12 +115,8 @@ def read_view(
                 view.voter_ballots[(row.voter, row.region)] = VoterRow(
                     row.home_code, row.home_at, row.booth_code, row.booth_at
                 )
-    if keys.check_ins:
-        devices = {d for d, _, _ in keys.check_ins}
-        for row in _rows(connection, _CHECK_INS, devices):
-            key = (row.device, row.voter, row.signature)
-            if key in keys.check_ins:
-                view.check_ins[key] = int(row.idx)
+    for row in _rows(connection, _CHECK_INS, keys.check_ins):
+        view.check_ins[(row.device, row.checkin)] = (str(row.voter), int(row.idx))
     return view
 
 
@@ -137,6 +145,15 @@ _MOVE_DEVICE = (
     update(cast_devices)
     .where(cast_devices.c.device == bindparam("b_device"))
     .values(chain_head=bindparam("b_head"), revoked=bindparam("b_revoked"))
+)
+_HOME_BALLOT = (
+    update(cast_voters)
+    .where(
+        cast_voters.c.voter == bindparam("b_voter"),
+        cast_voters.c.region == bindparam("b_region"),
+        cast_voters.c.home_code.is_(None),
+    )
+    .values(home_code=bindparam("b_code"), home_at=bindparam("b_at"))
 )
 _BOOTH_BALLOT = (
     update(cast_voters)
@@ -196,16 +213,28 @@ def write_changes(connection: Connection, changes: Changes) -> None:
         _INSERT["cast_voters"],
         [_voter_values(key, row) for key, row in changes.new_voters.items()],
     )
+    # A changed voter row gains the kind it lacked; the ``IS NULL`` conditions keep a second
+    # writer from overwriting a ballot another one recorded.
+    old = changes.changed_voters
     many(
         _BOOTH_BALLOT,
         [
             {"b_voter": k[0], "b_region": k[1], "b_code": r.booth_code, "b_at": r.booth_at}
-            for k, r in changes.changed_voters.items()
+            for k, r in old.items()
+            if r.booth_code is not None
+        ],
+    )
+    many(
+        _HOME_BALLOT,
+        [
+            {"b_voter": k[0], "b_region": k[1], "b_code": r.home_code, "b_at": r.home_at}
+            for k, r in old.items()
+            if r.home_code is not None
         ],
     )
     many(
         _INSERT["cast_check_ins"],
-        [{"device": d, "voter": v, "signature": s, "idx": i} for d, v, s, i in changes.check_ins],
+        [{"device": d, "checkin": c, "voter": v, "idx": i} for d, c, v, i in changes.check_ins],
     )
 
 
@@ -227,6 +256,15 @@ def code_row(connection: Connection, code: str) -> tuple[int, str] | None:
         select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == code)
     ).first()
     return None if row is None else (int(row.idx), str(row.kind))
+
+
+def check_in_row(connection: Connection, device_id: str, checkin: str) -> str | None:
+    row = connection.execute(
+        select(cast_check_ins.c.voter).where(
+            cast_check_ins.c.device == device_id, cast_check_ins.c.checkin == checkin
+        )
+    ).first()
+    return None if row is None else str(row.voter)
 
 
 def codes_page(

@@ -52,7 +52,7 @@ class MemoryBoard(BoardBase):
         self._alphas: set[bytes] = set()
         self._voters: dict[tuple[str, str], VoterRow] = {}
         self._regions: dict[str, set[str]] = {}
-        self._check_ins: dict[tuple[str, str, str], int] = {}
+        self._check_ins: dict[tuple[str, str], tuple[str, int]] = {}
 
     def size(self) -> int:
         return len(self._data)
@@ -100,7 +100,7 @@ class MemoryBoard(BoardBase):
         for voter, region in changes.new_voters:
             self._regions.setdefault(voter, set()).add(region)
         self._voters.update(changes.changed_voters)
-        self._check_ins.update({(d, v, s): i for d, v, s, i in changes.check_ins})
+        self._check_ins.update({(d, c): (v, i) for d, c, v, i in changes.check_ins})
         if changes.closed_entry is not None:
             self._closed = changes.closed_entry
 
@@ -149,6 +149,10 @@ class MemoryBoard(BoardBase):
 
     def ballot_code(self, code: str) -> tuple[int, str] | None:
         return self._codes.get(code)
+
+    def check_in_voter(self, device_id: str, checkin: str) -> str | None:
+        seen = self._check_ins.get((device_id, checkin))
+        return None if seen is None else seen[0]
 
     def codes_page(
         self, prefix: str, after: str, limit: int

@@ -35,9 +35,9 @@ if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a board (it i
     from alembic.config import Config
 
 #: The Alembic revision this code reads and writes. Bump it with every migration.
-SCHEMA_REVISION: Final = "0002"
+SCHEMA_REVISION: Final = "0003"
 #: Every revision this code can upgrade from, oldest first.
-KNOWN_REVISIONS: Final = ("0001", "0002")
+KNOWN_REVISIONS: Final = ("0001", "0002", "0003")
 VERSION_TABLE: Final = "board_alembic_version"
 BOARD_KIND: Final = "plebiscite-board"
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
@@ -152,12 +152,14 @@ cast_alphas = Table(
     Column("idx", BigInteger(), nullable=False),
 )
 
+#: A device's check-in (its opaque id) and the voter it checked in: the one place the board's
+#: database links a ballot's check-in to a pseudonym; never exported (``docs/privacy.md``).
 cast_check_ins = Table(
     "cast_check_ins",
     metadata,
     Column("device", Text(), primary_key=True),
-    Column("voter", Text(), primary_key=True),
-    Column("signature", Text(), primary_key=True),
+    Column("checkin", Text(), primary_key=True),
+    Column("voter", Text(), nullable=False),
     Column("idx", BigInteger(), nullable=False),
 )
 

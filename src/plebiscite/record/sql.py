@@ -53,6 +53,7 @@ from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard import DeviceRow, LocationRow, judge, keys_of
 from plebiscite.record.guard_sql import (
     all_devices,
+    check_in_row,
     code_row,
     codes_page,
     device_row,
@@ -279,6 +280,10 @@ class SqlBoard(BoardBase):
     def ballot_code(self, code: str) -> tuple[int, str] | None:
         with self._reading() as connection:
             return code_row(connection, code)
+
+    def check_in_voter(self, device_id: str, checkin: str) -> str | None:
+        with self._reading() as connection:
+            return check_in_row(connection, device_id, checkin)
 
     def codes_page(
         self, prefix: str, after: str, limit: int

@@ -20,10 +20,17 @@ from typing import Any
 
 from plebiscite.crypto import _sodium
 from plebiscite.crypto.ballot import encrypt_answer
-from plebiscite.crypto.group import Point
+from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.crypto.signing import SigningKey
-from plebiscite.domain.ballot import Ballot, election_context, genesis_code, question_spec
+from plebiscite.domain.ballot import (
+    CHECKIN_BYTES,
+    Ballot,
+    election_context,
+    encrypt_tag,
+    genesis_code,
+    question_spec,
+)
 from plebiscite.domain.manifest import Location, Manifest, Question
 from plebiscite.errors import InputError
 from plebiscite.services.casting import NONCE_SEED_BYTES, sign_check_in
@@ -41,15 +48,24 @@ class PreparedBallot:
     tracking_code: str
     nonce_seed: bytes
     choices: tuple[tuple[int, ...], ...]
+    tag_opening: Scalar  # the tag's randomness: sent with a cast, never with a challenge
 
     def cast_body(self) -> dict[str, Any]:
-        return {"ballot": self.ballot.to_json(), "signature": self.signature}
+        return {
+            "ballot": self.ballot.to_json(),
+            "signature": self.signature,
+            "tag_opening": self.tag_opening.hex(),
+        }
 
     def opening(self) -> dict[str, Any]:
         return {"nonce_seed": self.nonce_seed.hex(), "choices": [list(c) for c in self.choices]}
 
     def challenge_body(self) -> dict[str, Any]:
-        return {**self.cast_body(), "opening": self.opening()}
+        return {
+            "ballot": self.ballot.to_json(),
+            "signature": self.signature,
+            "opening": self.opening(),
+        }
 
 
 def choice_vectors(
@@ -103,6 +119,8 @@ class Booth:
         self.previous_code = previous_code or genesis_code(manifest_hash, device_id)
         self.count = 0  # ballots accepted in this device's chain (0 for a resumed chain's past)
         self._rng = SystemRng()
+        #: voter pseudonym -> the id of the device's latest check-in of that voter
+        self.checkins: dict[str, str] = {}
 
     @property
     def election(self) -> str:
@@ -116,10 +134,13 @@ class Booth:
             "public_key": self.key.verify_key.hex(),
         }
 
-    def check_in(self, voter: str) -> dict[str, str]:
-        """The signed check-in body for ``voter`` (a roll pseudonym)."""
-        signature = sign_check_in(self.key, self.election, self.device_id, voter)
-        return {"voter": voter, "signature": signature}
+    def check_in(self, voter: str, checkin: str | None = None) -> dict[str, str]:
+        """The signed check-in body for ``voter`` (a roll pseudonym) under a fresh opaque id
+        (or ``checkin``, when a device resumes one); the voter's next ballot repeats the id."""
+        checkin = checkin or _sodium.random_bytes(CHECKIN_BYTES).hex()
+        self.checkins[voter] = checkin
+        signature = sign_check_in(self.key, self.election, self.device_id, checkin)
+        return {"voter": voter, "checkin": checkin, "signature": signature}
 
     def prepare(self, voter: str, selections: Selections) -> PreparedBallot:
         """Encrypt, prove and sign one voter's choices; the tracking code is shown before
@@ -130,7 +151,13 @@ class Booth:
     def prepare_vectors(self, voter: str, choices: Sequence[Sequence[int]]) -> PreparedBallot:
         if len(choices) != len(self.questions):
             raise InputError(f"{len(self.questions)} answers expected, got {len(choices)}")
+        checkin = self.checkins.get(voter)
+        if checkin is None:
+            raise InputError(f"voter {voter[:16]}... is not checked in on this device")
         seed = _sodium.random_bytes(NONCE_SEED_BYTES)
+        tag, r = encrypt_tag(
+            self.election_key, self.context, self.device_id, checkin, voter, self._rng
+        )
         answers = tuple(
             encrypt_answer(
                 self.election_key, self.context, question_spec(q), list(c), seed, self._rng
@@ -141,8 +168,9 @@ class Booth:
             election=self.election,
             device=self.device_id,
             location=self.location.id,
-            voter=voter,
+            checkin=checkin,
             previous_code=self.previous_code,
+            tag=tag,
             answers=answers,
         )
         return PreparedBallot(
@@ -151,6 +179,7 @@ class Booth:
             ballot.tracking_code(),
             seed,
             tuple(tuple(c) for c in choices),
+            r,
         )
 
     def accepted(self, prepared: PreparedBallot) -> None:

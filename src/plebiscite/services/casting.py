@@ -26,19 +26,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from plebiscite.crypto.ballot import QuestionSpec, verify_opening
-from plebiscite.crypto.group import Point
+from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.signing import SigningKey, VerifyKey
-from plebiscite.domain.ballot import Ballot, region_specs
+from plebiscite.domain.ballot import CHECKIN_BYTES, Ballot, region_specs, voter_tag
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.rules import check_location_open
 from plebiscite.errors import (
     ChainError,
     DeviceExistsError,
     DuplicateBallotError,
+    EligibilityError,
     EncodingError,
     InputError,
     NotFoundError,
     NotReadyError,
+    PlebisciteError,
     ProofError,
     ReplayError,
     RevokedDeviceError,
@@ -48,12 +50,7 @@ from plebiscite.errors import (
 )
 from plebiscite.record.board import Appended, Board, Entry
 from plebiscite.record.events import Event, EventType
-from plebiscite.record.guard import (
-    COMMITMENT_KEY,
-    AfterBoothError,
-    AlreadyRecordedError,
-    StaleRulingError,
-)
+from plebiscite.record.guard import COMMITMENT_KEY, AlreadyRecordedError
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import InclusionProof, leaf_hash
 from plebiscite.services.casting_records import (
@@ -75,11 +72,20 @@ from plebiscite.services.receipt_heads import HEAD_STORE_EVERY, ReceiptHeads
 DEFINITION_TYPES = (EventType.MANIFEST, EventType.CEREMONY_MESSAGE, EventType.VOTING_CLOSED)
 #: Device keys cached per process (a device's location and key never change).
 DEVICE_CACHE = 50_000
-#: How often a booth ballot is rebuilt when the voter's door-to-door ballot lands meanwhile.
-RULING_ATTEMPTS = 3
 
 
 # --- the service -----------------------------------------------------------------------------
+
+
+def check_checkin_id(value: object) -> str:
+    """A check-in id: CHECKIN_BYTES random bytes in lowercase hex."""
+    if not (
+        isinstance(value, str)
+        and len(value) == 2 * CHECKIN_BYTES
+        and all(c in "0123456789abcdef" for c in value)
+    ):
+        raise EncodingError(f"a check-in id is {2 * CHECKIN_BYTES} lowercase hex digits")
+    return value
 
 
 class ProofChecker(Protocol):
@@ -267,13 +273,16 @@ class CastingService:
 
     # --- devices: check-in ----------------------------------------------------------------------
 
-    def check_in(self, device_id: str, voter: str, signature_hex: str) -> int:
-        """Record that the device checked ``voter`` in; a retry returns the same leaf index."""
+    def check_in(self, device_id: str, voter: str, checkin: str, signature_hex: str) -> int:
+        """Record that the device checked ``voter`` in under the opaque id ``checkin``; a retry
+        returns the same leaf index. The entry shows the id, never the voter: the voter goes
+        to the board's private check-in index (``docs/privacy.md``)."""
         manifest = self._ready()
         now = self._open()
         location, key = self._device_key(device_id)
         check_identifier(voter, "a voter pseudonym", 128)
-        message = check_in_message(self.election.manifest_hash.hex(), device_id, voter)
+        check_checkin_id(checkin)
+        message = check_in_message(self.election.manifest_hash.hex(), device_id, checkin)
         try:
             signature = bytes.fromhex(signature_hex)
         except (ValueError, TypeError) as exc:
@@ -282,12 +291,13 @@ class CastingService:
         check_location_open(manifest, location, now)
         payload = {
             "device": device_id,
-            "voter": voter,
+            "checkin": checkin,
             "at": now.isoformat(),
             "signature": signature_hex,
         }
+        event = Event.create(EventType.CHECK_IN, payload, private={"voter": voter})
         try:
-            return self._append(Event.create(EventType.CHECK_IN, payload)).index
+            return self._append(event).index
         except AlreadyRecordedError as seen:
             return seen.index
 
@@ -299,12 +309,15 @@ class CastingService:
         signature_hex: object,
         cast_at: object = None,
         cast_at_signature: object = None,
+        tag_opening: object = None,
     ) -> Receipt:
         """Verify and record a ballot; return its receipt (the same one for a retry).
 
+        ``tag_opening`` is the randomness of the ballot's encrypted tag: the service checks
+        that the tag is the one of the voter the ballot's check-in checked in, and forgets it.
         An offline device's upload also carries its signed ``cast_at`` (``docs/devices.md``)."""
         offline = None if cast_at is None else (cast_at, cast_at_signature)
-        return self._submit(ballot_json, signature_hex, None, offline)
+        return self._submit(ballot_json, signature_hex, None, offline, tag_opening)
 
     def challenge(self, ballot_json: object, signature_hex: object, opening: object) -> Receipt:
         """Record a challenged ballot with its opening, after checking that it re-encrypts."""
@@ -316,6 +329,7 @@ class CastingService:
         signature_hex: object,
         opening: object,
         offline: tuple[object, object] | None = None,
+        tag_opening: object = None,
     ) -> Receipt:
         manifest = self._ready()
         ballot = Ballot.from_json(ballot_json)
@@ -371,28 +385,37 @@ class CastingService:
         if challenged:
             assert choices is not None
             payload["opening"] = {"nonce_seed": seed.hex(), "choices": [list(c) for c in choices]}
-            return self._record(EventType.BALLOT_CHALLENGED, payload, code, challenged)
-        payload["supersedes"] = None
-        for _ in range(RULING_ATTEMPTS):
-            try:
-                return self._record(EventType.BALLOT_CAST, payload, code, challenged)
-            except AfterBoothError as after:
-                payload["overruled_by"] = after.booth  # recorded, never counted
-            except StaleRulingError as stale:
-                # The voter has a door-to-door ballot: this booth ballot supersedes it, and comes
-                # after it in the verifier's order (received_at, tracking code).
-                if stale.home is None:
-                    raise
-                home_code, home_at = stale.home
-                payload["supersedes"] = home_code
-                earliest = dt.datetime.fromisoformat(home_at) + dt.timedelta(microseconds=1)
-                payload["received_at"] = max(self.clock.now(), earliest).isoformat()
-        raise DuplicateBallotError("the voter's ballots changed while this one was recorded")
+            return self._record(EventType.BALLOT_CHALLENGED, payload, code, challenged, None)
+        voter = self._tag_voter(ballot, key, tag_opening)
+        return self._record(EventType.BALLOT_CAST, payload, code, challenged, voter)
+
+    def _tag_voter(self, ballot: Ballot, key: Point, tag_opening: object) -> str:
+        """The voter the ballot's check-in checked in, once its tag is shown to be theirs."""
+        voter = self.board.check_in_voter(ballot.device, ballot.checkin)
+        if voter is None:
+            raise EligibilityError(
+                f"no check-in {ballot.checkin[:16]}... by device {ballot.device!r}: check the "
+                "voter in on this device before the ballot"
+            )
+        if not isinstance(tag_opening, str):
+            raise EncodingError("a cast ballot comes with its tag_opening (hex scalar)")
+        try:
+            r = Scalar.from_hex(tag_opening)
+        except (ValueError, PlebisciteError) as exc:
+            raise EncodingError("the tag_opening is not a canonical scalar in hex") from exc
+        if not ballot.tag.opens_to(key, voter_tag(self.election.context, voter), r):
+            raise ProofError("the ballot's tag is not the tag of the voter its check-in names")
+        return voter
 
     def _record(
-        self, kind: EventType, payload: dict[str, Any], code: str, challenged: bool
+        self,
+        kind: EventType,
+        payload: dict[str, Any],
+        code: str,
+        challenged: bool,
+        voter: str | None,
     ) -> Receipt:
-        event = Event.create(kind, payload)
+        event = Event.create(kind, payload, private=None if voter is None else {"voter": voter})
         try:
             appended = self._append(event)
         except AlreadyRecordedError:
@@ -403,7 +426,6 @@ class CastingService:
             "challenged" if challenged else "cast",
             payload["ballot"]["device"],
             payload["received_at"],
-            payload.get("supersedes"),
             payload["signature"],
         )
         signed_at = dt.datetime.fromisoformat(payload["received_at"])
@@ -435,7 +457,6 @@ class CastingService:
             record.leaf_index,
             leaf,
             record.received_at,
-            record.supersedes,
             head,
             proof,
         )
@@ -456,7 +477,6 @@ class CastingService:
             seen[1],
             payload["ballot"]["device"],
             payload["received_at"],
-            payload.get("supersedes"),
             payload["signature"],
         )
         return record, entry

@@ -35,7 +35,6 @@ class BallotRecord:
     kind: str  # "cast" or "challenged"
     device: str
     received_at: str
-    supersedes: str | None
     signature: str
 
 
@@ -48,7 +47,6 @@ class Receipt:
     leaf_index: int
     leaf_hash: bytes
     received_at: str
-    supersedes: str | None
     head: SignedHead
     inclusion: InclusionProof
 
@@ -59,7 +57,6 @@ class Receipt:
             "leaf_index": self.leaf_index,
             "leaf_hash": self.leaf_hash.hex(),
             "received_at": self.received_at,
-            "supersedes": self.supersedes,
             "head": self.head.to_json(),
             "inclusion_proof": self.inclusion.to_json(),
         }
@@ -73,7 +70,6 @@ class Receipt:
                 leaf_index=int(data["leaf_index"]),
                 leaf_hash=bytes.fromhex(data["leaf_hash"]),
                 received_at=str(data["received_at"]),
-                supersedes=data["supersedes"],
                 head=SignedHead.from_json(data["head"], where="receipt head"),
                 inclusion=InclusionProof.from_json(dict(data["inclusion_proof"])),
             )
@@ -105,13 +101,14 @@ def check_identifier(value: object, what: str, longest: int = 64) -> str:
     return value
 
 
-def check_in_message(election: str, device_id: str, voter: str) -> bytes:
-    """The bytes a device signs (tag ``check-in``) to check a voter in."""
-    return canonical_json({"device": device_id, "election": election, "voter": voter})
+def check_in_message(election: str, device_id: str, checkin: str) -> bytes:
+    """The bytes a device signs (tag ``check-in``) for a check-in: its opaque id, never the
+    voter (the voter travels beside it to the casting rules only, ``docs/privacy.md``)."""
+    return canonical_json({"checkin": checkin, "device": device_id, "election": election})
 
 
-def sign_check_in(key: SigningKey, election: str, device_id: str, voter: str) -> str:
-    return key.sign(CHECK_IN_TAG, check_in_message(election, device_id, voter)).hex()
+def sign_check_in(key: SigningKey, election: str, device_id: str, checkin: str) -> str:
+    return key.sign(CHECK_IN_TAG, check_in_message(election, device_id, checkin)).hex()
 
 
 def parse_opening(opening: object) -> tuple[list[list[int]], bytes]:

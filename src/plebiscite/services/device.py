@@ -187,6 +187,10 @@ class OfflineDevice:
         if reason is not None:
             self.queue.refuse(voter, at.isoformat(), reason)
             raise EligibilityError(f"voter {voter[:16]}...: {reason} (refusal recorded)")
+        if voter not in self.booth.checkins:  # a reopened device: the id is in the queue
+            for row in self.queue.rows():
+                if row.kind == "check_in" and row.voter == voter:
+                    self.booth.checkins[voter] = str(row.body["checkin"])
         prepared = self.booth.prepare(voter, selections)
         cast_at = at.isoformat()
         election, code = self.booth.election, prepared.tracking_code
@@ -208,7 +212,7 @@ class OfflineDevice:
         key = self.key.verify_key
         try:
             if kind == "check_in":
-                message = check_in_message(self.booth.election, self.device_id, body["voter"])
+                message = check_in_message(self.booth.election, self.device_id, body["checkin"])
                 key.verify(CHECK_IN_TAG, message, bytes.fromhex(body["signature"]))
                 return
             ballot = Ballot.from_json(body["ballot"])

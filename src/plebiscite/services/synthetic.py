@@ -18,18 +18,24 @@ from dataclasses import dataclass
 from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import Rng
 from plebiscite.crypto.signing import SigningKey
-from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.ballot import CHECKIN_BYTES, Ballot, encrypt_tag, genesis_code, region_specs
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.errors import InputError
 from plebiscite.record.events import Event, EventType
+from plebiscite.services.casting_records import sign_check_in
 from plebiscite.services.election import Election
 
 
 @dataclass(frozen=True)
 class Synthetic:
-    event: Event
+    events: tuple[Event, Event]  # the device's check-in of the voter, then the ballot
     region: str
     choice: str  # the option id chosen for the region's first question
+
+    @property
+    def event(self) -> Event:
+        """The ballot's entry."""
+        return self.events[1]
 
 
 def device_key(location_id: str) -> SigningKey:
@@ -79,25 +85,42 @@ def synthetic_ballots(
                 encrypt_answer(key, context, spec, choice, rng.randbytes(32), crypto_rng)
             )
         device = f"synthetic-{location_id}"
+        checkin = rng.randbytes(CHECKIN_BYTES).hex()
+        signing = device_key(location_id)
+        check_in = {
+            "device": device,
+            "checkin": checkin,
+            "at": at.astimezone(dt.UTC).isoformat(),
+            "signature": sign_check_in(signing, election.manifest_hash.hex(), device, checkin),
+        }
+        tag, _ = encrypt_tag(key, context, device, checkin, voter.pseudonym, crypto_rng)
         ballot = Ballot(
             election.manifest_hash.hex(),
             device,
             location_id,
-            voter.pseudonym,
+            checkin,
             codes.get(device, genesis_code(election.manifest_hash, device)),
+            tag,
             tuple(answers),
         )
         code = ballot.tracking_code()
         codes[device] = code
         payload = {
             "ballot": ballot.to_json(),
-            "signature": ballot.sign(device_key(location_id)),
+            "signature": ballot.sign(signing),
             "tracking_code": code,
             "received_at": at.astimezone(dt.UTC).isoformat(),
-            "supersedes": None,
         }
         option = manifest.region_by_id[region].questions[0].options[choices[0]].id
-        yield Synthetic(Event.create(EventType.BALLOT_CAST, payload), region, option)
+        private = {"voter": voter.pseudonym}
+        yield Synthetic(
+            (
+                Event.create(EventType.CHECK_IN, check_in, private=private),
+                Event.create(EventType.BALLOT_CAST, payload, private=private),
+            ),
+            region,
+            option,
+        )
 
 
 def enrolment_events(manifest: Manifest) -> list[Event]:

@@ -36,14 +36,27 @@ class AnswerModel(_Strict):
     sum_proof: RangeProofModel
 
 
+class SchnorrModel(_Strict):
+    c: Hex
+    v: Hex
+
+
+class TagModel(_Strict):
+    """The voter's tag encrypted under the election key, with its proof (protocol 12.1)."""
+
+    ciphertext: Annotated[list[Hex], Field(min_length=2, max_length=2)]
+    proof: SchnorrModel
+
+
 class BallotModel(_Strict):
     """The signed content of a ballot (``plebiscite.domain.ballot.Ballot``)."""
 
     election: Hex
     device: Id
     location: Id
-    voter: Hex
+    checkin: Hex
     previous_code: Hex
+    tag: TagModel
     answers: Annotated[list[AnswerModel], Field(min_length=1, max_length=32)]
 
 
@@ -53,6 +66,9 @@ class CastRequest(_Strict):
     #: An offline device's upload (``docs/devices.md``): when it was cast, device-signed.
     cast_at: Annotated[str, Field(max_length=40)] | None = None
     cast_at_signature: Hex | None = None
+    #: The randomness of the ballot's tag (a cast ballot needs it; the service checks the tag
+    #: against the checked-in voter and does not keep it).
+    tag_opening: Hex | None = None
 
 
 class OpeningModel(_Strict):
@@ -69,6 +85,9 @@ class ChallengeRequest(CastRequest):
 
 class CheckInRequest(_Strict):
     voter: Hex
+    #: The check-in's opaque id (16 random bytes, hex): what the board shows and the ballot
+    #: repeats; the voter never reaches the board.
+    checkin: Hex
     signature: Hex
 
 
@@ -135,7 +154,6 @@ class ReceiptModel(BaseModel):
     leaf_index: int
     leaf_hash: str
     received_at: str
-    supersedes: str | None
     head: HeadModel
     inclusion_proof: InclusionProofModel
 

@@ -149,7 +149,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             return RedirectResponse(f"/station/{device}", status_code=303)
         try:
             body = booth.check_in(voter)
-            service.check_in(device, body["voter"], body["signature"])
+            service.check_in(device, body["voter"], body["checkin"], body["signature"])
         except PlebisciteError as exc:
             return station_page(request, booth, str(exc), 422, voter=voter)
         # The booth opens on the station's terminal, not in this (the official's) browser.
@@ -292,7 +292,9 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         prepared = session.prepared
         try:
             body = prepared.cast_body()
-            receipt = service.cast(body["ballot"], body["signature"])
+            receipt = service.cast(
+                body["ballot"], body["signature"], tag_opening=body["tag_opening"]
+            )
         except PlebisciteError as exc:
             return refused(request, session, lang, exc)
         booth.accepted(prepared)

@@ -29,7 +29,7 @@ from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
-from plebiscite.domain.ballot import Ballot, verify_ballot_tag
+from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
@@ -180,13 +180,14 @@ def _ballot(
             ballot.verify_signature(VerifyKey.from_hex(device_key), str(payload["signature"]))
         except PlebisciteError as exc:
             out.append((index, "V14", f"{who}: {exc}"))
-    if key is not None and region in specs:
-        ballot.add_proofs(batch, index, key, statics.context, specs[region])
     if key is not None:
         try:
-            verify_ballot_tag(statics.context, ballot)
+            ballot.tag.verify(statics.context, ballot.device, ballot.checkin)
         except PlebisciteError as exc:
             out.append((index, "V44", f"{who}: {exc}"))
+            return ballot  # add_proofs would stop at the tag too: V44 says it
+    if key is not None and region in specs:
+        ballot.add_proofs(batch, index, key, statics.context, specs[region])
     if kind == "ballot_challenged" and key is not None:
         _opening(key, ballot, payload.get("opening"), who, index, out)
     return ballot

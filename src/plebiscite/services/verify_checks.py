@@ -428,11 +428,13 @@ def _check_files(
 ) -> None:
     manifest = state.manifest
     assert manifest is not None
+    # as services.results.ballot_dispositions counts them: a ballot marked superseded or
+    # overruled (V12 fails such a payload: nothing in the record may say which ballot counts)
     dispositions = {
         "cast": state.cast,
         "challenged": state.challenged,
-        "superseded": state.superseding,
-        "counted": state.cast - state.superseding,
+        "superseded": state.marked,
+        "counted": state.cast - state.marked,
     }
     path = directory / "results.json"
     if not path.is_file():

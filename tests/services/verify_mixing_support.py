@@ -18,12 +18,15 @@ from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.randomness import Rng
 from plebiscite.crypto.shuffle import Row, prove_shuffle, shuffle
 from plebiscite.crypto.tagging import conversion_exponent, convert_tags_with, prove_tag_shares
+from plebiscite.crypto.threshold import decrypt_share
 from plebiscite.domain import mixing
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.ceremony import TrusteeState, post_signed
 from plebiscite.services.ceremony_transcript import transcript_from
+from plebiscite.services.chain_ends import name_unreported_devices
 from plebiscite.services.election import Election, load_election
+from plebiscite.services.tally import Partial, base_key, tally_payload
 
 
 @dataclass
@@ -197,3 +200,70 @@ def run_mixing(
             mixed.door[region] = (len(filtered.kept), mixing.sum_kept(home, filtered.kept, shape))
         mixed.set_aside[region] = filtered.set_aside
     return mixed
+
+
+def counted_partial(board: Board, mixed: Mixed) -> Partial:
+    """The count's base cells: the booth ballots from the ballots, each region's kept home rows
+    as its one door-to-door cell (spec section 4)."""
+    election = load_election(board)
+    manifest = election.require_manifest()
+    closed = election.closed_entry
+    assert closed is not None
+    partial = Partial()
+    for entry in board.entries(0, closed):
+        if entry.event.type is not EventType.BALLOT_CAST:
+            continue
+        payload = entry.event.payload
+        if not manifest.location_by_id[payload["ballot"]["location"]].kind.is_booth:
+            continue
+        answers = [
+            [Ciphertext.from_json(ct) for ct in answer["selections"]]
+            for answer in payload["ballot"]["answers"]
+        ]
+        partial.add(base_key(manifest, payload), answers)
+    for region, (count, sums) in mixed.door.items():
+        key = mixing.door_to_door_key(region)
+        partial.counts[key] = count
+        partial.sums[key] = sums
+    partial.last_index = closed - 1
+    return partial
+
+
+def publish_counted_tally(board: Board, mixed: Mixed) -> int:
+    """Post the encrypted tally of :func:`counted_partial` (every chain ended first)."""
+    name_unreported_devices(board)
+    election = load_election(board)
+    closed = election.closed_entry
+    assert closed is not None
+    payload = tally_payload(election, counted_partial(board, mixed), closed)
+    return board.append(Event.create(EventType.ENCRYPTED_TALLY, payload))
+
+
+def post_tally_shares(board: Board, state: TrusteeState, rng: Rng) -> int:
+    """A trustee's decryption shares of the latest tally (what ``trustee decrypt`` posts)."""
+    assert state.secret_share is not None
+    election = load_election(board)
+    manifest = election.require_manifest()
+    transcript = transcript_from(
+        manifest, election.manifest_hash, board.entries(), election.board_key
+    )
+    tally = [e for e in board.entries() if e.event.type is EventType.ENCRYPTED_TALLY][-1]
+    shares: dict[str, list[list[dict[str, object]]]] = {}
+    for cell in tally.event.payload["cells"]:
+        shares[cell["id"]] = [
+            [
+                decrypt_share(
+                    election.context, state.index, state.secret_share, Ciphertext.from_json(ct), rng
+                ).to_json()
+                for ct in row
+            ]
+            for row in cell["sums"]
+        ]
+    return post_signed(
+        board,
+        state,
+        {"tally": tally.index, "shares": shares},
+        EventType.DECRYPTION_SHARE,
+        context=transcript.context,
+        at=transcript.last_at,
+    )

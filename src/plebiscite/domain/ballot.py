@@ -3,7 +3,7 @@
 A ballot is what a booth device produces for one voter in one referendum (one region): an
 :class:`~plebiscite.crypto.ballot.EncryptedAnswer` per question of the region, in manifest
 order, bound to the election, the device, its location, the device's check-in of the voter
-(an opaque random id), the voter's tag encrypted under the election key (section 12: it lets
+(an opaque random id), the voter's tag encrypted under the election key (protocol 6.3: it lets
 the count set aside a door-to-door ballot that a booth ballot overrides without anyone seeing
 which) and the device's previous tracking code. No value in it names the voter. The device
 signs the canonical JSON of the ballot; the tracking code shown to the voter is
@@ -74,7 +74,7 @@ def _hex_field(data: Mapping[str, Any], key: str, size: int | None = None) -> st
 
 
 def voter_tag(context: bytes, pseudonym: str) -> Point:
-    """The point ``T_v`` a voter's ballots encrypt as their tag (protocol section 12.1)."""
+    """The point ``T_v`` a voter's ballots encrypt as their tag (protocol section 6.3)."""
     return tag_point(context, bytes.fromhex(pseudonym))
 
 

@@ -29,7 +29,7 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 #: How long a team may hold ballots before syncing, where its location sets no custody hours.
 DEFAULT_CUSTODY_HOURS = 36
 #: Payload fields an uploaded (offline) cast ballot adds on the board.
-OFFLINE_KEYS = frozenset({"cast_at", "cast_at_signature", "custody_late", "overruled_by"})
+OFFLINE_KEYS = frozenset({"cast_at", "cast_at_signature", "custody_late"})
 
 
 def receipt_message(election: str, device: str, tracking_code: str, cast_at: str) -> bytes:

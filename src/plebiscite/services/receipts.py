@@ -2,8 +2,12 @@
 
 Given a tracking code, :func:`check_receipt` finds the ballot on the board, proves its leaf is
 in the tree of the latest signed head (an RFC 9162 inclusion proof checked against the head's
-signed root), and says whether it counts: cast and counted, superseded by a later booth ballot
-of the same voter (and by which), or challenged (opened, never counted). Given the receipt the
+signed root), and says what the record lets anyone say of it, and no more: a booth ballot
+counts; a door-to-door ballot counts unless the same voter cast a booth ballot, which the
+count applies after the shuffle without showing whether it happened (``docs/privacy.md``), so
+neither this check nor any page ever says that a ballot was overridden; a challenged ballot was
+opened and never counts. Once the count has begun it also says that the ballot is in the
+region's shuffle input (``docs/protocol.md`` 12). Given the receipt the
 voter kept, it also checks the receipt's own inclusion proof against the receipt's head and that
 the latest head extends that head (a consistency proof), so nothing before the ballot was
 rewritten since the voter got her receipt.
@@ -31,12 +35,13 @@ class ReceiptCheck:
     tracking_code: str
     leaf_index: int
     kind: str  # "cast" or "challenged"
-    status: str  # "counted", "superseded", "challenged"
+    status: str  # "counted" (booth), "home" (door to door), "challenged"
     why: str
     head_size: int
     received_at: str
     location: str
     receipt_checked: bool
+    in_count: bool = False  # the region's shuffle took it in (after the close)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -50,16 +55,15 @@ def check_receipt(
     if head is None:
         raise InputError("the board has no signed head yet: nothing can be proven")
     found = None
-    superseded_by = None
+    shuffled = False
     for entry in board.entries(0, head.tree_size):
         event = entry.event
+        if event.type == "shuffle":  # the count has begun (docs/protocol.md 12)
+            shuffled = True
         if event.type not in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
             continue
-        payload = event.payload
-        if payload.get("tracking_code") == tracking_code:
+        if event.payload.get("tracking_code") == tracking_code:
             found = entry
-        elif event.type is EventType.BALLOT_CAST and payload.get("supersedes") == tracking_code:
-            superseded_by = payload["tracking_code"]
     if found is None:
         raise InputError(
             f"no ballot with tracking code {tracking_code[:16]}... in the {head.tree_size} "
@@ -75,15 +79,14 @@ def check_receipt(
             "challenged",
             "opened at the voter's request; never counted",
         )
-    elif superseded_by:
-        kind, status = "cast", "superseded"
-        why = f"the same voter later voted in a booth (ballot {superseded_by[:16]}...)"
-    elif found.event.payload.get("overruled_by"):  # an upload after the booth ballot
-        kind, status = "cast", "superseded"
-        booth = str(found.event.payload["overruled_by"])
-        why = f"uploaded after the same voter's booth ballot ({booth[:16]}...), which counts"
+    elif _door_to_door(board, payload):
+        kind, status = "cast", "home"
+        why = (
+            "a door-to-door ballot: it counts unless you voted again in a booth; the count "
+            "applies that without showing anyone whether you did"
+        )
     else:
-        kind, status, why = "cast", "counted", "the voter's counted ballot"
+        kind, status, why = "cast", "counted", "a booth ballot: it counts"
     checked = False
     if receipt is not None:
         _check_kept_receipt(board, receipt, found.index, found.event.data, head)
@@ -98,7 +101,18 @@ def check_receipt(
         str(payload.get("received_at")),
         str(payload.get("ballot", {}).get("location")),
         checked,
+        shuffled and kind == "cast",
     )
+
+
+def _door_to_door(board: Board, payload: dict[str, Any]) -> bool:
+    """Was the ballot cast by a mobile team (its location's kind, public in the manifest)?"""
+    from plebiscite.services.election import load_election
+
+    location = str(payload.get("ballot", {}).get("location"))
+    manifest = load_election(board).manifest
+    found = None if manifest is None else manifest.location_by_id.get(location)
+    return found is not None and not found.kind.is_booth
 
 
 def _check_kept_receipt(

@@ -26,20 +26,26 @@ CHANNEL_NAMES = {
 
 
 def ballot_dispositions(entries: Iterable[Entry]) -> dict[str, int]:
-    """How many ballots were cast, challenged and superseded on the board."""
-    cast = challenged = superseded = 0
+    """How many ballots were cast and challenged on the board, and, once the encrypted tally is
+    on it, how many cast ballots it counts and how many it set aside (door-to-door ballots of
+    voters who also voted in a booth). Only these totals exist: no entry says which ballot was
+    set aside (``docs/privacy.md``)."""
+    cast = challenged = 0
+    counted: int | None = None
     for entry in entries:
         if entry.event.type is EventType.BALLOT_CAST:
             cast += 1
-            superseded += 1 if entry.event.payload.get("supersedes") else 0
-            superseded += 1 if entry.event.payload.get("overruled_by") else 0  # an upload
         elif entry.event.type is EventType.BALLOT_CHALLENGED:
             challenged += 1
+        elif entry.event.type is EventType.ENCRYPTED_TALLY:
+            cells = entry.event.payload.get("cells", [])
+            counted = sum(int(c.get("ballots", 0)) for c in cells if c.get("level") == "region")
+    kept = cast if counted is None else counted
     return {
         "cast": cast,
         "challenged": challenged,
-        "superseded": superseded,
-        "counted": cast - superseded,
+        "superseded": cast - kept,
+        "counted": kept,
     }
 
 

@@ -78,6 +78,8 @@ def receipt(code: str, record: Path | None, db: str | None, receipt_file: Path |
     if result.receipt_checked:
         table.add_row("your receipt", "its proof and head check, and the board still extends it")
     table.add_row("received", f"{result.received_at} at {result.location}")
-    colour = {"counted": "green", "superseded": "yellow", "challenged": "yellow"}[result.status]
+    colour = {"counted": "green", "home": "green", "challenged": "yellow"}[result.status]
     table.add_row("counts?", f"[{colour}]{result.status}[/]: {result.why}")
+    if result.in_count:
+        table.add_row("count", "in the input of its region's shuffle (docs/protocol.md 12)")
     Console().print(table)

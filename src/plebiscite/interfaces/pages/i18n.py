@@ -110,17 +110,20 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "on_board": ("Ваш бюлетень на дошці", "Ваш бюллетень на доске", "Your ballot is on the board"),
     "st_counted": ("Врахований", "Учтён", "Counted"),
-    "st_superseded": ("Замінений", "Заменён", "Superseded"),
+    "st_home": ("Удома", "Дома", "Cast at home"),
     "st_challenged": ("Оскаржений", "Оспорен", "Challenged"),
     "why_counted": (
         "Це врахований бюлетень виборця.",
         "Это учтённый бюллетень избирателя.",
         "This is the voter's counted ballot.",
     ),
-    "why_superseded": (
-        "Той самий виборець пізніше проголосував у кабіні; рахується пізніший бюлетень.",
-        "Тот же избиратель позже проголосовал в кабине; учитывается более поздний бюллетень.",
-        "The same voter later voted in a booth; the later ballot counts instead.",
+    "why_home": (
+        "Бюлетень, поданий удома: він рахується, якщо ви не проголосували знову в кабіні; "
+        "підрахунок застосовує це, нікому не показуючи, чи ви це зробили.",
+        "Бюллетень, поданный дома: он учитывается, если вы не проголосовали снова в кабине; "
+        "подсчёт применяет это, никому не показывая, сделали ли вы это.",
+        "A door-to-door ballot: it counts unless you voted again in a booth; the count applies "
+        "that without showing anyone whether you did.",
     ),
     "why_challenged": (
         "Його відкрили на прохання виборця, щоб перевірити пристрій; він ніколи не " "рахується.",

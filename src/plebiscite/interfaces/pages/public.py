@@ -64,7 +64,7 @@ def head_view(head: SignedHead, zone: Any) -> dict[str, Any]:
 def _entry_summary(kind: EventType, payload: dict[str, Any]) -> str:
     if kind in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
         ballot = payload.get("ballot", {})
-        note = " supersedes " + str(payload["supersedes"])[:12] if payload.get("supersedes") else ""
+        note = ""
         if payload.get("cast_at"):  # an offline device's upload: cast then, synced now
             note += f" cast offline {payload['cast_at']}, synced {payload.get('received_at')}"
         return f"{str(payload.get('tracking_code'))[:16]}… at {ballot.get('location')}{note}"

@@ -131,7 +131,11 @@ def _station(precinct: str, kind: LocationKind) -> str:
     )
 
 
-def build_record(out: Path, voters: int = 120) -> Built:
+def build_record(
+    out: Path, voters: int = 120, extra: Callable[[MemoryBoard], None] | None = None
+) -> Built:
+    """The record; ``extra`` appends events before the close (a dishonest board's additions,
+    which the pipeline after the close then processes as it finds them)."""
     board = MemoryBoard()
     publish_manifest(board, MANIFEST, HEAD_KEY.verify_key)
     roll = build_roll(MANIFEST, DIGEST, generate_roll(MANIFEST, 300, random.Random(7)), b"r" * 32)
@@ -210,6 +214,8 @@ def build_record(out: Path, voters: int = 120) -> Built:
         )
     )
 
+    if extra is not None:
+        extra(board)
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
     end_chains(board)
     rng = SeededRng(b"mix")
@@ -219,6 +225,7 @@ def build_record(out: Path, voters: int = 120) -> Built:
         [trustees[i] for i in DECRYPTERS],
         rng,
         chunk_rows=CHUNK_ROWS,
+        strict=extra is None,
     )
     publish_counted_tally(board, mixed)
     for index in DECRYPTERS:

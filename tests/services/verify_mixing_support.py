@@ -44,6 +44,8 @@ class Mixed:
     chunks: dict[mixing.ChunkKey, ChunkRun] = field(default_factory=dict)
     door: dict[str, tuple[int, list[list[Ciphertext]]]] = field(default_factory=dict)
     set_aside: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, tuple[int, ...]] = field(default_factory=dict)  # indices of kept home rows
+    home: dict[str, list[Row]] = field(default_factory=dict)  # shuffled home rows, chunk order
 
 
 def cast_rows(board: Board, election: Election) -> dict[str, mixing.RegionRows]:
@@ -133,9 +135,12 @@ def run_mixing(
     rng: Rng,
     *,
     chunk_rows: int = mixing.DEFAULT_CHUNK_ROWS,
+    strict: bool = True,
 ) -> Mixed:
     """Shuffle every chunk, convert it by each converter in turn, post the decrypters' tag
-    shares, and filter: the honest pipeline of spec section 4, event by event on ``board``."""
+    shares, and filter: the honest pipeline of spec section 4, event by event on ``board``.
+    ``strict``: a repeated tag stops it (as the tally refuses); otherwise it counts anyway, as
+    a dishonest authority would."""
     election = load_election(board)
     manifest = election.require_manifest()
     transcript = transcript_from(
@@ -188,13 +193,15 @@ def run_mixing(
             run.final = mixing.final_tags(run.converted[-1], shares, group)
             finals.setdefault(batch, []).extend(run.final)
         filtered = mixing.filter_region(region, finals.get("booth", []), finals.get("home", []))
-        assert not filtered.findings, filtered.findings
+        assert not (strict and filtered.findings), filtered.findings
+        mixed.kept[region] = filtered.kept
         home = [
             row
             for (r, b, _), run in sorted(mixed.chunks.items())
             if (r, b) == (region, mixing.HOME)
             for row in run.outputs
         ]
+        mixed.home[region] = home
         shape = [len(q.options) for q in manifest.region_by_id[region].questions]
         if filtered.kept:
             mixed.door[region] = (len(filtered.kept), mixing.sum_kept(home, filtered.kept, shape))

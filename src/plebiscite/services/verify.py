@@ -114,7 +114,6 @@ class RecordState:
     uncounted: list[int] = field(default_factory=list)  # cast entries that cannot count
     cast: int = 0
     challenged: int = 0
-    marked: int = 0  # cast ballots marked superseded or overruled (V12 fails them)
     checker: BallotChecker | None = None
     alphas: AlphaSeen = field(default_factory=AlphaSeen)  # V29
     mix: MixIndex = field(default_factory=MixIndex)  # V45-V48: offsets of rows and events
@@ -685,7 +684,6 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     else:
         report.fail("V17", f"{who}: a ballot before the election key", index)
     if cast:
-        state.marked += bool(payload.get("supersedes")) + bool(payload.get("overruled_by"))
         check_upload_record(
             payload, None if device is None else device.key, location, manifest, received,
             report, index, who,

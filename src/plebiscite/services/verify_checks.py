@@ -428,13 +428,15 @@ def _check_files(
 ) -> None:
     manifest = state.manifest
     assert manifest is not None
-    # as services.results.ballot_dispositions counts them: a ballot marked superseded or
-    # overruled (V12 fails such a payload: nothing in the record may say which ballot counts)
+    # as services.results.ballot_dispositions counts them: totals only (no ballot is named as
+    # set aside); the counted ones are the region cells of the tally V23 recomputed
+    _, tally = state.tallies[-1]
+    counted = sum(int(c.get("ballots", 0)) for c in tally["cells"] if c.get("level") == "region")
     dispositions = {
         "cast": state.cast,
         "challenged": state.challenged,
-        "superseded": state.marked,
-        "counted": state.cast - state.marked,
+        "superseded": state.cast - counted,
+        "counted": counted,
     }
     path = directory / "results.json"
     if not path.is_file():

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import pytest
 
+from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.elgamal import Ciphertext, KeyPair, encrypt
 from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.hashing import hash_bytes
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.tagging import prove_tag_shares
 from plebiscite.domain import mixing
+from plebiscite.domain.ballot import Ballot, encrypt_tag, region_specs
 from plebiscite.domain.manifest import Manifest
 from plebiscite.errors import EncodingError, InputError
 
@@ -145,3 +147,15 @@ def test_sum_kept_adds_columns_one_onwards_cut_by_question() -> None:
 
 def test_the_door_to_door_cell_is_at_region_level() -> None:
     assert mixing.door_to_door_key("r1") == ("r1", "", "door_to_door", 0)
+
+
+def test_ballot_pieces_read_the_parsed_ballot(seed: Manifest) -> None:
+    ctx = b"\x02" * 64
+    spec = region_specs(seed, "donetsk")[0]
+    answer = encrypt_answer(KEY.public, ctx, spec, [1, 0], b"\x03" * 32, RNG)
+    tag, _ = encrypt_tag(KEY.public, ctx, "dev", "00" * 16, "ab" * 16, RNG)
+    ballot = Ballot("00" * 64, "dev", "dn-0101-mt", "00" * 16, "00" * 32, tag, (answer,))
+    pieces = mixing.ballot_pieces(seed, ballot)
+    assert pieces == ("donetsk", False, tag.ciphertext, [list(answer.selections)])
+    payload = {"ballot": ballot.to_json()}
+    assert mixing.cast_pieces(seed, payload) == pieces

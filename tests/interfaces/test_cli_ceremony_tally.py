@@ -66,6 +66,27 @@ def test_whole_count_through_the_cli(
     code, err = fails(capsys, "tally", "run", "--db", db)
     assert code == 2 and "not closed" in err
     run("tally", "close", "--db", db, "--at", "2022-09-27T21:00:00+03:00")
+    # before the tally: mix, convert, decrypt the tags (docs/runbook.md 7)
+    code, err = fails(capsys, "trustee", "decrypt", "--db", db, "--key", keys[2])
+    assert code == 5 and "not converted yet: after `tally mix`" in err
+    run("tally", "mix", "--db", db, "--workers", "2", "--chunk-rows", "20")
+    capsys.readouterr()
+    run("tally", "mix", "--db", db)
+    assert "every chunk is already shuffled" in capsys.readouterr().out
+    code, err = fails(capsys, "trustee", "decrypt", "--db", db, "--key", keys[2])
+    assert code == 5 and "the tags are not converted yet" in err
+    for t in (2, 4):
+        run("trustee", "convert", "--db", db, "--key", keys[t])
+    capsys.readouterr()
+    run("trustee", "convert", "--db", db, "--key", keys[2])
+    assert "nothing new to convert" in capsys.readouterr().out
+    code, err = fails(capsys, "tally", "run", "--db", db)
+    assert code == 5 and "0 trustees posted valid tag shares, 3 are needed" in err
+    for t in (2, 4, 5):
+        run("trustee", "decrypt", "--db", db, "--key", keys[t])
+    capsys.readouterr()
+    run("trustee", "decrypt", "--db", db, "--key", keys[5])
+    assert "tag shares already posted" in capsys.readouterr().out
     run("tally", "run", "--db", db, "--workers", "2")
     run("trustee", "decrypt", "--db", db, "--key", keys[2])
     capsys.readouterr()

@@ -31,6 +31,7 @@ from plebiscite.services.election import (
     publish_manifest,
     publish_roll,
 )
+from plebiscite.services.mixing import run_local_mixing
 from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +53,8 @@ def unsigned(db: str) -> int:
 
 @pytest.fixture
 def closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[int, Path]]:
-    """A closed SQLite board with 60 ballots, its key at DB.board-key, trustees' key files."""
+    """A closed SQLite board with 60 ballots, mixed, converted and its tags decrypted by the
+    five trustees, its key at DB.board-key, trustees' key files."""
     monkeypatch.setenv("PLEBISCITE_PASSPHRASE", PASSPHRASE)
     monkeypatch.delenv("PLEBISCITE_BOARD_KEY", raising=False)
     manifest = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
@@ -70,6 +72,7 @@ def closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[i
         made = synthetic_ballots(election, 60, random.Random(5), SeededRng(b"rerun"))
         board.append_batch([e for m in made for e in m.events])
         publish_close(board, CLOSE_AT)
+        run_local_mixing(board, states, SeededRng(b"rerun mixing"), chunk_rows=16)
     finally:
         board.close()
     keys = {}
@@ -90,6 +93,20 @@ def test_count_steps_rerun_post_nothing_new_and_sign_heads(
     db, keys = closed
     code, err = fails(capsys, "tally", "combine", "--db", db)
     assert code == 2 and "no encrypted tally" in err
+    mixing = [
+        count(db, kind)
+        for kind in (EventType.SHUFFLE, EventType.TAG_CONVERSION, EventType.TAG_SHARES)
+    ]
+    cli.main(["tally", "mix", "--db", db])
+    assert "every chunk is already shuffled" in capsys.readouterr().out
+    cli.main(["trustee", "convert", "--db", db, "--key", str(keys[1])])
+    assert "nothing new to convert" in capsys.readouterr().out
+    cli.main(["trustee", "decrypt", "--db", db, "--key", str(keys[1])])
+    assert "tag shares already posted" in capsys.readouterr().out
+    assert [
+        count(db, kind)
+        for kind in (EventType.SHUFFLE, EventType.TAG_CONVERSION, EventType.TAG_SHARES)
+    ] == mixing
 
     cli.main(["tally", "run", "--db", db])
     assert unsigned(db) == 0  # the key was created beside the board and a head signed

@@ -14,17 +14,20 @@ import pytest
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
+from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.roll import build_roll, generate_roll
-from plebiscite.errors import InputError, ThresholdError
+from plebiscite.errors import InputError, RuleError, ThresholdError
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.services.cells import published_cells
 from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
+from plebiscite.services.disclosure import find_opening
 from plebiscite.services.election import (
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
+from plebiscite.services.mixing import run_local_mixing
 from plebiscite.services.nist import build_report, validate
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
@@ -89,6 +92,10 @@ def counted(world: World) -> Counted:
     with pytest.raises(InputError, match="not closed") as refused:
         publish_tally(board)
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
+    with pytest.raises(RuleError, match="not shuffled yet: run `tally mix`"):
+        publish_tally(board)
+    present = [world.trustees[i] for i in (0, 2, 3)]
+    run_local_mixing(board, present, SeededRng(b"mixing"))
     publish_tally(board)
     rng = SeededRng(b"decrypt")
     trustee_decrypt(board, world.trustees[0], rng)
@@ -137,8 +144,8 @@ def test_nist_report_is_valid(counted: Counted) -> None:
 
 def test_small_cells_merge_so_no_subtraction_reveals_them() -> None:
     counts = {
-        ("donetsk", "dn-0101", "mobile_team", 1): 3,
-        ("donetsk", "dn-0102", "mobile_team", 1): 40,
+        ("donetsk", "dn-0101", "regular_station", 5): 3,
+        ("donetsk", "dn-0102", "regular_station", 5): 40,
         ("donetsk", "dn-0103", "regular_station", 5): 12,
     }
     cells = published_cells(MANIFEST, counts, threshold=10)
@@ -148,7 +155,7 @@ def test_small_cells_merge_so_no_subtraction_reveals_them() -> None:
         assert sum(counts.get(k, 0) for k in cell.members) >= 10
     assert not any(c.units == ("dn-0101",) for c in precinct_cells.values())
     channel = {c.units: c for c in cells if c.level == "channel"}
-    assert ("mobile_team",) in channel
+    assert ("regular_station",) in channel
 
 
 def test_results_files_and_charts(counted: Counted, tmp_path: Path) -> None:
@@ -180,11 +187,11 @@ def test_precincts_of_a_merged_district_stay_unpublished() -> None:
     precincts (20 and 15) published, Donetsk = 35 would follow, and Horlivka = other - 35 = 5.
     """
     counts = {
-        ("donetsk", "dn-0101", "mobile_team", 1): 20,
-        ("donetsk", "dn-0102", "mobile_team", 1): 15,
-        ("donetsk", "dn-0301", "mobile_team", 1): 5,
-        ("donetsk", "dn-0201", "mobile_team", 1): 60,
-        ("donetsk", "dn-0202", "mobile_team", 1): 40,
+        ("donetsk", "dn-0101", "regular_station", 5): 20,
+        ("donetsk", "dn-0102", "regular_station", 5): 15,
+        ("donetsk", "dn-0301", "regular_station", 5): 5,
+        ("donetsk", "dn-0201", "regular_station", 5): 60,
+        ("donetsk", "dn-0202", "regular_station", 5): 40,
     }
     cells = published_cells(MANIFEST, counts, threshold=10)
     districts = {c.id: c.units for c in cells if c.level == "district"}
@@ -194,3 +201,24 @@ def test_precincts_of_a_merged_district_stay_unpublished() -> None:
     }
     precincts = {u for c in cells if c.level == "precinct" for u in c.units}
     assert precincts == {"dn-0201", "dn-0202"}
+
+
+@pytest.mark.parametrize("home", [15, 4])
+def test_the_door_to_door_cell_is_at_region_level_and_no_subtraction_opens_it(home: int) -> None:
+    """Kept home ballots are one base cell per region: in no district, precinct or day, so
+    "region minus its days" is the door-to-door count; with 4 home ballots (under the
+    threshold) the audit merges until no combination opens it."""
+    d2d = door_to_door_key("donetsk")
+    counts = {
+        ("donetsk", "dn-0101", "regular_station", 5): 30,
+        ("donetsk", "dn-0201", "makeshift_station", 1): 25,
+        ("donetsk", "dn-0202", "makeshift_station", 2): 12,
+        d2d: home,
+    }
+    cells = published_cells(MANIFEST, counts, threshold=10)
+    for cell in cells:
+        if d2d in cell.members:
+            assert cell.level in ("region", "channel"), cell.id
+    channels = {c.units: c for c in cells if c.level == "channel"}
+    assert (("door_to_door",) in channels) == (home >= 10)
+    assert find_opening([c.members for c in cells], counts, 10) is None

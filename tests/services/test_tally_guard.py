@@ -29,6 +29,7 @@ from plebiscite.services.election import (
     publish_manifest,
     publish_roll,
 )
+from plebiscite.services.mixing import run_local_mixing
 from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
 from plebiscite.services.tally import latest_tally, publish_tally, trustee_decrypt
 
@@ -101,6 +102,7 @@ def test_forged_tallies_get_no_share_and_the_honest_one_does(
     _refused_by_all(board, trustees, "voting is not closed")
 
     closed = publish_close(board, dt.datetime(2022, 9, 28, tzinfo=dt.UTC))
+    run_local_mixing(board, trustees[:3], SeededRng(b"guard mixing"))
     # 2. After closing, a threshold of 1.
     board.append(_victim_tally(victim, 1, closed, "region:x"))
     _refused_by_all(board, trustees, "small_cell_threshold")

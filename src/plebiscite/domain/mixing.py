@@ -24,6 +24,7 @@ from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import hash_bytes
 from plebiscite.crypto.threshold import lagrange_coefficient
+from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Manifest
 from plebiscite.errors import EncodingError, InputError
 
@@ -114,6 +115,17 @@ def cast_pieces(
     except (KeyError, TypeError) as exc:
         raise EncodingError(f"a cast ballot lacks its location, tag or answers: {exc!r}") from exc
     return location.region_id, location.kind.is_booth, tag, answers
+
+
+def ballot_pieces(
+    manifest: Manifest, ballot: Ballot
+) -> tuple[str, bool, Ciphertext, list[list[Ciphertext]]]:
+    """``(region, is_booth, tag, answers)`` of a parsed ballot (``Ballot.tag.ciphertext``)."""
+    location = manifest.location_by_id.get(ballot.location)
+    if location is None:
+        raise InputError(f"no location has the id {ballot.location!r}")
+    answers = [list(a.selections) for a in ballot.answers]
+    return location.region_id, location.kind.is_booth, ballot.tag.ciphertext, answers
 
 
 def rows_from_cast(
@@ -270,6 +282,7 @@ __all__ = [
     "Filtered",
     "RegionRows",
     "Row",
+    "ballot_pieces",
     "booth_row",
     "cast_pieces",
     "chunk",

@@ -47,6 +47,7 @@ from plebiscite.record.export import export_board
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
 from plebiscite.services.election import load_election, publish_manifest, publish_roll
+from plebiscite.services.mixing import convert, mix, post_tag_shares
 from plebiscite.services.paper_demo import file_demo_paper
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.setup import load_manifest
@@ -57,7 +58,8 @@ from plebiscite.services.witness import LocalBoardView, cosign
 SEED_MANIFEST = (
     Path(__file__).resolve().parents[3] / "examples" / "seed-referendum" / "manifest.toml"
 )
-#: Trustee 2 cheats against trustee 4 in the ceremony; trustee 5 is absent at decryption.
+#: Trustee 2 cheats against trustee 4 in the ceremony; trustee 5 is absent after the close
+#: (the three others convert the tags and decrypt).
 CHEATERS = {2: [4]}
 DECRYPTING = (1, 3, 4)
 DEMO_PASSPHRASE = "demo passphrase: use your own in a real referendum"
@@ -316,6 +318,21 @@ def _run(
     _phase(timings, "voting", started)
 
     started = time.perf_counter()
+    # after the close (docs/runbook.md): mix, each present trustee converts the voter tags,
+    # k trustees decrypt them, then the tally (booth ballots, and the home ballots no booth
+    # ballot of the same voter overrides), then k trustees decrypt the tally
+    mix(
+        board,
+        SystemRng(),
+        workers=workers,
+        progress=lambda _step, done, total: report("count: shuffle", done, total),
+    )
+    for n, index in enumerate(DECRYPTING, start=1):
+        convert(board, trustees[index - 1], SystemRng())
+        report("count: trustees convert the tags", n, len(DECRYPTING))
+    for n, index in enumerate(DECRYPTING, start=1):
+        post_tag_shares(board, trustees[index - 1], SystemRng())
+        report("count: trustees decrypt the tags", n, len(DECRYPTING))
     publish_tally(
         board,
         db=db,

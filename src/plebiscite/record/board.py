@@ -55,6 +55,8 @@ class Entry:
 class Board(Protocol):
     """What services may ask of a bulletin board."""
 
+    replica: bool  # a copy of a published record (BoardBase.replica)
+
     def append(self, event: Event) -> int:
         """Append one event; return its leaf index once the commit is durable."""
         ...
@@ -157,6 +159,11 @@ class Appended:
 
 class BoardBase(ABC):
     """Storage-independent half of a board; subclasses implement the ``_`` primitives."""
+
+    #: A replica of a published record (``record/export.py``, ``import_export``): its entries
+    #: were judged when they were first appended, and the voters that check-ins checked in are
+    #: not in a record, so the casting rules that need them are not applied again.
+    replica: bool = False
 
     def __init__(self) -> None:
         self._write_lock = threading.Lock()

@@ -206,6 +206,7 @@ def import_export(
     if board.size() != 0 or board.latest_head() is not None:
         raise InputError(f"import needs an empty board; this one has {board.size()} entries")
     summary = _walk(directory, None, progress=None, require_head=False)
+    board.replica = True  # the record's check-ins name no voter (record/board.py)
     pending: list[Event] = []
 
     def flush() -> None:

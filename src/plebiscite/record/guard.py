@@ -302,14 +302,19 @@ class _Judgement:
         device = self._device(device_id) if isinstance(device_id, str) else None
         if device is None:
             raise UnknownDeviceError(f"no device {str(device_id)[:64]!r} is enrolled")
-        if payload.get("last_code") != device.chain_head:
+        if device.ended:
+            raise ChainError(f"device {device_id!r} has already ended its chain")
+        if (payload.get("count"), payload.get("last_code")) != (
+            device.chain_count,
+            device.chain_head,
+        ):
             raise ChainError(
-                f"device {device_id!r}: the chain end names "
-                f"{str(payload.get('last_code'))[:16]}..., the board's chain head is "
-                f"{device.chain_head[:16]}..."
+                f"device {device_id!r} says its chain ends after {payload.get('count')} ballots "
+                f"at {str(payload.get('last_code'))[:16]}...; the board holds "
+                f"{device.chain_count} ending at {device.chain_head[:16]}..."
             )
-        if not device.revoked:
-            self._put_device(str(device_id), DeviceRow(**{**device.__dict__, "revoked": True}))
+        ended = {**device.__dict__, "revoked": True, "ended": True}
+        self._put_device(str(device_id), DeviceRow(**ended))
 
     def _put_device(self, device_id: str, row: DeviceRow) -> None:
         if device_id in self.changes.new_devices:
@@ -342,6 +347,8 @@ class _Judgement:
             return
         key = (payload["device"], payload["checkin"])
         voter = (event.private or {}).get("voter")
+        if self.view.replica and not isinstance(voter, str):
+            voter = ""  # a published record names no voter (View.replica)
         if not isinstance(voter, str):
             raise EligibilityError("a check-in reaches the board with the voter it checks in")
         seen = self.check_ins.get(key, self.view.check_ins.get(key))
@@ -355,7 +362,8 @@ class _Judgement:
         if self.closed is not None:
             raise VotingClosedError(f"voting has closed (entry {self.closed})")
         device = self._usable_device(payload["device"])
-        self._check_voter(voter, device.region)
+        if voter or not self.view.replica:
+            self._check_voter(voter, device.region)
         self.check_ins[key] = (voter, index)
         self.changes.check_ins.append((*key, voter, index))
 
@@ -399,10 +407,10 @@ class _Judgement:
             a in self.alphas or a in self.view.alphas for a in alphas
         ):
             raise ReplayError("the ballot reuses a ciphertext already on the board")
-        if cast and ballot["voter"] is None:
+        if cast and ballot["voter"] is None and not self.view.replica:
             raise EligibilityError("a cast ballot reaches the board with its check-in's voter")
         voter = self._checked_in(ballot["device"], ballot["checkin"], ballot["voter"])
-        if cast:
+        if cast and voter:
             location = self._location(ballot["location"])
             booth = True if location is None else location.booth
             self._one_voter((voter, device.region), booth, code, ballot["at"], event.payload)
@@ -411,7 +419,8 @@ class _Judgement:
         self.changes.codes.append((code, index, kind))
         self.alphas.update(alphas)
         self.changes.alphas.extend((a, index) for a in alphas)
-        self._put_device(ballot["device"], DeviceRow(**{**device.__dict__, "chain_head": code}))
+        moved = {**device.__dict__, "chain_head": code, "chain_count": device.chain_count + 1}
+        self._put_device(ballot["device"], DeviceRow(**moved))
 
     def _applied(self, voter: str) -> bool:
         """Did the voter apply to vote at home (the roll's ``home_voting``)?"""

@@ -30,6 +30,8 @@ class DeviceRow:
     enrolled_at: str
     chain_head: str
     revoked: bool = False
+    chain_count: int = 0  # ballots in the chain, cast and challenged
+    ended: bool = False  # a device_chain_end was recorded
 
 
 @dataclass
@@ -67,6 +69,7 @@ class View:
 
     closed_entry: int | None = None
     manifest_hash: str | None = None
+    replica: bool = False  # the board is a copy of a published record (no voters in it)
     codes: dict[str, tuple[int, str]] = field(default_factory=dict)
     alphas: set[bytes] = field(default_factory=set)
     devices: dict[str, DeviceRow] = field(default_factory=dict)

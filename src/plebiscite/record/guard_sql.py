@@ -128,6 +128,8 @@ def _device(row: Any) -> DeviceRow:
         row.enrolled_at,
         row.chain_head,
         bool(row.revoked),
+        int(row.chain_count),
+        bool(row.ended),
     )
 
 
@@ -144,7 +146,12 @@ _INSERT = {t.name: insert(t) for t in (cast_locations, cast_roll, cast_devices, 
 _MOVE_DEVICE = (
     update(cast_devices)
     .where(cast_devices.c.device == bindparam("b_device"))
-    .values(chain_head=bindparam("b_head"), revoked=bindparam("b_revoked"))
+    .values(
+        chain_head=bindparam("b_head"),
+        revoked=bindparam("b_revoked"),
+        chain_count=bindparam("b_count"),
+        ended=bindparam("b_ended"),
+    )
 )
 _HOME_BALLOT = (
     update(cast_voters)
@@ -200,7 +207,13 @@ def write_changes(connection: Connection, changes: Changes) -> None:
     many(
         _MOVE_DEVICE,
         [
-            {"b_device": d, "b_head": row.chain_head, "b_revoked": row.revoked}
+            {
+                "b_device": d,
+                "b_head": row.chain_head,
+                "b_revoked": row.revoked,
+                "b_count": row.chain_count,
+                "b_ended": row.ended,
+            }
             for d, row in changes.changed_devices.items()
         ],
     )

@@ -107,6 +107,7 @@ class MemoryBoard(BoardBase):
     def _append_locked(self, groups: Sequence[Sequence[Event]]) -> Committed:
         size = len(self._data)
         view = self._view(keys_of([e for events in groups for e in events]))
+        view.replica = self.replica
         changes, refused = judge(view, size, groups)
         accepted, results = outcomes(size, groups, refused)
         work = plan(self._frontier, accepted)

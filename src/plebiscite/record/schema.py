@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     inspect,
     select,
 )
@@ -124,6 +125,9 @@ cast_devices = Table(
     Column("enrolled_at", Text(), nullable=False),
     Column("chain_head", Text(), nullable=False),
     Column("revoked", Boolean(), nullable=False),
+    #: ballots (cast and challenged) in the device's chain, and whether its chain has ended
+    Column("chain_count", BigInteger(), nullable=False, server_default="0"),
+    Column("ended", Boolean(), nullable=False, server_default=false()),
 )
 
 cast_voters = Table(

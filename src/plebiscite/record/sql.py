@@ -240,6 +240,7 @@ class SqlBoard(BoardBase):
                     view = read_view(
                         connection, keys_of(everything), state.closed_entry, self._locations
                     )
+                    view.replica = self.replica
                     changes, refused = judge(view, size, groups)
                     accepted, results = outcomes(size, groups, refused)
                     work = plan(self._frontier, accepted)

@@ -1,8 +1,10 @@
 """Tally cells and the small-cell rule (``docs/tally.md`` section 2).
 
 Counted ballots are first summed into *base cells*, one per (region, precinct, channel,
-voting day). Published cells are unions of base cells at five levels per region: the region
-total, districts, precincts (within their district), channels and voting days.
+voting day) for booth ballots and one per region, ``(region, "", "door_to_door", 0)``, for the
+door-to-door ballots the override filter keeps (``docs/tally.md`` 2). Published cells are
+unions of base cells at five levels per region: the region total, districts, precincts (within
+their district), channels and voting days.
 
 No published subtotal may reveal a vote. Within each group of siblings (the districts of a
 region, the precincts of a district, the channels of a region, the days of a region), every
@@ -30,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.domain.mixing import DOOR_TO_DOOR
 from plebiscite.services.disclosure import find_opening, takes_part
 
 #: (region, precinct, channel, day number)
@@ -121,7 +124,7 @@ def _region_layout(
     group(
         "channel",
         r,
-        {kind.value: frozenset(k for k in mine if k[2] == kind.value) for kind in LocationKind},
+        {unit: frozenset(k for k in mine if k[2] == unit) for unit in _channels()},
     )
     group(
         "day",
@@ -167,6 +170,18 @@ def _force_one(
         forced[key] = forced.get(key, frozenset()) | frozenset(units)
         return True
     raise RuntimeError("the subtraction audit found an opening that no published cell takes")
+
+
+def _channels() -> list[str]:
+    """The channel units: the booth kinds, then the door-to-door cell (``DOOR_TO_DOOR``).
+
+    Door-to-door ballots are counted from the shuffled rows into one base cell per region
+    (precinct ``""``, day 0): they belong to no district, precinct or day, and a region's
+    districts or days no longer add up to its total. The subtraction audit sees that as any
+    other combination (region minus its days isolates the door-to-door cell, which is
+    published as a channel anyway) and merges what would open a small group.
+    """
+    return [kind.value for kind in LocationKind if kind.is_booth] + [DOOR_TO_DOOR]
 
 
 def published_cells(

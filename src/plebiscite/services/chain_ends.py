@@ -24,24 +24,20 @@ checks every chain against its end and that every enrolled device has one.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
-from plebiscite.domain.ballot import genesis_code
 from plebiscite.errors import (
-    ChainError,
     EncodingError,
     InputError,
     NotReadyError,
     UnknownDeviceError,
     VotingClosedError,
 )
-from plebiscite.record.board import Board, Entry
+from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.election import Election
+from plebiscite.record.guard_rows import DeviceRow
 
 CHAIN_END_TAG = "chain-end"
 UNREPORTED_REASON = "the device did not sign the end of its chain"
@@ -66,49 +62,18 @@ def sign_chain_end(
     }
 
 
-@dataclass
-class Chain:
-    """A device's chain as the board holds it."""
-
-    key: VerifyKey
-    count: int
-    last_code: str
-    ended: bool = False
-
-
 class ChainEnds:
-    """Follows a board (incrementally) and records devices' chain ends. Thread-safe."""
+    """Records devices' chain ends. Stateless: each call reads the devices' index rows, where
+    the board keeps every chain's length and head (``record/guard.py``), and no entry."""
 
     def __init__(self, board: Board) -> None:
         self.board = board
-        self.election = Election()
-        self.chains: dict[str, Chain] = {}
-        self._read = 0
-        self._lock = threading.Lock()
 
-    def catch_up(self) -> None:
-        size = self.board.size()
-        if size > self._read:
-            for entry in self.board.entries(self._read, size):
-                self._apply(entry)
-
-    def _apply(self, entry: Entry) -> None:
-        self.election.apply(entry)
-        event, payload = entry.event, entry.event.payload
-        if event.type is EventType.DEVICE_ENROLMENT and not payload.get("revoked"):
-            device = payload["device"]
-            genesis = genesis_code(self.election.manifest_hash, device)
-            self.chains[device] = Chain(VerifyKey.from_hex(payload["public_key"]), 0, genesis)
-        elif event.type in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
-            chain = self.chains.get(payload["ballot"]["device"])
-            if chain is not None:
-                chain.count += 1
-                chain.last_code = payload["tracking_code"]
-        elif event.type is EventType.DEVICE_CHAIN_END:
-            chain = self.chains.get(payload["device"])
-            if chain is not None:
-                chain.ended = True
-        self._read = entry.index + 1
+    def _manifest_hash(self) -> str:
+        digest = self.board.get_meta("manifest_hash")
+        if digest is None:
+            raise NotReadyError("the board holds no manifest yet")
+        return digest
 
     def post(self, device: str, body: object, at: dt.datetime) -> int:
         """Record a device's signed chain end; refuse one the board's chain does not match."""
@@ -117,66 +82,54 @@ class ChainEnds:
         count, last_code, signature = body["count"], body["last_code"], body["signature"]
         if type(count) is not int or count < 0 or not isinstance(last_code, str):
             raise EncodingError("count is a non-negative integer and last_code a hex string")
-        with self._lock:
-            self.catch_up()
-            chain = self._chain(device)
-            try:
-                raw = bytes.fromhex(signature) if isinstance(signature, str) else b""
-            except ValueError as exc:
-                raise EncodingError("the chain-end signature is not hexadecimal") from exc
-            message = chain_end_message(self.election.manifest_hash.hex(), device, count, last_code)
-            chain.key.verify(CHAIN_END_TAG, message, raw)
-            if (count, last_code) != (chain.count, chain.last_code):
-                raise ChainError(
-                    f"device {device!r} says its chain ends after {count} ballots at "
-                    f"{last_code[:16]}...; the board holds {chain.count} ending at "
-                    f"{chain.last_code[:16]}..."
-                )
-            payload = {
-                "at": at.isoformat(),
-                "count": count,
-                "device": device,
-                "last_code": last_code,
-                "signature": signature,
-            }
-            index = self.board.append(Event.create(EventType.DEVICE_CHAIN_END, payload))
-            self.catch_up()
-            return index
+        row = self._row(device)
+        try:
+            raw = bytes.fromhex(signature) if isinstance(signature, str) else b""
+        except ValueError as exc:
+            raise EncodingError("the chain-end signature is not hexadecimal") from exc
+        message = chain_end_message(self._manifest_hash(), device, count, last_code)
+        VerifyKey.from_hex(row.public_key).verify(CHAIN_END_TAG, message, raw)
+        payload = {
+            "at": at.isoformat(),
+            "count": count,
+            "device": device,
+            "last_code": last_code,
+            "signature": signature,
+        }
+        # The append judges the count and the last code against the device's row, in the
+        # transaction that appends: no ballot of another server can land in between.
+        return self.board.append(Event.create(EventType.DEVICE_CHAIN_END, payload))
 
     def name_unreported(self, at: dt.datetime, reason: str = UNREPORTED_REASON) -> list[int]:
         """After the close: name every enrolled device that signed no chain end."""
         if not reason.strip():
             raise InputError("naming unreported devices needs a reason")
-        with self._lock:
-            self.catch_up()
-            if self.election.closed_at is None:
-                raise NotReadyError("devices may still report until voting closes")
-            events = [
-                Event.create(
-                    EventType.DEVICE_CHAIN_END,
-                    {
-                        "at": at.isoformat(),
-                        "count": chain.count,
-                        "device": device,
-                        "last_code": chain.last_code,
-                        "reason": reason,
-                        "unreported": True,
-                    },
-                )
-                for device, chain in sorted(self.chains.items())
-                if not chain.ended
-            ]
-            indices = self.board.append_batch(events) if events else []
-            self.catch_up()
-            return indices
+        if self.board.closed_entry() is None:
+            raise NotReadyError("devices may still report until voting closes")
+        events = [
+            Event.create(
+                EventType.DEVICE_CHAIN_END,
+                {
+                    "at": at.isoformat(),
+                    "count": row.chain_count,
+                    "device": device,
+                    "last_code": row.chain_head,
+                    "reason": reason,
+                    "unreported": True,
+                },
+            )
+            for device, row in sorted(self.board.devices().items())
+            if not row.ended
+        ]
+        return self.board.append_batch(events) if events else []
 
-    def _chain(self, device: str) -> Chain:
-        chain = self.chains.get(device)
-        if chain is None:
+    def _row(self, device: str) -> DeviceRow:
+        row = self.board.device(device)
+        if row is None:
             raise UnknownDeviceError(f"no device {device!r} is enrolled")
-        if chain.ended:
+        if row.ended:
             raise VotingClosedError(f"device {device!r} has already ended its chain")
-        return chain
+        return row
 
 
 def name_unreported_devices(board: Board, at: dt.datetime | None = None) -> list[int]:

@@ -37,6 +37,7 @@ _CHANNEL_TYPE: dict[str, tuple[str, str | None]] = {
     LocationKind.REGULAR_STATION.value: ("election-day", None),
     LocationKind.MAKESHIFT_STATION.value: ("early", None),
     LocationKind.MOBILE_TEAM.value: ("other", "door-to-door"),
+    "door_to_door": ("other", "door-to-door"),  # the region's kept home ballots (tally.md 2)
 }
 
 

@@ -20,6 +20,7 @@ from plebiscite.services.nist import build_report, sidecar, validate
 
 CHANNEL_NAMES = {
     "mobile_team": "door to door",
+    "door_to_door": "door to door",
     "makeshift_station": "makeshift station",
     "regular_station": "regular station",
 }

@@ -1,13 +1,14 @@
 """Closing, the encrypted tally, decryption by k trustees, and the results (``docs/tally.md``).
 
-1. :func:`superseded_codes` and :func:`aggregate` stream the board twice: first to learn which
-   cast ballots a later booth ballot superseded (the casting service records it in the
-   superseding ballot), then to add every counted ballot's ciphertexts into its base cell
-   (region, precinct, channel, day). Memory holds the superseded codes and the base cells,
-   never the ballots. The second pass splits the log into ranges that separate processes (or a
-   Dask cluster) sum independently, since addition is associative.
+1. :func:`aggregate` streams the board and adds every booth ballot's ciphertexts into its base
+   cell (region, precinct, channel, day). Memory holds the base cells, never the ballots. The
+   log is split into ranges that separate processes (or a Dask cluster) sum independently,
+   since addition is associative. Door-to-door ballots are not read here: after the shuffle,
+   tag conversion and tag decryption (:mod:`.mixing`), the home rows that no booth ballot of
+   the same voter overrides are summed from the *shuffled* rows into one base cell per region,
+   ``(region, "", "door_to_door", 0)`` (:func:`counted`).
 2. :func:`publish_tally` merges base cells into the published cells (:mod:`.cells`) and posts
-   the ``encrypted_tally`` event.
+   the ``encrypted_tally`` event; it refuses while tag shares are missing or tags repeat.
 3. Each trustee posts a ``decryption_share`` event (:func:`trustee_decrypt`), signed with its
    announced key: one Chaum-Pedersen-proven share per published ciphertext.
 4. :func:`combine` checks every share, names and drops wrong ones, and with k valid shares
@@ -33,9 +34,10 @@ from plebiscite.crypto.threshold import (
     verify_decryption_share,
 )
 from plebiscite.domain.manifest import Manifest, Region
+from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.offline import ballot_time
 from plebiscite.domain.rules import voting_day_at
-from plebiscite.errors import InputError, PlebisciteError, ThresholdError
+from plebiscite.errors import InputError, NotReadyError, PlebisciteError, ThresholdError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.cells import BaseKey, CellSpec, cell_count, published_cells
@@ -48,26 +50,15 @@ from plebiscite.services.ceremony import (
 )
 from plebiscite.services.chain_ends import name_unreported_devices
 from plebiscite.services.election import Election, load_election
+from plebiscite.services.mixing import FilterOutcome, filter_tags, post_tag_shares, tags_converted
+from plebiscite.services.mixing import Progress as MixProgress
 from plebiscite.services.tally_guard import refuse_unless_sound
 from plebiscite.services.workers import watch_parent
 
 Progress = Callable[[int, int], None]
 
 
-# --- pass 1 and 2: the counted ballots, summed into base cells -----------------------------
-
-
-def superseded_codes(entries: Iterable[Entry]) -> set[str]:
-    """Tracking codes of cast ballots that a later booth ballot superseded."""
-    out: set[str] = set()
-    for entry in entries:
-        if entry.event.type is EventType.BALLOT_CAST:
-            code = entry.event.payload.get("supersedes")
-            if code:
-                out.add(code)
-            if entry.event.payload.get("overruled_by"):  # an upload after the booth ballot
-                out.add(entry.event.payload["tracking_code"])
-    return out
+# --- the counted ballots, summed into base cells -------------------------------------------
 
 
 @dataclass
@@ -127,17 +118,16 @@ def base_key(manifest: Manifest, payload: dict[str, Any]) -> BaseKey:
     return (location.region_id, location.precinct_id, location.kind.value, day.number if day else 0)
 
 
-def aggregate_entries(
-    entries: Iterable[Entry], manifest: Manifest, superseded: set[str]
-) -> Partial:
-    """Sum the counted cast ballots among ``entries`` into base cells."""
+def aggregate_entries(entries: Iterable[Entry], manifest: Manifest) -> Partial:
+    """Sum the booth ballots among ``entries`` into base cells (door-to-door ones are not
+    read: they are counted from the shuffled rows, :func:`counted`)."""
     partial = Partial()
     for entry in entries:
         partial.last_index = entry.index
         if entry.event.type is not EventType.BALLOT_CAST:
             continue
         payload = entry.event.payload
-        if payload["tracking_code"] in superseded:
+        if not manifest.location_by_id[payload["ballot"]["location"]].kind.is_booth:
             continue
         answers = [
             [Ciphertext.from_json(ct) for ct in answer["selections"]]
@@ -148,7 +138,7 @@ def aggregate_entries(
 
 
 def _aggregate_range(
-    db: str, start: int, stop: int, manifest_json: bytes, superseded: set[str]
+    db: str, start: int, stop: int, manifest_json: bytes
 ) -> tuple[list[tuple[BaseKey, int, list[list[list[str]]]]], int]:
     """Worker: open the board itself, sum one range, return the sums as plain data."""
     from plebiscite.domain.manifest_load import parse_manifest_json
@@ -157,7 +147,7 @@ def _aggregate_range(
     manifest = parse_manifest_json(manifest_json, "worker")
     board = SqlBoard.open(db)
     try:
-        partial = aggregate_entries(board.entries(start, stop), manifest, superseded)
+        partial = aggregate_entries(board.entries(start, stop), manifest)
     finally:
         board.close()
     return partial.to_wire(), partial.last_index
@@ -173,7 +163,7 @@ def aggregate(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Partial:
-    """Sum every counted ballot in entries ``0 .. stop-1`` into base cells.
+    """Sum every booth ballot in entries ``0 .. stop-1`` into base cells.
 
     With ``db`` (a URL other processes can open) and ``workers > 1`` or a Dask ``scheduler``
     address, ranges are summed in parallel; otherwise in this process.
@@ -181,16 +171,11 @@ def aggregate(
     manifest = election.require_manifest()
     size = board.size() if stop is None else stop
     report = progress or (lambda _done, _total: None)
-    superseded = superseded_codes(board.entries(0, size))
     if db is None or (workers <= 1 and scheduler is None):
         total = Partial()
         step = max(1000, size // 100)
         for start in range(0, size, step):
-            total.merge(
-                aggregate_entries(
-                    board.entries(start, min(size, start + step)), manifest, superseded
-                )
-            )
+            total.merge(aggregate_entries(board.entries(start, min(size, start + step)), manifest))
             report(min(size, start + step), size)
         return total
     from plebiscite.domain.manifest_hash import canonical_manifest
@@ -201,7 +186,7 @@ def aggregate(
     total = Partial()
     done = 0
     for (wire, last), (lo, hi) in zip(
-        _map_ranges(db, bounds, manifest_json, superseded, workers, scheduler), bounds, strict=True
+        _map_ranges(db, bounds, manifest_json, workers, scheduler), bounds, strict=True
     ):
         total.merge(Partial.from_wire(wire, last))
         done += hi - lo
@@ -213,7 +198,6 @@ def _map_ranges(
     db: str,
     bounds: list[tuple[int, int]],
     manifest_json: bytes,
-    superseded: set[str],
     workers: int,
     scheduler: str | None,
 ) -> Iterator[tuple[list[tuple[BaseKey, int, list[list[list[str]]]]], int]]:
@@ -222,7 +206,7 @@ def _map_ranges(
 
         with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             futures = [
-                client.submit(_aggregate_range, db, lo, hi, manifest_json, superseded, pure=False)
+                client.submit(_aggregate_range, db, lo, hi, manifest_json, pure=False)
                 for lo, hi in bounds
             ]
             for future in futures:
@@ -231,12 +215,43 @@ def _map_ranges(
     with ProcessPoolExecutor(
         max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
     ) as pool:
-        futures = [
-            pool.submit(_aggregate_range, db, lo, hi, manifest_json, superseded)
-            for lo, hi in bounds
-        ]
+        futures = [pool.submit(_aggregate_range, db, lo, hi, manifest_json) for lo, hi in bounds]
         for future in futures:
             yield future.result()
+
+
+def add_door_to_door(partial: Partial, outcome: FilterOutcome) -> None:
+    """Add each region's kept home rows as its one door-to-door base cell."""
+    for region, result in outcome.regions.items():
+        if result.filtered.kept:
+            key = door_to_door_key(region)
+            partial.sums[key] = result.door_to_door
+            partial.counts[key] = len(result.filtered.kept)
+
+
+def counted(
+    board: Board,
+    election: Election,
+    closed: int,
+    *,
+    db: str | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Partial:
+    """The base cells of the count: booth ballots, then each region's kept home rows.
+
+    Raises :class:`RuleError` while the tags do not allow a count (shares missing, a tag
+    repeated): the count never goes on without the filter.
+    """
+    outcome = filter_tags(board)
+    outcome.require_sound()
+    partial = aggregate(
+        board, election, stop=closed, db=db, workers=workers, scheduler=scheduler, progress=progress
+    )
+    add_door_to_door(partial, outcome)
+    partial.last_index = closed - 1
+    return partial
 
 
 # --- the encrypted tally ------------------------------------------------------------------
@@ -290,10 +305,9 @@ def publish_tally(
     if closed is None:
         raise InputError("voting is not closed: the authority must close it before the tally")
     name_unreported_devices(board)  # every chain has an end before the count (chain_ends.py)
-    partial = aggregate(
-        board, election, stop=closed, db=db, workers=workers, scheduler=scheduler, progress=progress
+    partial = counted(
+        board, election, closed, db=db, workers=workers, scheduler=scheduler, progress=progress
     )
-    partial.last_index = closed - 1
     payload = tally_payload(election, partial, closed)
     earlier = posted_tally(board, closed, payload)
     if earlier is not None:
@@ -405,6 +419,25 @@ def trustee_decrypt(board: Board, state: TrusteeState, rng: Rng) -> int:
         context=count.transcript.context,
         at=max(dt.datetime.now(dt.UTC), count.transcript.last_at or dt.datetime.now(dt.UTC)),
     )
+
+
+def decrypt_next(
+    board: Board, state: TrusteeState, rng: Rng, progress: MixProgress | None = None
+) -> tuple[str, list[int]]:
+    """What ``trustee decrypt`` does now: shares of the tags before the tally, of the tally
+    after it. Returns ``("tags" or "tally", entries posted)`` (none on a rerun)."""
+    closed = load_election(board).closed_entry
+    tallies = board.entries_of_type([EventType.ENCRYPTED_TALLY], closed or 0)
+    if closed is not None and any(True for _ in tallies):
+        size = board.size()
+        index = trustee_decrypt(board, state, rng)
+        return "tally", [index] if index >= size else []
+    if closed is not None and not tags_converted(board):
+        raise NotReadyError(
+            "the tags are not converted yet: after `tally mix`, at least one trustee runs "
+            "`trustee convert` (then `trustee decrypt` posts the tag shares)"
+        )
+    return "tags", post_tag_shares(board, state, rng, progress)
 
 
 @dataclass

@@ -5,9 +5,11 @@ latest ``encrypted_tally`` as posted, whoever can write to the board could post 
 ballot, before closing or with a threshold of 1, and have the trustees open that voter's choice;
 the verifier would object only once the vote is out. So a trustee's own process rebuilds the
 tally from the board before producing a share: voting is closed, the tally counts exactly the
-ballots before the close, and every cell is exactly what the counted ballots sum to under the
-small-cell rule (:mod:`plebiscite.services.cells`, subtraction audit included). Anything else is
-refused, by name, and no share is made.
+booth ballots before the close and, per region, the door-to-door rows the filter keeps (the
+tag shares checked, the final tags recomputed: a tally that keeps a set-aside home ballot is
+refused), and every cell is exactly what the counted ballots sum to under the small-cell rule
+(:mod:`plebiscite.services.cells`, subtraction audit included). Anything else is refused, by
+name, and no share is made.
 
 Not checked here: the ballots' own proofs, signatures and eligibility (the casting service
 checked them, the verifier checks them again); a trustee who doubts them runs
@@ -25,7 +27,7 @@ from plebiscite.services.election import Election
 
 def refuse_unless_sound(board: Board, election: Election, tally: Entry) -> None:
     """Raise :class:`RuleError` naming the first reason this tally must not be decrypted."""
-    from plebiscite.services.tally import aggregate, tally_payload
+    from plebiscite.services.tally import counted, tally_payload
 
     closed = election.closed_entry
     if closed is None:
@@ -36,8 +38,10 @@ def refuse_unless_sound(board: Board, election: Election, tally: Entry) -> None:
             f"at entry {closed}"
         )
     posted: dict[str, Any] = tally.event.payload
-    partial = aggregate(board, election, stop=closed)
-    partial.last_index = closed - 1
+    try:
+        partial = counted(board, election, closed)
+    except RuleError as exc:
+        raise RuleError(f"refusing to decrypt: {exc}") from exc
     expected = tally_payload(election, partial, closed)
     for name in ("closed_entry", "entries", "small_cell_threshold"):
         if posted.get(name) != expected[name]:

@@ -8,6 +8,8 @@ its own earlier event and finishes instead of posting a second one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ from plebiscite.interfaces.cli.options import board_key_option, db_option, open_
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
 
     from plebiscite.record.sql import SqlBoard
 
@@ -38,12 +41,31 @@ def signed(db: str, board: SqlBoard, board_key: Path | None, *, required: bool =
     return f"signed head of tree size {head.tree_size}"
 
 
+@contextmanager
+def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar per step; yields ``report(step, done, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield report
+
+
 @click.group()
 def tally() -> None:
-    """Close voting, tally, decrypt and publish the results.
+    """Close voting, mix, tally, decrypt and publish the results.
 
-    In order: ``tally close``, ``tally run``, each trustee's ``trustee decrypt``, ``tally
-    combine``, then ``board export`` and ``verify`` (``docs/runbook.md``).
+    In order: ``tally close``, ``tally mix``, each trustee's ``trustee convert``, k trustees'
+    ``trustee decrypt`` (tag shares), ``tally run``, k trustees' ``trustee decrypt`` (tally
+    shares), ``tally combine``, then ``board export`` and ``verify`` (``docs/runbook.md``).
     """
 
 
@@ -75,12 +97,56 @@ def close(db: str, board_key: Path | None, at: str | None) -> None:
 @tally.command()
 @db_option
 @board_key_option
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="processes shuffling chunks at once",
+)
+@click.option(
+    "--chunk-rows",
+    default=None,
+    type=click.IntRange(1, 100_000),
+    help="rows per shuffled chunk (default: up to 4000, as many as fit one board event)",
+)
+def mix(db: str, board_key: Path | None, workers: int, chunk_rows: int | None) -> None:
+    """After `tally close`: shuffle every region's booth and home ballots, with proofs.
+
+    Posts one `shuffle` event per chunk of each region's two batches (docs/tally.md 2). Signs
+    a head. Rerun after a crash, it shuffles only the chunks not on the board yet.
+    """
+    from rich.console import Console
+
+    from plebiscite.crypto.randomness import SystemRng
+    from plebiscite.services.mixing import mix as mix_rows
+
+    console = Console()
+    with open_existing(db) as board:
+        signed(db, board, board_key)  # refuses a wrong key before anything is posted
+        with progress_bar(console) as report:
+            posted = mix_rows(
+                board, SystemRng(), workers=workers, chunk_rows=chunk_rows, progress=report
+            )
+        note = signed(db, board, board_key)
+    if posted:
+        console.print(f"{len(posted)} shuffles posted (entries {posted[0]}-{posted[-1]}); {note}")
+    else:
+        console.print(f"every chunk is already shuffled; {note}")
+
+
+@tally.command()
+@db_option
+@board_key_option
 @click.option("--workers", default=1, show_default=True, help="processes summing ranges")
 @click.option("--scheduler", default=None, help="Dask scheduler address (e.g. tcp://host:8786)")
 def run(db: str, board_key: Path | None, workers: int, scheduler: str | None) -> None:
-    """Sum the counted ballots into the encrypted tally and post it. Signs a head.
+    """Filter the tags, sum the counted ballots into the encrypted tally and post it.
 
-    Rerun after a crash, it finds the tally it posted and posts no second one.
+    Booth ballots count in their cells; each region's door-to-door ballots whose voter has no
+    booth ballot count in one door-to-door cell. Refuses (exit 5) while k trustees' tag shares
+    are missing or a tag repeats. Signs a head. Rerun after a crash, it finds the tally it
+    posted and posts no second one.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -11,7 +11,8 @@ in this order (each step waits for the previous step of every trustee)::
     plebiscite trustee answer   --db URL --key trustee-I.key     (answers complaints)
     plebiscite ceremony finish  --db URL                         (anyone: publish the key)
     plebiscite trustee confirm  --db URL --key trustee-I.key
-    plebiscite trustee decrypt  --db URL --key trustee-I.key     (after the tally)
+    plebiscite trustee convert  --db URL --key trustee-I.key     (after `tally mix`)
+    plebiscite trustee decrypt  --db URL --key trustee-I.key     (tag shares, then tally shares)
 
 The passphrase comes from ``PLEBISCITE_PASSPHRASE`` or a prompt.
 """
@@ -67,7 +68,9 @@ for the previous step of every trustee):
   5. trustee answer           answer complaints against this trustee
   6. ceremony finish          (anyone) publish the election key
   7. trustee confirm          check and keep this trustee's key share
-  8. trustee decrypt          after `tally run`: post decryption shares
+  8. trustee convert          after `tally mix`: convert the shuffled voter tags
+  9. trustee decrypt          before `tally run`: post shares of the converted tags;
+                              after `tally run`: post decryption shares of the tally
 
 The key file's passphrase is read from PLEBISCITE_PASSPHRASE, or asked for."""
 
@@ -229,19 +232,57 @@ trustee.add_command(
 @_DB
 @_KEY
 @board_key_option
-def decrypt(db: str, key_path: Path, board_key: Path | None) -> None:
-    """After `tally run`: post this trustee's proven decryption shares of the tally.
+def convert(db: str, key_path: Path, board_key: Path | None) -> None:
+    """After `tally mix`: convert the voter tags of every shuffled chunk (docs/tally.md 2).
 
-    Rerun after a crash, it finds the share it posted and posts no second one. With the
-    board's key at hand (--board-key, or the SQLite default places) it also signs a head.
+    Checks every shuffle and the conversions before it, then raises each chunk's tags to this
+    trustee's exponent for the region, with a proof. Run by the trustees one after another (any
+    number, at least one, before the first `trustee decrypt`). Rerun after a crash, it converts
+    only the chunks it has not. With the board's key at hand it also signs a head.
     """
-    from plebiscite.interfaces.cli.tally import signed
-    from plebiscite.services.tally import trustee_decrypt
+    from plebiscite.interfaces.cli.tally import progress_bar, signed
+    from plebiscite.services.mixing import convert as convert_tags
 
-    with _trustee(db, key_path) as (board, state):
-        index = trustee_decrypt(board, state, SystemRng())
+    console = _console()
+    with _trustee(db, key_path) as (board, state), progress_bar(console) as report:
+        done = convert_tags(board, state, SystemRng(), report)
         note = signed(db, board, board_key, required=False)
-    _console().print(f"trustee {state.index}: decrypt: shares posted at entry {index}; {note}")
+    posted = f"{len(done.posted)} conversions posted" if done.posted else "nothing new to convert"
+    skipped = (
+        f"; skipped (tag decryption had begun there): {', '.join(done.skipped)}"
+        if done.skipped
+        else ""
+    )
+    console.print(f"trustee {state.index}: convert: {posted}{skipped}; {note}")
+
+
+@trustee.command()
+@_DB
+@_KEY
+@board_key_option
+def decrypt(db: str, key_path: Path, board_key: Path | None) -> None:
+    """Post this trustee's proven decryption shares: of the converted voter tags before
+    `tally run`, of the encrypted tally after it.
+
+    Before any share it checks what it decrypts: the shuffles and conversions (tags), or that
+    the tally is exactly what the board's ballots and the tag filter give (tally). Rerun after
+    a crash, it finds the shares it posted and posts no second ones. With the board's key at
+    hand (--board-key, or the SQLite default places) it also signs a head.
+    """
+    from plebiscite.interfaces.cli.tally import progress_bar, signed
+    from plebiscite.services.tally import decrypt_next
+
+    console = _console()
+    with _trustee(db, key_path) as (board, state), progress_bar(console) as report:
+        what, posted = decrypt_next(board, state, SystemRng(), report)
+        note = signed(db, board, board_key, required=False)
+    if what == "tally":
+        said = (
+            f"tally shares posted at entry {posted[0]}" if posted else "tally shares already posted"
+        )
+    else:
+        said = f"{len(posted)} tag shares posted" if posted else "tag shares already posted"
+    console.print(f"trustee {state.index}: decrypt: {said}; {note}")
 
 
 @click.group()

@@ -274,6 +274,7 @@ _T: dict[str, tuple[str, str, str]] = {
         "Yes and no {what}: {detail}",
     ),
     "ch_mobile_team": ("вдома (мобільна група)", "на дому (мобильная группа)", "door to door"),
+    "ch_door_to_door": ("вдома (мобільна група)", "на дому (мобильная группа)", "door to door"),
     "ch_makeshift_station": ("тимчасова дільниця", "временный участок", "makeshift station"),
     "ch_regular_station": ("звичайна дільниця", "обычный участок", "regular station"),
     # reports

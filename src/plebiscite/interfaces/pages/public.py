@@ -152,7 +152,7 @@ def _channel_label(lang: str, unit: str) -> str:
 
 
 def charts_channels() -> tuple[str, ...]:
-    return ("mobile_team", "makeshift_station", "regular_station")
+    return ("door_to_door", "mobile_team", "makeshift_station", "regular_station")
 
 
 def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:

@@ -1,4 +1,5 @@
-"""Check-ins by opaque id: the voter a check-in names lives only in this index.
+"""Check-ins by opaque id (the voter a check-in names lives only in this index), and each
+device's chain length and end in its row (a server reads no entry to judge a chain end).
 
 Revision ID: 0003
 Revises: 0002
@@ -16,6 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cast_devices") as batch:
+        batch.add_column(
+            sa.Column("chain_count", sa.BigInteger(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("ended", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.drop_table("cast_check_ins")
     op.create_table(
         "cast_check_ins",
@@ -27,6 +35,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cast_devices") as batch:
+        batch.drop_column("ended")
+        batch.drop_column("chain_count")
     op.drop_table("cast_check_ins")
     op.create_table(
         "cast_check_ins",

@@ -31,6 +31,7 @@ CHANNELS = {
     "regular_station": "regular station",
     "makeshift_station": "makeshift station",
     "mobile_team": "door to door",
+    "door_to_door": "door to door",
 }
 
 

@@ -5,7 +5,7 @@ it. The record: the seed manifest, a roll with one addition, a 3-of-5 ceremony w
 dealer, synthetic enrolment, check-ins and ballots, a challenged ballot, a booth ballot that
 overrides its voter's door-to-door ballot, the close, the shuffles in chunks of
 :data:`CHUNK_ROWS`, two trustees' tag conversions and three trustees' tag shares
-(:mod:`verify_mixing_support`), the tally with the door-to-door cells, three trustees' shares,
+(``services/mixing.py``), the tally with the door-to-door cells, three trustees' shares,
 the results, signed heads, the export and ``results.json`` with the NIST file.
 """
 
@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verify_mixing_support import Mixed, post_tally_shares, publish_counted_tally, run_mixing
+from verify_mixing_support import (
+    Mixed,
+    observe,
+    post_tally_shares,
+    publish_counted_tally,
+    run_mixing,
+)
 
 from paper_support import protocol_data
 from plebiscite.crypto.ballot import encrypt_answer
@@ -46,10 +52,11 @@ from plebiscite.services.election import (
     publish_roll,
     publish_roll_addition,
 )
+from plebiscite.services.mixing import convert, mix, post_tag_shares
 from plebiscite.services.paper import submit
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
-from plebiscite.services.tally import Waiting, combine
+from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
@@ -132,10 +139,11 @@ def _station(precinct: str, kind: LocationKind) -> str:
 
 
 def build_record(
-    out: Path, voters: int = 120, extra: Callable[[MemoryBoard], None] | None = None
+    out: Path, voters: int = 120, extra: Callable[[MemoryBoard, str], None] | None = None
 ) -> Built:
-    """The record; ``extra`` appends events before the close (a dishonest board's additions,
-    which the pipeline after the close then processes as it finds them)."""
+    """The record; ``extra(board, voter)`` appends events before the close (a dishonest
+    board's additions, which the count after the close then processes as it finds them);
+    ``voter`` is the pseudonym of the voter who overrode a door-to-door ballot."""
     board = MemoryBoard()
     publish_manifest(board, MANIFEST, HEAD_KEY.verify_key)
     roll = build_roll(MANIFEST, DIGEST, generate_roll(MANIFEST, 300, random.Random(7)), b"r" * 32)
@@ -215,21 +223,32 @@ def build_record(
     )
 
     if extra is not None:
-        extra(board)
+        extra(board, voter)
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
     end_chains(board)
     rng = SeededRng(b"mix")
-    mixed = run_mixing(
-        board,
-        [trustees[i] for i in CONVERTERS],
-        [trustees[i] for i in DECRYPTERS],
-        rng,
-        chunk_rows=CHUNK_ROWS,
-        strict=extra is None,
-    )
-    publish_counted_tally(board, mixed)
-    for index in DECRYPTERS:
-        post_tally_shares(board, trustees[index], rng)
+    if extra is None:  # the services the authority and trustees run
+        mix(board, rng, chunk_rows=CHUNK_ROWS)
+        for index in CONVERTERS:
+            convert(board, trustees[index], rng)
+        for index in DECRYPTERS:
+            post_tag_shares(board, trustees[index], rng)
+        publish_tally(board)
+        for index in DECRYPTERS:
+            trustee_decrypt(board, trustees[index], rng)
+        mixed = observe(board)
+    else:  # the same steps by hand, counting whatever the filter finds (the services refuse)
+        mixed = run_mixing(
+            board,
+            [trustees[i] for i in CONVERTERS],
+            [trustees[i] for i in DECRYPTERS],
+            rng,
+            chunk_rows=CHUNK_ROWS,
+            strict=False,
+        )
+        publish_counted_tally(board, mixed)
+        for index in DECRYPTERS:
+            post_tally_shares(board, trustees[index], rng)
     results = combine(board)
     assert not isinstance(results, Waiting)
     _file_paper(board)
@@ -382,13 +401,12 @@ def end_chains(board: MemoryBoard, skip: tuple[str, ...] = ()) -> None:
     """Every synthetic device that cast a ballot signs where its chain ends (the others are
     named unreported by the tally)."""
     ends = ChainEnds(board)
-    ends.catch_up()
     at = dt.datetime(2022, 9, 27, 21, 5, tzinfo=dt.UTC)
-    for device, chain in sorted(ends.chains.items()):
-        if chain.count and device not in skip:
+    for device, row in sorted(board.devices().items()):
+        if row.chain_count and device not in skip:
             location = device.removeprefix("synthetic-")
             body = sign_chain_end(
-                device_key(location), DIGEST.hex(), device, chain.count, chain.last_code
+                device_key(location), DIGEST.hex(), device, row.chain_count, row.chain_head
             )
             ends.post(device, body, at)
 

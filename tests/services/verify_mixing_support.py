@@ -26,6 +26,7 @@ from plebiscite.services.ceremony import TrusteeState, post_signed
 from plebiscite.services.ceremony_transcript import transcript_from
 from plebiscite.services.chain_ends import name_unreported_devices
 from plebiscite.services.election import Election, load_election
+from plebiscite.services.mixing import check_region, filter_tags, read_mix
 from plebiscite.services.tally import Partial, base_key, tally_payload
 
 
@@ -46,6 +47,35 @@ class Mixed:
     set_aside: dict[str, int] = field(default_factory=dict)
     kept: dict[str, tuple[int, ...]] = field(default_factory=dict)  # indices of kept home rows
     home: dict[str, list[Row]] = field(default_factory=dict)  # shuffled home rows, chunk order
+
+
+def observe(board: Board) -> Mixed:
+    """What the services posted, read back: every chunk's rows before and after, its last
+    converted tags, and per region the kept home rows (for tests that tamper with them)."""
+    record = read_mix(board)
+    outcome = filter_tags(board, record=record)
+    mixed = Mixed()
+    for region in record.regions():
+        home: list[Row] = []
+        for key, chain in check_region(record, region).items():
+            _, batch, index = key
+            size = record.chunk_rows(region, batch)
+            assert size is not None
+            inputs = mixing.chunk(record.rows[region].batch(batch), size, index)
+            outputs = [
+                tuple(Ciphertext.from_json(ct) for ct in row)
+                for row in record.shuffles[key].event.payload["outputs"]
+            ]
+            mixed.chunks[key] = ChunkRun(inputs, outputs, [chain.tags])
+            if batch == mixing.HOME:
+                home += outputs
+        result = outcome.regions[region]
+        mixed.kept[region] = result.filtered.kept
+        mixed.set_aside[region] = result.filtered.set_aside
+        mixed.home[region] = home
+        if result.filtered.kept:
+            mixed.door[region] = (len(result.filtered.kept), result.door_to_door)
+    return mixed
 
 
 def cast_rows(board: Board, election: Election) -> dict[str, mixing.RegionRows]:

@@ -688,10 +688,10 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
             payload, None if device is None else device.key, location, manifest, received,
             report, index, who,
         )  # fmt: skip
-    if cast and location is not None and received is not None and state.closed is None:
+    if cast and location is not None and state.closed is None:  # a row (domain/mixing.py)
         batch = BOOTH if location.kind.is_booth else HOME
         state.mix.ballot(location.region_id, batch, index, state.offset)
-    elif cast:
+    if cast and (location is None or received is None or state.closed is not None):
         state.uncounted.append(index)  # no location, no time or after the close (V15, V16)
 
 

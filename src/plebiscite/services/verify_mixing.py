@@ -205,6 +205,7 @@ class _Region:
         self.k = state.manifest.trustees.k
         self.z: dict[int, tuple[str, int]] = {}  # trustee -> (Z, entry of its first use)
         self.tags: dict[str, list[bytes] | None] = {}  # batch -> final tags (None: unknown)
+        self.converters: dict[frozenset[int], str] = {}  # converter sets -> a chunk with it
 
     def check(self, chunks: dict[tuple[str, str, int], _Chunk]) -> DoorCell | None:
         """Both batches, booth first (the filter needs every booth tag), then V48."""
@@ -359,12 +360,6 @@ class _Region:
                 if trustee in seen:
                     raise ValueError(f"trustee {trustee} converts this chunk a second time")
                 z = str(payload["commitment"])
-                first = self.z.setdefault(trustee, (z, entry))
-                if first[0] != z:
-                    raise ValueError(
-                        f"trustee {trustee} uses another Z than at entry {first[1]} (one Z per "
-                        "trustee and region)"
-                    )
                 outputs = payload["outputs"]
                 if not isinstance(outputs, list):
                     raise ValueError("outputs is not a list")
@@ -375,8 +370,18 @@ class _Region:
                 )
                 context = mixing.conversion_ctx(state.context, self.region, trustee)
                 verify_conversion(context, current, conversion)
+                first = self.z.setdefault(trustee, (z, entry))
+                if first[0] != z:
+                    raise ValueError(
+                        f"trustee {trustee} uses another Z than at entry {first[1]} (one Z per "
+                        "trustee and region, or one voter's tags differ between chunks)"
+                    )
             except _READABLE as exc:
-                report.fail("V46", f"{where}: conversion: {exc}", entry)
+                report.fail(
+                    "V46",
+                    f"{where}: conversion of trustee {payload.get('trustee')!r}: {exc}",
+                    entry,
+                )
                 continue
             seen.add(trustee)
             chain.append((len(chain), list(conversion.outputs)))
@@ -388,6 +393,7 @@ class _Region:
                 "tag points)",
             )
             return None
+        self.converters.setdefault(frozenset(seen), where)
         return chain[-1]
 
     def _shares(
@@ -423,7 +429,11 @@ class _Region:
                 context = mixing.decryption_ctx(state.context, self.region, batch, chunk, trustee)
                 verify_tag_shares(context, state.public_shares[trustee], rows, shares)
             except _READABLE as exc:
-                report.fail("V47", f"{where}: tag shares: {exc}", entry)
+                report.fail(
+                    "V47",
+                    f"{where}: tag shares of trustee {payload.get('trustee')!r}: {exc}",
+                    entry,
+                )
                 continue
             valid[trustee] = list(shares.shares)
         if len(valid) < self.k:
@@ -449,6 +459,18 @@ class _Region:
         report, region = self.report, self.region
         report.count("V48")
         known = True
+        if len(self.converters) > 1:
+            report.count("V46")
+            sets = "; ".join(
+                f"{w}: {sorted(t)}" for t, w in sorted(self.converters.items(), key=str)
+            )
+            report.fail(
+                "V46",
+                f"{region}: its chunks were converted by different trustees ({sets}): one "
+                "voter's booth and door-to-door tags would not match",
+            )
+            known = False
+            report.fail("V48", f"{region}: tags of differently converted chunks do not compare")
         for batch in (BOOTH, HOME):
             tags = self.tags.get(batch)
             if tags is None:

@@ -9,6 +9,7 @@ proof it can make valid, and checks that the verifier names the lie with its che
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from test_verify_support import (
     sign_as_trustee,
     tampered,
 )
+from test_verify_trust import _mutate
 from verify_mixing_support import conversion_payload, counted_partial, exponent, shuffle_payload
 
 from plebiscite.crypto.elgamal import Ciphertext, encrypt
@@ -139,6 +141,7 @@ def test_a_tag_copied_from_another_ballot_fails_v44(built: Built, tmp_path: Path
 
     report = _verify(tampered(built, tmp_path, edit, chain=True))
     _failed(report, "V44", "tag proof")
+    _failed(report, "V29", "already appears")  # the tag's alpha is unique on the board too
 
 
 # --- V45: shuffles ----------------------------------------------------------------------------
@@ -363,3 +366,28 @@ def test_a_voter_with_two_booth_ballots_fails_v48(tmp_path: Path) -> None:
     record = build_record(tmp_path / "record", voters=40, extra=second_booth_ballot).record
     report = _verify(record)
     _failed(report, "V48", "booth final tags appear more than once")
+
+
+# --- malformed events: findings, never a crash ----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["shuffle", "tag_conversion", "tag_shares", "check_in"])
+def test_structurally_fuzzed_mixing_events_are_findings(
+    built: Built, tmp_path: Path, kind: str
+) -> None:
+    """Each run changes one field of one event of the kind (a wrong type, a removal), re-signs
+    every head and verifies: a report with a finding every time, never an exception. (A
+    trustee's event edited is no longer signed by it, so every change is seen.)"""
+    rng = random.Random(kind)
+    events = read_events(built.record)
+    where = [i for i, e in enumerate(events) if e["type"] == kind]
+    for run in range(6):
+        index = rng.choice(where)
+        payload, what = _mutate(events[index]["payload"], rng)
+        if not isinstance(payload, dict):
+            continue
+        mutated = [*events[:index], {**events[index], "payload": payload}, *events[index + 1 :]]
+        out = tmp_path / f"run{run}"
+        report = _verify(tampered(built, out, lambda _e, m=mutated: m))  # must not raise
+        assert not report.ok, f"{kind}{what} passed"
+        assert not [f for f in report.findings() if "Traceback" in f.message]

@@ -582,6 +582,8 @@ def _check_in(event: Event, index: int, state: RecordState, report: Verification
         report.fail(
             "V11", f"check-in fields {sorted(payload)}, expected {sorted(CHECK_IN_KEYS)}", index
         )
+    if _time(payload.get("at")) is None:
+        report.fail("V11", "the check-in's time is not an ISO-8601 time with an offset", index)
     checkin = payload.get("checkin")
     if not isinstance(checkin, str) or not _CHECKIN.fullmatch(checkin):
         report.fail(

@@ -1,19 +1,21 @@
 """The independent verifier: check an exported election record from its files alone.
 
-``docs/verifier.md`` is the checklist (V1 ... V29) this module implements; each check cites
+``docs/verifier.md`` is the checklist (V1 ... V48) this module implements; each check cites
 ``docs/protocol.md``, ``docs/board.md``, ``docs/ceremony.md``, ``docs/voting.md`` or
 ``docs/tally.md``. :func:`verify_record` reads only the record directory (``manifest.json``,
 ``events.jsonl``, ``heads.jsonl``, ``results.json`` and ``results-nist.json`` if present),
 trusts nothing precomputed in it, and returns a :class:`VerificationReport`; it never raises
 for a fault in the record (a fault is a finding).
 
-Memory is flat in the number of ballots: ``events.jsonl`` is streamed (once for every check,
-while the workers also sum every cast ballot into the tally's base cells; then once more,
-parsing only the few ballots that do not count, to take them out), the Merkle tree is a
-frontier of O(log n) hashes, each device keeps only its chain tip, and the roll and each
-voter's cast ballots (the one-voter rule needs them) go to a temporary SQLite database
-(:mod:`.verify_voters`), not to memory. The per-ballot cryptography fans out to
-processes or a Dask cluster (:mod:`.verify_ballots`).
+Memory is flat in the number of ballots, but for a few bytes per ballot: ``events.jsonl`` is
+streamed once for every check while the workers sum every booth ballot into the tally's base
+cells; the Merkle tree is a frontier of O(log n) hashes, each device keeps only its chain tip,
+and the roll and the check-ins go to a temporary SQLite database, not to memory. Of each cast
+ballot only its entry and byte offset are kept: after the pass, the shuffles, tag conversions,
+tag shares and the filter are checked chunk by chunk, reading back only that chunk's lines
+(:mod:`.verify_mixing`), and the few booth ballots cast after the close are read again to be
+taken out. The per-ballot cryptography fans out to processes or a Dask cluster
+(:mod:`.verify_ballots`).
 """
 
 from __future__ import annotations

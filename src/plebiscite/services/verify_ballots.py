@@ -1,12 +1,13 @@
 """The verifier's per-ballot cryptography, fanned out over processes or a Dask cluster.
 
 The streaming pass (:mod:`.verify`) does every check that needs state (device chains, the
-roll, the schedule, the one-voter rule) and hands each ballot and check-in line, with the
-device key the state says signs it, to a :class:`BallotChecker`. The checker batches them
-and runs :func:`check_batch` inline, in forked worker processes, or on a Dask cluster: the
-signature (V14, V11), the ballot's canonical form (V12), every proof (V17, ``docs/protocol.md``
-sections 5.3 and 6) and a challenged ballot's opening (V20). At most a few batches are in
-flight, so memory does not grow with the record.
+check-ins, the schedule) and hands each ballot and check-in line, with the device key the
+state says signs it, to a :class:`BallotChecker`. The checker batches them and runs
+:func:`check_batch` inline, in forked worker processes, or on a Dask cluster: the signature
+(V14, V11), the ballot's canonical form (V12), the tag's proof (V44, ``docs/protocol.md``
+6.3), every answer's proof (V17, sections 5.3 and 6) and a challenged ballot's opening (V20).
+It sums the booth ballots into base cells; door-to-door ballots count through the shuffle.
+At most a few batches are in flight, so memory does not grow with the record.
 """
 
 from __future__ import annotations

@@ -215,9 +215,9 @@ def _take_out(
 ) -> None:
     """Second pass: subtract from the base cells the cast ballots that do not count.
 
-    The workers summed every cast ballot that parses; the ballots excluded by the one-voter
-    rule, the close, the schedule or the roll are read again (only those lines are parsed)
-    and taken out, by the same rule the workers used to put them in.
+    The workers summed every booth ballot that parses; the ones recorded after the close (or
+    without a location or time) are read again (only those lines are parsed) and taken out,
+    by the same rule the workers used to put them in.
     """
     if state.checker is None or not excluded:
         return

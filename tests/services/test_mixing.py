@@ -140,6 +140,12 @@ def test_reruns_post_nothing_new(run: Run) -> None:
     # a late converter, after decryption began, is told its conversion would not count
     late = convert(board, run.world.trustees[4], rng)
     assert late.posted == [] and late.skipped == ["donetsk"]
+    # a second shuffle of a chunk (posted by whoever can write) does not count and is named
+    first = read_mix(board).shuffles[("donetsk", "booth", 0)]
+    board.append(first.event)
+    assert filter_tags(board).ignored == [
+        f"entry {size} (donetsk/booth/0): a second shuffle of the chunk, not counted"
+    ]
 
 
 def test_a_crashed_mix_is_finished_by_a_rerun(run: Run) -> None:

@@ -523,6 +523,8 @@ class FilterOutcome:
     regions: dict[str, RegionFilter] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
     rejected_shares: list[str] = field(default_factory=list)
+    #: events that do not count: a chunk's second shuffle, a conversion after decryption began
+    ignored: list[str] = field(default_factory=list)
 
     def require_sound(self) -> None:
         if self.refused:
@@ -579,7 +581,7 @@ def filter_tags(board: Board, *, record: MixRecord | None = None) -> FilterOutco
     k = record.election.threshold
     manifest = record.election.require_manifest()
     shapes = {r.id: [len(q.options) for q in r.questions] for r in manifest.regions}
-    outcome = FilterOutcome()
+    outcome = FilterOutcome(ignored=record.duplicates + record.late)
     for region in record.regions():
         try:
             chains = check_region(record, region, shuffles=False)

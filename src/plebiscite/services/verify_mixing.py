@@ -206,6 +206,7 @@ class _Region:
         self.z: dict[int, tuple[str, int]] = {}  # trustee -> (Z, entry of its first use)
         self.tags: dict[str, list[bytes] | None] = {}  # batch -> final tags (None: unknown)
         self.converters: dict[frozenset[int], str] = {}  # converter sets -> a chunk with it
+        self.decrypters: set[int] | None = None  # valid share posters of every chunk so far
 
     def check(self, chunks: dict[tuple[str, str, int], _Chunk]) -> DoorCell | None:
         """Both batches, booth first (the filter needs every booth tag), then V48."""
@@ -436,6 +437,7 @@ class _Region:
                 )
                 continue
             valid[trustee] = list(shares.shares)
+        self.decrypters = set(valid) if self.decrypters is None else self.decrypters & set(valid)
         if len(valid) < self.k:
             report.fail(
                 "V47",
@@ -471,6 +473,15 @@ class _Region:
             )
             known = False
             report.fail("V48", f"{region}: tags of differently converted chunks do not compare")
+        if self.decrypters is not None and len(self.decrypters) < self.k:
+            # any k valid shares of a chunk give its final tags; the region's decrypting group
+            # (protocol 12.5) is k trustees valid in every chunk, and must exist
+            report.count("V47")
+            report.fail(
+                "V47",
+                f"{region}: only trustees {sorted(self.decrypters)} have valid tag shares of "
+                f"every chunk; {self.k} are needed (protocol 12.5)",
+            )
         for batch in (BOOTH, HOME):
             tags = self.tags.get(batch)
             if tags is None:

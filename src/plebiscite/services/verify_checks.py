@@ -12,6 +12,7 @@ results event (V26), ``results.json`` (V27) and the NIST file (V28) are rebuilt 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from collections.abc import Callable
@@ -174,7 +175,8 @@ def check_tally_and_results(
     door_keys = _add_doors(manifest, partial, doors or {})
     expected = tally_payload(Election(manifest=manifest), partial, closed_index)
     try:
-        _compare_tally(expected, tally, tally_index, report, _holding(manifest, partial, door_keys))
+        doors_of = functools.cache(lambda: _holding(manifest, partial, door_keys))
+        _compare_tally(expected, tally, tally_index, report, doors_of)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         report.fail("V23", f"the encrypted tally cannot be read: {exc!r}", tally_index)
         return
@@ -260,8 +262,9 @@ def _compare_tally(
     tally: dict[str, Any],
     index: int,
     report: VerificationReport,
-    doors: set[str],
+    doors: Callable[[], set[str]],
 ) -> None:
+    """``doors()``: the cells holding door-to-door ballots (computed only if a cell differs)."""
     for name in ("closed_entry", "entries", "small_cell_threshold"):
         if tally.get(name) != expected[name]:
             report.fail("V23", f"{name} is {tally.get(name)}, recomputed {expected[name]}", index)
@@ -282,7 +285,7 @@ def _compare_tally(
                 report.fail(
                     "V23", f"cell {cell_id}: recomputed and published differ at {where}", index
                 )
-                if cell_id in doors:
+                if cell_id in doors():
                     report.count("V48")
                     report.fail(
                         "V48",

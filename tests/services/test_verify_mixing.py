@@ -216,6 +216,18 @@ def test_a_missing_and_a_second_shuffle_fail_v45(built: Built, tmp_path: Path) -
     _failed(_edit(built, tmp_path / "twice", twice), "V45", "a second shuffle")
 
 
+def test_a_shuffle_posted_before_the_close_fails_v45(built: Built, tmp_path: Path) -> None:
+    key = _home_chunk(built)
+
+    def edit(events: Lines) -> Lines:
+        target = _chunk_event(events, "shuffle", key)
+        rest = [e for e in events if e is not target]
+        close = next(i for i, e in enumerate(rest) if e["type"] == "voting_closed")
+        return [*rest[:close], target, *rest[close:]]
+
+    _failed(_edit(built, tmp_path, edit), "V45", "before voting closed", "no shuffle")
+
+
 # --- V46: tag conversions ---------------------------------------------------------------------
 
 
@@ -237,6 +249,18 @@ def test_a_converter_with_another_exponent_for_one_chunk_fails_v46(
 
     report = _edit(built, tmp_path, edit)
     _failed(report, "V46", f"trustee {state.index} uses another Z")
+
+
+def test_a_conversion_in_another_trustees_name_fails_v46(built: Built, tmp_path: Path) -> None:
+    """The board operator relabels trustee 1's conversion as trustee 5's (who never converted):
+    the signature no longer holds."""
+    key = _home_chunk(built)
+    first = built.trustees[CONVERTERS[0]].index
+
+    def edit(events: Lines) -> None:
+        _chunk_event(events, "tag_conversion", key, first)["payload"]["trustee"] = 5
+
+    _failed(_edit(built, tmp_path, edit), "V46", "conversion of trustee 5")
 
 
 def test_a_chunk_left_unconverted_by_one_trustee_fails_v46(built: Built, tmp_path: Path) -> None:

@@ -230,9 +230,20 @@ def test_protocol_check_and_submit(live: tuple[TestClient, CastingService, str])
     failing = {c["id"] for c in checks if not c["ok"]}
     assert failing == {"K4"}  # 59 valid but the options add up to 50
     before = service.board.size()
-    stored = client.post("/officials/protocol", data=fields)
+    form = client.get("/officials/protocol", params={"pair": "dn-0101|dn-q1"}).text
+    assert '<option value="booth-1">booth-1 (dn-0101-ms)</option>' in form
+    unsigned = client.post("/officials/protocol", data=fields)  # no filing device chosen
+    assert unsigned.status_code == 422 and "choose a station device" in unsigned.text
+    stored = client.post("/officials/protocol", data={**fields, "device": "booth-1"})
     assert stored.status_code == 200
     assert 'id="stored-flags">K4<' in stored.text
+    assert service.board.size() == before + 1
+    payload = service.board.entry(before).event.payload
+    assert payload["device"] == "booth-1" and len(payload["signature"]) == 128
+    # a protocol pasted as signed, then changed: the service refuses it, nothing is stored
+    forged = {**payload, "options": {"yes": 40, "no": 10}, "version": 2, "reason": "recount"}
+    refused = client.post("/officials/protocol", data={**fields, "signed": json.dumps(forged)})
+    assert refused.status_code == 422 and "does not verify" in refused.text
     assert service.board.size() == before + 1
 
 

@@ -54,9 +54,8 @@ def test_untouched_record_passes(built: Built) -> None:
     assert report.ok, [str(f) for f in report.findings()]
     assert set(report.checks) == set(CHECKS)
     assert report.ballots == 122
-    assert all(c.checked > 0 for c in report.checks.values()), [
-        c.id for c in report.checks.values() if c.checked == 0
-    ]
+    unchecked = [c.id for c in report.checks.values() if c.checked == 0]
+    assert unchecked in ([], ["V72"]), unchecked  # V72: the record holds no receipt complaint
     report.raise_for_failure()  # nothing to raise
     as_json = report.to_json()
     assert as_json["ok"] is True and len(as_json["checks"]) == len(CHECKS)

@@ -37,7 +37,7 @@ def _upload(tmp_path: Path, sync_after: dt.timedelta) -> tuple[dict[str, Any], s
 
 
 def test_an_honest_upload_passes_and_a_moved_cast_at_fails_v70(tmp_path: Path) -> None:
-    payload, key = _upload(tmp_path, dt.timedelta(hours=20))
+    payload, key = _upload(tmp_path, dt.timedelta(hours=24))  # the next day, in its hours
     assert _check(payload, key).ok
     # The board (or anyone editing the record) moves cast_at to another day: not the device's.
     moved = copy.deepcopy(payload)

@@ -28,7 +28,7 @@ from verify_mixing_support import (
     run_mixing,
 )
 
-from paper_support import protocol_data
+from paper_support import file, protocol_data
 from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
@@ -53,7 +53,6 @@ from plebiscite.services.election import (
     publish_roll_addition,
 )
 from plebiscite.services.mixing import convert, mix, post_tag_shares
-from plebiscite.services.paper import submit
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
@@ -271,9 +270,10 @@ Lines = list[dict[str, Any]]
 
 
 def _file_paper(board: MemoryBoard) -> None:
-    """An honest paper side for V40-V43: a protocol and its correction, a trip, custody acts."""
+    """An honest paper side for V40-V43 and V49: a protocol and its correction, a trip, custody
+    acts, each filed and signed by the precinct's station device."""
     first = {**protocol_data(), "version": 1}
-    submit(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
+    file(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
     trip = {
         "trip": "dn-0101-t1",
         "precinct": "dn-0101",
@@ -290,9 +290,9 @@ def _file_paper(board: MemoryBoard) -> None:
         "returned": 3,
         "found": 38,
     }
-    submit(board, "trip", trip)
+    file(board, "trip", trip)
     act = {"precinct": "dn-0101", "seal": "S-7", "signatories": ["a", "b"], "observers": []}
-    submit(
+    file(
         board,
         "custody",
         [

@@ -76,6 +76,13 @@ class ReferendumFile(_Model):
     )
     legal_basis: LegalBasisFile
     quorum: QuorumFile = QuorumFile()
+    home_voting_by_application: bool | None = Field(
+        default=None,
+        description=(
+            "a door-to-door ballot only for a voter who applied to vote at home (the roll's "
+            "home_voting); true when absent"
+        ),
+    )
 
 
 class TrusteeFile(_Model):
@@ -84,6 +91,15 @@ class TrusteeFile(_Model):
     nominated_by: str = Field(min_length=1, description="who nominated this trustee")
     independent_of_authority: bool = Field(
         description="true when the nominator is independent of the organising authority"
+    )
+
+
+class ObserverFile(_Model):
+    id: Id
+    name: str = Field(min_length=1)
+    public_key: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="the observer's Ed25519 key for cosigning board heads, 64 lowercase hex",
     )
 
 
@@ -100,8 +116,12 @@ class TrusteesFile(_Model):
     head_cosignatures: int = Field(
         0,
         ge=0,
-        description="how many trustees (as witnesses) must cosign the final board head "
-        "(docs/board.md section 8)",
+        description="how many witnesses (trustees and observers) must cosign the final board "
+        "head (docs/board.md section 8)",
+    )
+    observers: list[ObserverFile] = Field(
+        default_factory=list,
+        description="observers who witness the board beside the trustees: witness n+1, n+2, ...",
     )
 
 

@@ -63,6 +63,17 @@ def _day(day: VotingDay) -> dict[str, Any]:
 
 def manifest_document(m: Manifest) -> dict[str, Any]:
     """The normalised JSON form; :func:`parse_manifest_json` reads it back to an equal value."""
+    document = _document(m)
+    if m.home_voting_by_application is not None:  # absent unless set: hashes stay as they were
+        document["referendum"]["home_voting_by_application"] = m.home_voting_by_application
+    if m.trustees.observers:  # likewise
+        document["trustees"]["observers"] = [
+            {"id": o.id, "name": o.name, "public_key": o.public_key} for o in m.trustees.observers
+        ]
+    return document
+
+
+def _document(m: Manifest) -> dict[str, Any]:
     return {
         "referendum": {
             "id": m.id,

@@ -27,6 +27,7 @@ from plebiscite.domain.manifest import (
     Location,
     LocationKind,
     Manifest,
+    Observer,
     Option,
     Precinct,
     Question,
@@ -180,8 +181,15 @@ def _check_trustees(f: ManifestFile) -> Iterable[Problem]:
     if len(t.members) != t.n:
         yield "trustees.members", f"{len(t.members)} members listed but n = {t.n}"
     yield from _duplicates("trustees.members", [m.id for m in t.members], "trustee")
-    if t.head_cosignatures > t.n:
-        yield "trustees.head_cosignatures", f"{t.head_cosignatures} cosignatures of {t.n} trustees"
+    if t.head_cosignatures > t.n + len(t.observers):
+        yield (
+            "trustees.head_cosignatures",
+            f"{t.head_cosignatures} cosignatures of {t.n} trustees and "
+            f"{len(t.observers)} observers",
+        )
+    ids = [o.id for o in t.observers]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        yield "trustees.observers", f"observer id {dup!r} appears twice"
 
 
 def _check_regions(f: ManifestFile) -> Iterable[Problem]:
@@ -361,6 +369,7 @@ def _build(f: ManifestFile) -> Manifest:
         effect=r.effect,
         languages=tuple(r.languages),
         small_cell_threshold=r.small_cell_threshold,
+        home_voting_by_application=r.home_voting_by_application,
         legal_basis=LegalBasis(r.legal_basis.act, r.legal_basis.enacted, r.legal_basis.called),
         quorum=Quorum(r.quorum.turnout_min_percent, r.quorum.approval_min_percent),
         trustees=Trustees(
@@ -371,6 +380,7 @@ def _build(f: ManifestFile) -> Manifest:
             ),
             complaint_window_minutes=f.trustees.complaint_window_minutes,
             head_cosignatures=f.trustees.head_cosignatures,
+            observers=tuple(Observer(o.id, o.name, o.public_key) for o in f.trustees.observers),
         ),
         regions=tuple(
             Region(

@@ -48,7 +48,7 @@ from plebiscite.record.sql import SqlBoard
 from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
 from plebiscite.services.election import load_election, publish_manifest, publish_roll
 from plebiscite.services.mixing import convert, mix, post_tag_shares
-from plebiscite.services.paper_demo import file_demo_paper
+from plebiscite.services.paper_demo import enrol_commissions, file_demo_paper
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.setup import load_manifest
 from plebiscite.services.simulate import simulate
@@ -280,6 +280,9 @@ def _run(
     token = secrets.token_urlsafe(24)
     first = min(d.date for d in manifest.days)
     demo_start = dt.datetime.combine(first, dt.time(0), manifest.zone)
+    commissions = enrol_commissions(board, manifest, demo_start)  # the paper's filing devices
+    for device, key in commissions.values():  # for `plebiscite paper sign --key`
+        write_secret(private / f"{device}.key", key.seed.hex() + "\n")
     app, service = open_app(
         db, admin_token=token, board_key=key_path, demo_clock=True, demo_start=demo_start
     )
@@ -346,7 +349,9 @@ def _run(
     if isinstance(results, Waiting):  # pragma: no cover - three qualified trustees decrypted
         raise PlebisciteError(str(results))
     # the commissions' paper count, with a few deliberate differences (docs/paper.md 8)
-    file_demo_paper(board, manifest, roll_entries, simulation.cells, random.Random(seed))
+    file_demo_paper(
+        board, manifest, roll_entries, simulation.cells, random.Random(seed), commissions
+    )
     board_key = load_board_key(key_path, create=False)
     board.sign_head(board_key)
     _witness(board, trustees, private)

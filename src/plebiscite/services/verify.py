@@ -59,8 +59,9 @@ from plebiscite.services.verify_checks import (
     check_tally_and_results,
 )
 from plebiscite.services.verify_mixing import BOOTH, HOME, MixIndex, check_mixing
-from plebiscite.services.verify_offline import check_upload_record
+from plebiscite.services.verify_offline import check_check_in_record, check_upload_record
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
+from plebiscite.services.verify_receipts import check_receipt_complaints
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
 from plebiscite.services.verify_witnesses import check_witnesses
 
@@ -70,6 +71,7 @@ Progress = Callable[[str, int, int], None]
 CAST_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at"})
 CHALLENGE_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at", "opening"})
 CHECK_IN_KEYS = frozenset({"device", "checkin", "at", "signature"})
+CHECK_IN_OFFLINE_KEYS = frozenset({"checked_at", "checked_at_signature"})  # V70 judges them
 _BALLOT_FIELDS = ("election", "device", "location", "checkin", "previous_code")
 _CHECKIN = re.compile("[0-9a-f]{32}")
 
@@ -157,7 +159,17 @@ def verify_record(
             guarded(report, "V35", check_witnesses, state, report)
             doors = guarded(report, "V45", check_mixing, directory, state, report)
             guarded(report, "V23", check_tally_and_results, directory, state, report, doors, say)
-            guarded(report, "V40", check_paper, state.manifest, state.paper, report)
+            guarded(
+                report,
+                "V40",
+                check_paper,
+                state.manifest,
+                state.paper,
+                report,
+                devices=state.devices,
+                election=state.manifest_hash,
+            )
+            guarded(report, "V72", check_receipt_complaints, directory, state, report)
     finally:
         if state.checker is not None:
             state.checker.close()
@@ -580,7 +592,7 @@ def _check_in(event: Event, index: int, state: RecordState, report: Verification
     report.count("V11")
     payload = event.payload
     device = state.devices.get(payload["device"])
-    if set(payload) != CHECK_IN_KEYS:
+    if set(payload) - CHECK_IN_OFFLINE_KEYS != CHECK_IN_KEYS:
         report.fail(
             "V11", f"check-in fields {sorted(payload)}, expected {sorted(CHECK_IN_KEYS)}", index
         )
@@ -604,6 +616,9 @@ def _check_in(event: Event, index: int, state: RecordState, report: Verification
         report.fail("V11", f"check-in by unknown device {payload['device']!r}", index)
     elif state.checker is not None:
         state.checker.add((index, event.data, device.key, None))
+    if device is not None and state.manifest is not None:  # an offline check-in: V70
+        location = state.manifest.location_by_id.get(device.location)
+        check_check_in_record(event.payload, device.key, location, state, report, index)
 
 
 def _ballot(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
@@ -618,7 +633,7 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         report.count(check)
     if not cast:
         report.count("V20")
-    keys = set(payload) - (OFFLINE_KEYS if cast else set())
+    keys = set(payload) - OFFLINE_KEYS  # an upload, cast or challenged on the device
     if cast and "opening" in keys:
         report.count("V20")
         report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)
@@ -687,11 +702,10 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         state.checker.add((index, event.data, None if device is None else device.key, region))
     else:
         report.fail("V17", f"{who}: a ballot before the election key", index)
-    if cast:
-        check_upload_record(
-            payload, None if device is None else device.key, location, manifest, received,
-            report, index, who,
-        )  # fmt: skip
+    check_upload_record(  # a ballot challenged offline is an upload too
+        payload, None if device is None else device.key, location, manifest, received, report,
+        index, who,
+    )  # fmt: skip
     if cast and location is not None and state.closed is None:  # a row (domain/mixing.py)
         batch = BOOTH if location.kind.is_booth else HOME
         state.mix.ballot(location.region_id, batch, index, state.offset)

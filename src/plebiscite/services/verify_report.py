@@ -56,12 +56,14 @@ CHECKS: Final[dict[str, str]] = {
     "V41": "paper protocols in force: the hard control relations K1-K4",
     "V42": "protocol corrections: versions 1, 2, ... in board order, each with a reason",
     "V43": "mobile trips T1-T4; daily custody acts sum to the protocol's boxes (D1M, D1S)",
+    "V49": "paper records filed and signed by an enrolled, unrevoked device of the precinct",
     "V32": "board key anchored: the manifest event names it (and the pinned key equals it)",
     "V33": "ceremony timing: the key waits for every complaint's answer window",
     "V34": "device chains end where each device signed they end",
     "V35": "witnesses: the final checkpoint carries enough consistent cosignatures",
     "V70": "uploaded ballots: cast_at signed by a mobile team's device, in the window",
     "V71": "uploaded ballots: reached the board within the team's custody deadline",
+    "V72": "receipt complaints: the device signed the receipt; the ballot is indeed missing",
 }
 
 

@@ -6,7 +6,10 @@ Sign in with the token (the pages then hold a session cookie and a CSRF token, s
 clock when the server has one, and enter paper protocols. The protocol form asks
 ``/officials/protocol/check`` for the control relations as the official types; the same checks
 run again when the protocol is submitted (``services.paper.submit_protocol``), which stores it
-as submitted with its failing relations flagged.
+as submitted with its failing relations flagged. A protocol is filed by a device of one of the
+precinct's stations (``docs/paper.md`` section 9): a station device this server runs signs the
+typed protocol, or the official pastes one its device signed (``plebiscite paper sign``); the
+service checks the device and its signature either way.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from plebiscite.interfaces.pages.common import (
 )
 from plebiscite.interfaces.pages.i18n import pick, translate
 from plebiscite.interfaces.pages.sessions import new_session, set_session_cookie
+from plebiscite.record.events import EventType
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
+from plebiscite.services.paper_signing import sign_submission
 from plebiscite.services.station_credentials import credentials, issue, revoke
 
 #: Line meanings in Ukrainian and Russian (English comes from ``domain.paper.LINES``).
@@ -263,6 +268,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             "now": service.clock.now().isoformat(timespec="minutes"),
         }
         if question is not None:
+            context["devices"] = filing_booths(precinct_id)
             context["question_text"] = pick(question.text, lang)
             context["lines"] = [(x.number, x.code, line_label(lang, x.code)) for x in LINES]
             context["options"] = [
@@ -271,6 +277,42 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             context["precinct"] = precinct_id
             context["question"] = question_id
         return render(request, state, "protocol.html", context, status=status)
+
+    def filing_booths(precinct_id: str) -> list[tuple[str, str]]:
+        """(device, location) of the booths this server runs at the precinct's stations."""
+        with stations.lock:
+            booths = list(stations.booths.values())
+        return sorted(
+            (b.device_id, b.location.id)
+            for b in booths
+            if b.location.precinct_id == precinct_id and b.location.kind.is_booth
+        )
+
+    def filed_protocol(data: dict[str, str]) -> Any:
+        """The protocol to submit: the pasted signed one, or the typed one signed by the chosen
+        booth of this server."""
+        pasted = data.get("signed", "").strip()
+        if pasted:
+            try:
+                return json.loads(pasted)
+            except ValueError as exc:
+                raise InputError(f"the pasted protocol is not JSON: {exc}") from None
+        typed = protocol_data(data)
+        booth = stations.booths.get(data.get("device", ""))
+        if booth is None or (booth.device_id, booth.location.id) not in filing_booths(
+            typed["precinct"]
+        ):
+            raise InputError(
+                "choose a station device of this precinct run by this server, or paste a "
+                "protocol its device signed"
+            )
+        return sign_submission(
+            EventType.PROTOCOL,
+            typed,
+            device=booth.device_id,
+            key=booth.key,
+            election=booth.election,
+        )
 
     @router.get("/officials/protocol", response_class=HTMLResponse)
     def protocol(request: Request) -> HTMLResponse:
@@ -351,7 +393,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         if manifest is None:
             return protocol_page(request, data, error="the board has no manifest", status=409)
         try:
-            submission = submit_protocol(service.board, protocol_data(data), manifest=manifest)
+            submission = submit_protocol(service.board, filed_protocol(data), manifest=manifest)
         except PlebisciteError as exc:
             return protocol_page(request, data, error=str(exc), status=422)
         return protocol_page(request, data, stored=submission)

@@ -150,6 +150,122 @@ _T: dict[str, tuple[str, str, str]] = {
         "Your receipt checks out: its head is signed by the board and the current board "
         "extends it (nothing was removed).",
     ),
+    "complaint": (
+        "Скарга: бюлетеня з квитанції немає на дошці",
+        "Жалоба: бюллетеня из квитанции нет на доске",
+        "Complaint: a receipt's ballot is not on the board",
+    ),
+    "complaint_intro": (
+        "Мобільна група дала вам квитанцію, підписану її пристроєм, а бюлетеня немає на "
+        "дошці? Надішліть квитанцію: підпис пристрою буде перевірено, і висновок буде "
+        "записано на дошку.",
+        "Мобильная группа дала вам квитанцию, подписанную её устройством, а бюллетеня нет на "
+        "доске? Отправьте квитанцию: подпись устройства будет проверена, и вывод будет "
+        "записан на доску.",
+        "A mobile team gave you a receipt its device signed, and the ballot is not on the "
+        "board? Send the receipt: the device's signature is checked and the finding is put "
+        "on the board.",
+    ),
+    "complaint_file": ("Файл квитанції", "Файл квитанции", "Receipt file"),
+    "complaint_help": (
+        "Виберіть файл квитанції або вставте її текст (JSON) повністю.",
+        "Выберите файл квитанции или вставьте её текст (JSON) полностью.",
+        "Choose the receipt file, or paste its whole text (JSON).",
+    ),
+    "complaint_send": ("Надіслати скаргу", "Отправить жалобу", "File the complaint"),
+    "complaint_refused": ("Скаргу не прийнято", "Жалоба не принята", "Complaint refused"),
+    "complaint_forged": (
+        "Підпис пристрою не сходиться: квитанцію відхилено",
+        "Подпись устройства не сходится: квитанция отклонена",
+        "The device's signature does not verify: the receipt is refused",
+    ),
+    "complaint_on_board": (
+        "Бюлетень на дошці: скаржитися нема на що",
+        "Бюллетень на доске: жаловаться не на что",
+        "The ballot is on the board: nothing to complain about",
+    ),
+    "complaint_on_board_text": (
+        "Бюлетень з цим кодом записано на дошці, запис {n}. Скаргу не подано.",
+        "Бюллетень с этим кодом записан на доске, запись {n}. Жалоба не подана.",
+        "The ballot with this code is on the board at entry {n}. No complaint was filed.",
+    ),
+    "complaint_filed": ("Скаргу записано", "Жалоба записана", "Complaint filed"),
+    "complaint_filed_text": (
+        "Підпис пристрою перевірено, бюлетеня на дошці немає: висновок записано на дошку, "
+        "запис {n}. Незалежний перевіряльник оцінить його ще раз.",
+        "Подпись устройства проверена, бюллетеня на доске нет: вывод записан на доску, "
+        "запись {n}. Независимый проверяющий оценит его ещё раз.",
+        "The device's signature holds and the ballot is not on the board: the finding is on "
+        "the board at entry {n}. The independent verifier judges it again.",
+    ),
+    "complaint_filed_again": (
+        "Цю квитанцію вже подавали: скарга на дошці, запис {n}.",
+        "Эту квитанцию уже подавали: жалоба на доске, запись {n}.",
+        "This receipt was filed before: the complaint is on the board at entry {n}.",
+    ),
+    "home_complaint": (
+        "Маєте квитанцію мобільної групи, а бюлетеня немає на дошці? Подайте скаргу.",
+        "Есть квитанция мобильной группы, а бюллетеня нет на доске? Подайте жалобу.",
+        "Hold a mobile team's receipt whose ballot is not on the board? File a complaint.",
+    ),
+    "syncs": (
+        "Коли мобільні групи синхронізувалися",
+        "Когда мобильные группы синхронизировались",
+        "When each mobile team synced",
+    ),
+    "syncs_note": (
+        "Бюлетені, які пристрій групи прийняв без мережі й надіслав пізніше: коли їх подано "
+        "(підписано пристроєм) і коли вони надійшли на дошку (час дошки).",
+        "Бюллетени, которые устройство группы приняло без сети и отправило позже: когда их "
+        "подали (подписано устройством) и когда они пришли на доску (время доски).",
+        "Ballots a team's device took offline and uploaded later: when they were cast (signed "
+        "by the device) and when they reached the board (the board's time).",
+    ),
+    "no_syncs": (
+        "Жодна група ще не надсилала бюлетенів, поданих без мережі.",
+        "Ни одна группа ещё не отправляла бюллетеней, поданных без сети.",
+        "No team has uploaded ballots cast offline yet.",
+    ),
+    "sync_cast": (
+        "Подано (перший – останній)",
+        "Поданы (первый – последний)",
+        "Cast (first – last)",
+    ),
+    "sync_first": ("Перша синхронізація", "Первая синхронизация", "First sync"),
+    "sync_last": ("Остання синхронізація", "Последняя синхронизация", "Last sync"),
+    "sync_count": ("Синхронізацій", "Синхронизаций", "Syncs"),
+    "sync_wait": (
+        "Найдовше очікування, год",
+        "Самое долгое ожидание, ч",
+        "Longest wait (hours)",
+    ),
+    "sync_late": (
+        "Після строку зберігання",
+        "После срока хранения",
+        "After the custody deadline",
+    ),
+    "device_cast_help": (
+        "Пристрій мобільної групи записав ваш бюлетень і підписав цю квитанцію. Бюлетень "
+        "потрапить на дошку, коли група синхронізується; тоді перевірте код. Якщо його там "
+        "немає, подайте скаргу з цією квитанцією.",
+        "Устройство мобильной группы записало ваш бюллетень и подписало эту квитанцию. "
+        "Бюллетень попадёт на доску, когда группа синхронизируется; тогда проверьте код. "
+        "Если его там нет, подайте жалобу с этой квитанцией.",
+        "The mobile team's device recorded your ballot and signed this receipt. The ballot "
+        "reaches the board when the team syncs; check the code then. If it is missing, file a "
+        "complaint with this receipt.",
+    ),
+    "cast_at": ("Подано", "Подан", "Cast at"),
+    "device_receipt_qr": (
+        "Квитанція, підписана пристроєм (QR)",
+        "Квитанция, подписанная устройством (QR)",
+        "The device-signed receipt (QR)",
+    ),
+    "challenged_offline": (
+        "записано на пристрої як оскаржений; буде опубліковано на дошці під час синхронізації",
+        "записан на устройстве как оспоренный; будет опубликован на доске при синхронизации",
+        "recorded on the device as challenged; published on the board when the team syncs",
+    ),
     "device_recorded": (
         "Цей пристрій записав",
         "Это устройство записало",
@@ -403,6 +519,21 @@ _T: dict[str, tuple[str, str, str]] = {
         "Signed by (comma-separated)",
     ),
     "signed_at": ("Підписано о", "Подписано в", "Signed at"),
+    "filing_device": (
+        "Пристрій дільниці, що подає протокол",
+        "Устройство участка, подающее протокол",
+        "The station device filing the protocol",
+    ),
+    "no_filing_device": (
+        "Цей сервер не веде жодного пристрою дільниці",
+        "Этот сервер не ведёт ни одного устройства участка",
+        "This server runs no device of the precinct's stations",
+    ),
+    "signed_protocol": (
+        "Або вставте протокол, підписаний пристроєм дільниці (JSON, plebiscite paper sign)",
+        "Или вставьте протокол, подписанный устройством участка (JSON, plebiscite paper sign)",
+        "Or paste a protocol signed by the station's device (JSON, plebiscite paper sign)",
+    ),
     "relations": ("Контрольні співвідношення", "Контрольные соотношения", "Control relations"),
     "submit": ("Подати", "Подать", "Submit"),
     "rel_ok": ("виконується", "выполняется", "holds"),

@@ -27,9 +27,11 @@ from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
 from plebiscite.services.codes import expand_on_board
 from plebiscite.services.legitimacy import evaluate
+from plebiscite.services.legitimacy.home import read_home_ballots
 from plebiscite.services.paper import read_paper
 from plebiscite.services.receipts import check_receipt
 from plebiscite.services.results import ballot_dispositions, summary
+from plebiscite.services.team_syncs import TeamSync, TeamSyncs
 
 RECENT = 25
 HEADS_SHOWN = 10
@@ -100,6 +102,7 @@ def activity(state: PagesState) -> dict[str, Any]:
     by_location: Counter[tuple[str, str, str]] = Counter()
     days: set[str] = set()
     results: dict[str, Any] | None = None
+    syncs = TeamSyncs()
     for entry in board.entries(0, size):
         kind = entry.event.type
         if kind is EventType.RESULTS:
@@ -108,6 +111,8 @@ def activity(state: PagesState) -> dict[str, Any]:
         if kind not in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
             continue
         payload = entry.event.payload
+        if kind is EventType.BALLOT_CAST:
+            syncs.add(payload)
         where = str(payload.get("ballot", {}).get("location"))
         location = manifest.location_by_id.get(where) if manifest else None
         region = location.region_id if location else "?"
@@ -126,8 +131,32 @@ def activity(state: PagesState) -> dict[str, Any]:
         "by_location": by_location,
         "results": results,
         "dispositions": ballot_dispositions(board.entries(0, size)),
+        "syncs": syncs.rows(),
     }
     return dict(state.remember("activity", size, value))
+
+
+def sync_rows(teams: list[TeamSync], manifest: Manifest | None) -> list[dict[str, Any]]:
+    """The mobile teams' syncs as the board and results pages show them (the manifest's zone)."""
+    zone = manifest.zone if manifest else dt.UTC
+
+    def at(t: dt.datetime | None) -> str:
+        return "" if t is None else t.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return [
+        {
+            "device": team.device,
+            "location": team.location,
+            "ballots": team.ballots,
+            "cast": f"{at(team.first_cast)} – {at(team.last_cast)}",
+            "first_sync": at(team.first_received),
+            "last_sync": at(team.last_received),
+            "syncs": team.syncs,
+            "wait_h": f"{team.longest_wait.total_seconds() / 3600:.1f}",
+            "late": team.custody_late,
+        }
+        for team in teams
+    ]
 
 
 def _table(
@@ -422,6 +451,7 @@ def build(state: PagesState) -> APIRouter:
                 "days": act["days"],
                 "regions": _table(act["by_region"], act["days"], region_names),
                 "locations": _table(act["by_location"], act["days"], location_names),
+                "syncs": sync_rows(act["syncs"], m),
             },
         )
 
@@ -440,6 +470,7 @@ def build(state: PagesState) -> APIRouter:
             "dispositions": act["dispositions"],
             "files": files,
             "verification": _verification(record),
+            "syncs": sync_rows(act["syncs"], m),
         }
         if m is not None and results is not None:
             context["regions"] = results_view(m, results, language(request))
@@ -476,8 +507,11 @@ def build(state: PagesState) -> APIRouter:
         report = state.cached("legitimacy", size)
         if report is None:
             paper = read_paper(service.board.entries(0, size))
+            home = read_home_ballots(m, service.board.entries(0, size))
             report = state.remember(
-                "legitimacy", size, evaluate(m, None if paper.empty else paper, "board")
+                "legitimacy",
+                size,
+                evaluate(m, None if paper.empty else paper, "board", home),
             )
         return render(request, state, "legitimacy.html", report_context(report, language(request)))
 

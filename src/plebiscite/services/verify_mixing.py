@@ -55,6 +55,10 @@ _READABLE = (PlebisciteError, KeyError, TypeError, ValueError, IndexError, Attri
 
 #: (entry index, byte offset of its events.jsonl line)
 Where = tuple[int, int]
+#: A mixing event as kept until its chunk is checked: (entry, offset, its small fields); the
+#: outputs, shares and proofs are read again from the offset (one chunk in memory at a time)
+Event = tuple[int, int, dict[str, Any]]
+_HEAD = ("region", "batch", "chunk", "chunk_rows", "trustee")
 
 
 @dataclass
@@ -92,9 +96,9 @@ class DoorCell:
 class _Chunk:
     """A chunk's mixing events, in board order."""
 
-    shuffles: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    conversions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    shares: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    shuffles: list[Event] = field(default_factory=list)
+    conversions: list[Event] = field(default_factory=list)
+    shares: list[Event] = field(default_factory=list)
 
 
 class _Lines:
@@ -159,8 +163,9 @@ def _gather(
             except _READABLE as exc:
                 report.fail(check, f"a {name[:-1]} event that names no chunk: {exc}", entry)
                 continue
+            head = {k: payload[k] for k in _HEAD if k in payload}
             getattr(chunks.setdefault((region, batch, chunk), _Chunk()), name).append(
-                (entry, payload)
+                (entry, offset, head)
             )
             if name == "shares":
                 first_shares.setdefault(region, entry)
@@ -175,7 +180,7 @@ def _stray(report: VerificationReport, chunks: list[_Chunk], why: str) -> None:
             ("V46", events.conversions),
             ("V47", events.shares),
         ):
-            for entry, payload in found:
+            for entry, _, payload in found:
                 report.fail(
                     check,
                     f"{payload['region']} {payload['batch']} chunk {payload['chunk']}: {why}",
@@ -228,7 +233,7 @@ class _Region:
         entries = self.state.mix.entries.get((region, batch), array("q"))
         offsets = self.state.mix.offsets.get((region, batch), array("q"))
         mine = {c: v for (r, b, c), v in chunks.items() if r == region and b == batch}
-        stated = sorted((e, p.get("chunk_rows")) for v in mine.values() for e, p in v.shuffles)
+        stated = sorted((e, h.get("chunk_rows")) for v in mine.values() for e, _, h in v.shuffles)
         size = stated[0][1] if stated else mixing.DEFAULT_CHUNK_ROWS
         for entry, other in stated[1:]:
             if other != size:
@@ -301,11 +306,11 @@ class _Region:
         if not events.shuffles:
             report.fail("V45", f"{where}: no shuffle ({len(entries)} rows from the board)")
             return None
-        for entry, _ in events.shuffles[1:]:
+        for entry, _, _ in events.shuffles[1:]:
             report.fail(
                 "V45", f"{where}: a second shuffle (first at entry {events.shuffles[0][0]})", entry
             )
-        entry, payload = events.shuffles[0]
+        entry, offset, _ = events.shuffles[0]
         report.count("V45", len(entries))
         try:
             inputs = [self._row(batch, e, o) for e, o in zip(entries, offsets, strict=True)]
@@ -315,6 +320,7 @@ class _Region:
             )
             return None
         try:
+            payload = self.lines.payload(offset)
             width = len(inputs[0])
             rows = payload["outputs"]
             if not isinstance(rows, list) or len(rows) != len(inputs):
@@ -351,12 +357,13 @@ class _Region:
         assert state.transcript is not None
         chain = [(0, tags)]
         seen: set[int] = set()
-        for entry, payload in events.conversions:
+        for entry, offset, head in events.conversions:
             if self.first_shares is not None and entry > self.first_shares:
                 continue  # after the region's first tag shares: it does not count (spec 3)
             report.count("V46")
             current = chain[-1][1]
             try:
+                payload = self.lines.payload(offset)
                 trustee = check_signed(state.transcript, payload)
                 if trustee in seen:
                     raise ValueError(f"trustee {trustee} converts this chunk a second time")
@@ -380,7 +387,7 @@ class _Region:
             except _READABLE as exc:
                 report.fail(
                     "V46",
-                    f"{where}: conversion of trustee {payload.get('trustee')!r}: {exc}",
+                    f"{where}: conversion of trustee {head.get('trustee')!r}: {exc}",
                     entry,
                 )
                 continue
@@ -410,9 +417,10 @@ class _Region:
         assert state.transcript is not None
         m, rows = converted
         valid: dict[int, list[Point]] = {}
-        for entry, payload in events.shares:
+        for entry, offset, head in events.shares:
             report.count("V47")
             try:
+                payload = self.lines.payload(offset)
                 trustee = check_signed(state.transcript, payload)
                 if trustee not in state.qualified:
                     raise ValueError(f"trustee {trustee} is not qualified")
@@ -432,7 +440,7 @@ class _Region:
             except _READABLE as exc:
                 report.fail(
                     "V47",
-                    f"{where}: tag shares of trustee {payload.get('trustee')!r}: {exc}",
+                    f"{where}: tag shares of trustee {head.get('trustee')!r}: {exc}",
                     entry,
                 )
                 continue

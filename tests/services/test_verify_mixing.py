@@ -228,6 +228,15 @@ def test_a_shuffle_posted_before_the_close_fails_v45(built: Built, tmp_path: Pat
     _failed(_edit(built, tmp_path, edit), "V45", "before voting closed", "no shuffle")
 
 
+def test_a_shuffle_stating_another_chunk_size_fails_v45(built: Built, tmp_path: Path) -> None:
+    key = next(k for k in sorted(built.mixed.chunks) if k[2] == 1)  # a batch's second chunk
+
+    def edit(events: Lines) -> None:
+        _chunk_event(events, "shuffle", key)["payload"]["chunk_rows"] = CHUNK_ROWS + 1
+
+    _failed(_edit(built, tmp_path, edit), "V45", f"chunk_rows {CHUNK_ROWS + 1}, not {CHUNK_ROWS}")
+
+
 # --- V46: tag conversions ---------------------------------------------------------------------
 
 

@@ -288,7 +288,7 @@ def test_a_team_that_edits_its_roll_cannot_upload_a_ballot_without_an_applicatio
     edited = OfflineDevice.open(tmp_path / "team.sqlite")
     _vote_day(edited, [never], DAY1 + dt.timedelta(hours=1))  # the device is fooled
     day.clock.set(DAY1 + dt.timedelta(hours=2))
-    with pytest.raises(SyncStoppedError, match="never applied to vote at home"):
+    with pytest.raises(SyncStoppedError, match="did not apply to vote at home"):
         sync(edited, server)
     assert not _ballots(day)  # the board is not
     edited.close()

@@ -24,7 +24,7 @@ MANIFEST_SCHEMA = json.loads((ROOT / "docs" / "manifest.schema.json").read_text(
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build_record(tmp_path_factory.mktemp("schemas") / "record", voters=20)
+    return build_record(tmp_path_factory.mktemp("schemas") / "record", voters=60)
 
 
 def _validator(kind: EventType) -> jsonschema.Draft202012Validator:

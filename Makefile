@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: setup demo test check lint format typecheck layers bench clean mutation
+.PHONY: setup demo test check lint format typecheck layers bench clean mutation i18n
 
 $(BIN)/plebiscite: pyproject.toml
 	@$(PY) -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("sodium") else 1)' || \
@@ -63,6 +63,17 @@ layers: setup
 	$(BIN)/lint-imports
 
 check: lint typecheck layers test
+
+# The message catalogs (docs/languages.md): collect every text to translate into the template,
+# carry new and changed ones into each language's .po file (then translate them there: the
+# catalog test fails on an empty or fuzzy entry). The .po files are read at run time.
+LOCALE := src/plebiscite/interfaces/locale
+i18n: setup
+	$(BIN)/pybabel extract -F babel.cfg -k tr:2 -k trp:2c,3 -k N_ -k _spec:4 \
+	  --add-location=file --sort-by-file --project=plebiscite --version=0.1.0 \
+	  -o $(LOCALE)/messages.pot src
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching \
+	  --ignore-obsolete --ignore-pot-creation-date
 
 # Mutation testing (mutmut) over crypto/ and domain/rules.py; slow: not part of make check.
 mutation: setup

@@ -7,7 +7,8 @@ starts, sends them over loopback, and at the end checks the record offline:
 
 * every receipt a client holds is in the exported ``events.jsonl`` at its leaf index with its
   leaf hash, its own proof verifies, and :func:`check_receipt` passes on a sample;
-* no tracking code appears twice and no voter has two cast ballots;
+* no tracking code appears twice and no voter (by the board's private check-in index) has two
+  cast ballots at one location;
 * the record verifies (:func:`verify_record`).
 
 Used by ``bench/load/*.py`` and ``tests/faults/``. Only 127.0.0.1; every loop bounded.
@@ -51,6 +52,7 @@ from plebiscite.services.casting import Receipt
 from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
 from plebiscite.services.election import Election as ElectionState
 from plebiscite.services.election import publish_manifest, publish_roll
+from plebiscite.services.mixing import run_local_mixing
 from plebiscite.services.receipts import check_receipt
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
@@ -91,6 +93,7 @@ class Election:
     unused: dict[str, list[str]]  # region id -> pseudonyms not yet used
     trustees: list[TrusteeState]
     results: dict[str, Any] | None = None
+    applicants: set[str] = field(default_factory=set)  # applied to vote at home (door to door)
 
     @property
     def manifest(self) -> Manifest:
@@ -101,6 +104,17 @@ class Election:
         if len(pool) < n:
             raise RuntimeError(f"the roll of {region} has {len(pool)} unused voters, {n} needed")
         taken, self.unused[region] = pool[:n], pool[n:]
+        return taken
+
+    def take_applicants(self, region: str, n: int) -> list[str]:
+        """Unused voters of ``region`` who applied to vote at home (a mobile team takes no
+        one else)."""
+        taken = [p for p in self.unused[region] if p in self.applicants][:n]
+        if len(taken) < n:
+            raise RuntimeError(
+                f"the roll of {region} has {len(taken)} unused applicants, {n} needed"
+            )
+        self.unused[region] = [p for p in self.unused[region] if p not in taken]
         return taken
 
 
@@ -141,14 +155,18 @@ def setup_election(db: str, key_file: Path, voters: int, seed: int = 7) -> Elect
         stations,
         unused,
         trustees,
+        applicants={p.pseudonym for p in roll.public_entries.values() if p.home_voting},
     )
 
 
 def tally(election: Election, workers: int = 2) -> None:
-    """After the close: the encrypted tally, three trustees' shares, the results (in the
-    board), as the authority and the trustees would."""
+    """After the close: the shuffle, three trustees' tag conversions and tag shares, the
+    encrypted tally, their tally shares, the results (in the board), as the authority and the
+    trustees would."""
     board = SqlBoard.open(election.db)
     try:
+        decrypting = [election.trustees[index - 1] for index in DECRYPTING]
+        run_local_mixing(board, decrypting, SystemRng(), workers=workers)
         publish_tally(board, db=election.db, workers=workers)
         for index in DECRYPTING:
             trustee_decrypt(board, election.trustees[index - 1], SystemRng())
@@ -165,7 +183,8 @@ def tally(election: Election, workers: int = 2) -> None:
 
 @dataclass
 class Device:
-    """A booth with its chain of prepared ballots (request bodies), in chain order."""
+    """A booth with its chain of prepared ballots (request bodies), in chain order, and the
+    check-ins (request bodies) its ballots follow: :meth:`Server.enrol` posts them."""
 
     id: str
     location: str
@@ -173,6 +192,7 @@ class Device:
     voters: list[str]
     bodies: list[bytes] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
+    check_ins: list[bytes] = field(default_factory=list)
 
     def enrolment(self) -> dict[str, str]:
         return {
@@ -189,18 +209,19 @@ def _prepare_one(
     location: str,
     seed: bytes,
     voters: list[str],
-) -> tuple[list[bytes], list[str]]:
+) -> tuple[list[bytes], list[str], list[bytes]]:
     manifest = _manifest(str(SEED_MANIFEST))
     booth = Booth(
         manifest, manifest_hash, Point.from_hex(election_key), device, location, SigningKey(seed)
     )
-    bodies, codes = [], []
+    bodies, codes, check_ins = [], [], []
     for n, voter in enumerate(voters):
+        check_ins.append(json.dumps(booth.check_in(voter)).encode())
         prepared = booth.prepare_vectors(voter, [[1, 0] if n % 3 else [0, 1]])
         booth.accepted(prepared)  # chain the next one to it: the server takes them in order
         bodies.append(json.dumps(prepared.cast_body()).encode())
         codes.append(prepared.tracking_code)
-    return bodies, codes
+    return bodies, codes, check_ins
 
 
 def make_fleet(
@@ -227,8 +248,8 @@ def make_fleet(
     else:
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_prepare_one, *zip(*args, strict=True)))
-    for device, (bodies, codes) in zip(fleet, results, strict=True):
-        device.bodies, device.codes = bodies, codes
+    for device, (bodies, codes, check_ins) in zip(fleet, results, strict=True):
+        device.bodies, device.codes, device.check_ins = bodies, codes, check_ins
     return fleet
 
 
@@ -315,13 +336,19 @@ class Server:
                 self.process.kill()
                 self.process.wait(10)
 
-    def enrol(self, fleet: Sequence[Device]) -> None:
+    def enrol(self, fleet: Sequence[Device], check_ins: bool = True) -> None:
+        """Enrol the fleet and (unless the caller sends them itself) post its check-ins: a
+        ballot follows its voter's check-in on the same device."""
         auth = {"Authorization": f"Bearer {TOKEN}"}
         with httpx.Client(base_url=self.url, timeout=30) as http:
             for device in fleet:
                 http.post(
                     "/authority/devices", json=device.enrolment(), headers=auth
                 ).raise_for_status()
+                for body in device.check_ins if check_ins else ():
+                    http.post(
+                        f"/devices/{device.id}/check-ins", content=body, headers=JSON
+                    ).raise_for_status()
 
     def close_voting(self) -> int:
         auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -362,14 +389,16 @@ def submit(
     deadline_s: float = 120,
     pause_s: float = 0.1,
     on_answer: Callable[[httpx.Response], None] | None = None,
+    path: str = "/ballots",
 ) -> Outcome:
-    """POST /ballots until a 201, or a refusal that a retry cannot change (4xx), retrying the
-    same signed bytes after a transport error, a timeout or a 5xx (idempotent on the server)."""
+    """POST /ballots (or a check-in's ``path``) until a 201, or a refusal that a retry cannot
+    change (4xx), retrying the same signed bytes after a transport error, a timeout or a 5xx
+    (idempotent on the server)."""
     attempts: list[int | str] = []
     deadline = time.monotonic() + deadline_s
     while len(attempts) < max_attempts and time.monotonic() < deadline:
         try:
-            r = http.post("/ballots", content=body, headers=JSON)
+            r = http.post(path, content=body, headers=JSON)
         except httpx.TransportError as exc:
             attempts.append(type(exc).__name__)
             time.sleep(pause_s)
@@ -429,7 +458,7 @@ def check_record(
 
     where: dict[str, tuple[int, bytes]] = {}
     copies: Counter[str] = Counter()
-    cast_per_voter: Counter[tuple[str, str]] = Counter()
+    cast_check_ins: list[tuple[str, str, str]] = []  # (device, check-in id, location)
     with (out / "events.jsonl").open("rb") as events:
         for index, line in enumerate(events):
             data = line.rstrip(b"\n")
@@ -440,7 +469,15 @@ def check_record(
                 where[code] = (index, leaf_hash(data))
                 if event["type"] == "ballot_cast":
                     ballot = event["payload"]["ballot"]
-                    cast_per_voter[(ballot["voter"], ballot["location"])] += 1
+                    cast_check_ins.append((ballot["device"], ballot["checkin"], ballot["location"]))
+    # Which voter a ballot's check-in checked in is in the board's private index only.
+    cast_per_voter: Counter[tuple[str | None, str]] = Counter()
+    board = SqlBoard.open(db)
+    try:
+        for device, checkin, location in cast_check_ins:
+            cast_per_voter[(board.check_in_voter(device, checkin), location)] += 1
+    finally:
+        board.close()
     missing, wrong = [], []
     for code, receipt in receipts.items():
         found = where.get(code)

@@ -158,7 +158,7 @@ def test_the_cli_runs_a_device_day(tmp_path: Path) -> None:
         refused = run("vote", voter, "--at", day1.isoformat())
         assert refused.returncode == 5 and "not checked in" in refused.stderr
         assert "Traceback" not in refused.stderr
-        assert run("checkin", voter).returncode == 0
+        assert run("checkin", voter, "--at", day1.isoformat()).returncode == 0
         question = election.manifest.region_by_id[team.region_id].questions[0]
         cast = run(
             "vote", voter, "--choice", f"{question.id}={question.options[0].id}",
@@ -176,7 +176,7 @@ def test_the_cli_runs_a_device_day(tmp_path: Path) -> None:
             (other,) = q.execute(
                 "SELECT voter FROM roll WHERE home_voting = 1 AND voter != ?", (voter,)
             ).fetchone()
-        assert run("checkin", other).returncode == 0
+        assert run("checkin", other, "--at", day1.isoformat()).returncode == 0
         late = run(
             "vote", other, "--choice", f"{question.id}={question.options[0].id}",
             "--receipts", "late", "--at", (day1 + dt.timedelta(minutes=9)).isoformat(),

@@ -1,9 +1,10 @@
 """Disk full: a board on a 2 MiB tmpfs fills up under casting (issue 12, faults).
 
 Needs root to mount the tmpfs (skipped otherwise, saying so). Passing: once the disk is full,
-every cast is refused with a problem answer (no bare 500, no hang), reads (election, latest
-head, an earlier receipt) still answer, the board's ``check()`` passes, and after the file
-system grows the same ballots are accepted again and the record verifies with every receipt.
+every check-in and cast is refused with a problem answer (no bare 500, no hang), reads
+(election, latest head, an earlier receipt) still answer, the board's ``check()`` passes, and
+after the file system grows the same check-ins and ballots are accepted again and the record
+verifies with every receipt.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Server, check_record, is_problem, make_fleet, setup_election, submit
+from harness import JSON, Server, check_record, is_problem, make_fleet, setup_election, submit
 
 DEVICES = 4
 PER_DEVICE = 150
@@ -60,11 +61,14 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, small_disk: Path) -> dict
     lock = threading.Lock()
 
     def device(i: int) -> None:
+        path = f"/devices/{fleet[i].id}/check-ins"
         with httpx.Client(base_url=server.url, timeout=30) as http:
-            for n, (code, body) in enumerate(zip(fleet[i].codes, fleet[i].bodies, strict=True)):
-                r = http.post(
-                    "/ballots", content=body, headers={"content-type": "application/json"}
-                )
+            sending = zip(fleet[i].codes, fleet[i].check_ins, fleet[i].bodies, strict=True)
+            for n, (code, check_in, body) in enumerate(sending):
+                # The voter's check-in, then the ballot: either may meet the full disk.
+                r = http.post(path, content=check_in, headers=JSON)
+                if r.status_code == 201:
+                    r = http.post("/ballots", content=body, headers=JSON)
                 with lock:
                     if r.status_code == 201:
                         receipts[code] = r.json()
@@ -81,7 +85,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, small_disk: Path) -> dict
                 return
 
     try:
-        server.enrol(fleet)
+        server.enrol(fleet, check_ins=False)
         threads = [threading.Thread(target=device, args=(i,)) for i in range(DEVICES)]
         for t in threads:
             t.start()
@@ -101,7 +105,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, small_disk: Path) -> dict
             # Grow the file system: the devices resend the refused ballots, and go on.
             subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
             for i, n in stopped_at.items():
-                for code, body in list(zip(fleet[i].codes, fleet[i].bodies, strict=True))[n:]:
+                path = f"/devices/{fleet[i].id}/check-ins"
+                sending = zip(fleet[i].codes, fleet[i].check_ins, fleet[i].bodies, strict=True)
+                for code, check_in, body in list(sending)[n:]:
+                    checked = submit(http, check_in, deadline_s=30, path=path)
+                    assert checked.receipt is not None, checked.problem
                     outcome = submit(http, body, deadline_s=30)
                     assert outcome.receipt is not None, outcome.problem
                     receipts[code] = outcome.receipt

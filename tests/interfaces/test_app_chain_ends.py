@@ -53,7 +53,9 @@ def test_chain_ends_over_http() -> None:
     assert end.payload["count"] == 3 and end.payload["last_code"] == last.tracking_code
     assert client.post("/devices/station/chain-end", json=station.chain_end()).status_code == 409
 
-    # After its end the device takes no ballot.
+    # After its end the device takes no check-in and no ballot.
+    body = station.check_in(voters[3].pseudonym)  # signed on the device only
+    assert client.post("/devices/station/check-ins", json=body).status_code == 403
     after = station.prepare(voters[3].pseudonym, {"dn-q1": "yes"})
     assert client.post("/ballots", json=after.cast_body()).status_code == 403
 

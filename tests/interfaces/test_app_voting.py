@@ -84,6 +84,15 @@ def test_the_whole_day_over_http(board: Board) -> None:
         _problem(client.request(method, path, **kw), slug, status)
         assert board.size() == size, f"{slug} changed the board"
 
+    def ready(booth: Any, voter: str, choice: str, post: bool = True) -> Any:
+        """The device checks the voter in (``post``: through the board, else only on the
+        device, for a check-in the board would refuse), then prepares the ballot."""
+        body = booth.check_in(voter)
+        if post:
+            r = client.post(f"/devices/{booth.device_id}/check-ins", json=body)
+            assert r.status_code == 201, r.text
+        return booth.prepare(voter, {"dn-q1": choice})
+
     # check-in and cast, retries
     assert (
         client.post(
@@ -103,7 +112,7 @@ def test_the_whole_day_over_http(board: Board) -> None:
     )
 
     # challenge then cast
-    c = station.prepare(voters[1].pseudonym, {"dn-q1": "no"})
+    c = ready(station, voters[1].pseudonym, "no")
     r = client.post("/challenges", json=c.challenge_body())
     assert r.status_code == 201 and r.json()["kind"] == "challenged"
     station.accepted(c)
@@ -111,36 +120,64 @@ def test_the_whole_day_over_http(board: Board) -> None:
     assert client.post("/ballots", json=again.cast_body()).status_code == 201
     station.accepted(again)
 
-    # door to door, then superseded by a booth ballot on day 5
-    h = home.prepare(voters[2].pseudonym, {"dn-q1": "yes"})
-    assert client.post("/ballots", json=h.cast_body()).status_code == 201
+    # door to door, then a booth ballot on day 5: both recorded, neither says which counts
+    applicant = next(v.pseudonym for v in voters[10:] if v.home_voting)  # teams take applicants
+    h = ready(home, applicant, "yes")
+    r = client.post("/ballots", json=h.cast_body())
+    assert r.status_code == 201 and "supersedes" not in r.json()
     home.accepted(h)
     regular = _enrol(client, day, RS, "regular")
     client.put("/authority/clock", json={"now": open_at(location(RS)).isoformat()}, headers=AUTH)
-    o = regular.prepare(voters[2].pseudonym, {"dn-q1": "no"})
+    o = ready(regular, applicant, "no")
     r = client.post("/ballots", json=o.cast_body())
-    assert r.status_code == 201 and r.json()["supersedes"] == h.tracking_code
+    assert r.status_code == 201 and "supersedes" not in r.json()
     regular.accepted(o)
+    checks = [client.get(f"/receipts/{p.tracking_code}") for p in (h, o)]
+    assert all(c.status_code == 200 and "supersedes" not in c.json() for c in checks)
 
     # refusals, each with its type, none changing the board
-    dup = regular.prepare(voters[0].pseudonym, {"dn-q1": "no"})
+    dup = ready(regular, voters[0].pseudonym, "no")
     refused("already-voted", 409, "POST", "/ballots", json=dup.cast_body())
+    refused(
+        "already-voted",
+        409,
+        "POST",
+        "/ballots",
+        json=ready(regular, applicant, "no").cast_body(),
+    )
     other_region = day.voters("luhansk")[0].pseudonym
     refused(
         "not-eligible",
         403,
         "POST",
+        "/devices/regular/check-ins",
+        json=regular.check_in(other_region),
+    )
+    refused(
+        "not-eligible",
+        403,
+        "POST",
         "/ballots",
-        json=regular.prepare(other_region, {"dn-q1": "no"}).cast_body(),
+        json=ready(regular, other_region, "no", post=False).cast_body(),
+    )
+    refused(
+        "location-closed",
+        409,
+        "POST",
+        "/devices/station/check-ins",
+        json=station.check_in(voters[5].pseudonym),
     )
     refused(
         "location-closed",
         409,
         "POST",
         "/ballots",
-        json=station.prepare(voters[5].pseudonym, {"dn-q1": "no"}).cast_body(),
+        json=ready(station, voters[5].pseudonym, "no", post=False).cast_body(),
     )
-    bad = regular.prepare(voters[6].pseudonym, {"dn-q1": "no"}).cast_body()
+    no_opening = ready(regular, voters[6].pseudonym, "no").cast_body()
+    del no_opening["tag_opening"]
+    refused("malformed-body", 422, "POST", "/ballots", json=no_opening)
+    bad = ready(regular, voters[6].pseudonym, "no").cast_body()
     bad["signature"] = "00" * 64
     refused("bad-signature", 403, "POST", "/ballots", json=bad)
     stranger = day.booth(location(RS), "stranger", enrol=False)
@@ -149,9 +186,9 @@ def test_the_whole_day_over_http(board: Board) -> None:
         403,
         "POST",
         "/ballots",
-        json=stranger.prepare(voters[6].pseudonym, {"dn-q1": "no"}).cast_body(),
+        json=ready(stranger, voters[6].pseudonym, "no", post=False).cast_body(),
     )
-    tampered = regular.prepare(voters[6].pseudonym, {"dn-q1": "no"}).cast_body()
+    tampered = ready(regular, voters[6].pseudonym, "no").cast_body()
     tampered["ballot"]["answers"][0]["selections"][0][0] = "ff" * 32
     refused("malformed-body", 422, "POST", "/ballots", json=tampered)
     refused(
@@ -192,7 +229,7 @@ def test_the_whole_day_over_http(board: Board) -> None:
         403,
         "POST",
         "/ballots",
-        json=station.prepare(voters[7].pseudonym, {"dn-q1": "no"}).cast_body(),
+        json=ready(station, voters[7].pseudonym, "no", post=False).cast_body(),
     )
     refused("not-found", 404, "GET", "/receipts/" + "00" * 32)
 
@@ -216,7 +253,7 @@ def test_the_whole_day_over_http(board: Board) -> None:
         409,
         "POST",
         "/ballots",
-        json=home.prepare(voters[8].pseudonym, {"dn-q1": "no"}).cast_body(),
+        json=ready(home, voters[8].pseudonym, "no", post=False).cast_body(),
     )
 
 
@@ -235,10 +272,12 @@ def test_simulate_through_test_client() -> None:
     assert not result.unexpected, result.refusals
     assert {r["got"] for r in result.refusals} == {"already-voted", "location-closed"}
     counted = sum(sum(opts.values()) for q in result.truth.values() for opts in q.values())
+    # An override adds a booth ballot to the voter's door-to-door one: both are recorded, and
+    # no entry says which counts.
     assert counted == 30 and result.cast == 30 + result.superseded
     casts = [e for e in day.board.entries() if e.event.type.value == "ballot_cast"]
     assert len(casts) == result.cast
-    assert sum(1 for e in casts if e.event.payload["supersedes"]) == result.superseded
+    assert not any({"supersedes", "overruled_by"} & set(e.event.payload) for e in casts)
 
 
 def _free_port() -> int:
@@ -303,8 +342,12 @@ def test_simulate_double_votes_and_retries_leave_one_ballot_per_voter() -> None:
     assert counted == 30
     casts = [e for e in day.board.entries() if e.event.type.value == "ballot_cast"]
     assert len(casts) == result.cast
-    voters = [e.event.payload["ballot"]["voter"] for e in casts]
+    # The voter of each ballot, by the board's private check-in index (no entry names one).
     booth_voters = [
-        v for e, v in zip(casts, voters, strict=True) if not e.event.payload["supersedes"]
+        day.board.check_in_voter(
+            e.event.payload["ballot"]["device"], e.event.payload["ballot"]["checkin"]
+        )
+        for e in casts
+        if MANIFEST.location_by_id[e.event.payload["ballot"]["location"]].kind.is_booth
     ]
-    assert len(set(booth_voters)) == len(booth_voters)
+    assert None not in booth_voters and len(set(booth_voters)) == len(booth_voters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -33,6 +34,24 @@ def _write(path: Path, data: Any) -> str:
 
 def _protocol(precinct: str, **lines: int) -> dict[str, Any]:
     return protocol_data(precinct, **lines)
+
+
+def _sign(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db: str,
+    kind: str,
+    data: Any,
+    precinct: str,
+) -> Any:
+    """``data`` signed by ``plebiscite paper sign`` as the station device of ``precinct``."""
+    path = _write(tmp_path / "unsigned.json", data)
+    key = str(tmp_path / f"{precinct}.key")
+    code, out, err = _run(
+        capsys, "paper", "sign", kind, path, "--db", db, "--device", f"st-{precinct}", "--key", key
+    )
+    assert code == 0, err
+    return json.loads(out)
 
 
 def test_legitimacy_of_the_seed_manifest(
@@ -114,9 +133,19 @@ def test_paper_entry_results_and_the_legitimacy_of_the_board(
     code, out, err = _run(capsys, "paper", "init", "--db", db, "--manifest", str(SEED))
     assert code == 0 and "published" in out, err
 
-    protocols = [_protocol("dn-0101"), _protocol("dn-0102", ballots_received=2000)]
+    for precinct in ("dn-0101", "dn-0102"):  # each commission's filing device
+        code, out, err = _run(
+            capsys, "paper", "enrol", "--db", db, "--device", f"st-{precinct}",
+            "--location", f"{precinct}-rs", "--key-out", str(tmp_path / f"{precinct}.key"),
+        )  # fmt: skip
+        assert code == 0 and f"enrolled st-{precinct} at {precinct}-rs" in out, err
+    signed = [
+        _sign(capsys, tmp_path, db, "protocol", _protocol("dn-0101"), "dn-0101"),
+        _sign(capsys, tmp_path, db, "protocol", _protocol("dn-0102", ballots_received=2000),
+              "dn-0102"),
+    ]  # fmt: skip
     code, out, err = _run(
-        capsys, "paper", "protocol", _write(tmp_path / "p.json", protocols), "--db", db
+        capsys, "paper", "protocol", _write(tmp_path / "p.json", signed), "--db", db
     )
     assert code == 0, err
     assert "stored, FLAGGED protocol dn-0102/dn-q1 v1" in out
@@ -127,6 +156,7 @@ def test_paper_entry_results_and_the_legitimacy_of_the_board(
         "observers": [], "box": "MB-1", "seal_out": "S-1", "seal_in": "S-1",
         "applications": 30, "taken": 40, "issued": 35, "spoiled": 0, "returned": 5, "found": 35,
     }  # fmt: skip
+    trip = _sign(capsys, tmp_path, db, "trip", trip, "dn-0101")
     code, out, err = _run(capsys, "paper", "trip", _write(tmp_path / "t.json", trip), "--db", db)
     assert code == 0 and "T3" in out and "the box is void" in out, err
 
@@ -183,3 +213,64 @@ def test_paper_refuses_bad_input_with_one_line(
     assert code == 2 and "not JSON" in err
     code, _, err = _run(capsys, "paper", "results", "--db", db, "--exclude", "nowhere")
     assert code == 2 and "cannot exclude unknown precinct(s): nowhere" in err
+
+
+def test_paper_refuses_what_its_station_did_not_sign(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An unsigned protocol, one signed by another precinct's device and one edited after
+    signing: each refused with one line and its exit code; the board holds none of them."""
+    db = str(tmp_path / "board.db")
+    _run(capsys, "paper", "init", "--db", db, "--manifest", str(SEED))
+    for precinct in ("dn-0101", "dn-0102"):
+        _run(
+            capsys, "paper", "enrol", "--db", db, "--device", f"st-{precinct}",
+            "--location", f"{precinct}-rs", "--key-out", str(tmp_path / f"{precinct}.key"),
+        )  # fmt: skip
+    unsigned = _write(tmp_path / "u.json", _protocol("dn-0101"))
+    code, _, err = _run(capsys, "paper", "protocol", unsigned, "--db", db)
+    assert code == 4 and len(err.strip().splitlines()) == 1
+    assert "protocol for dn-0101/dn-q1: not signed" in err
+    foreign = _sign(capsys, tmp_path, db, "protocol", _protocol("dn-0101"), "dn-0102")
+    code, _, err = _run(
+        capsys, "paper", "protocol", _write(tmp_path / "f.json", foreign), "--db", db
+    )
+    assert code == 5 and len(err.strip().splitlines()) == 1
+    assert "device 'st-dn-0102' is enrolled at 'dn-0102-rs' of precinct 'dn-0102'" in err
+    edited = _sign(capsys, tmp_path, db, "protocol", _protocol("dn-0101"), "dn-0101")
+    edited["lines"]["voters_on_list"] += 100
+    code, _, err = _run(
+        capsys, "paper", "protocol", _write(tmp_path / "e.json", edited), "--db", db
+    )
+    assert code == 4 and "the signature of device 'st-dn-0101' does not verify" in err
+    code, out, _ = _run(capsys, "paper", "results", "--db", db)
+    assert code == 0 and "0/6" in out  # no Donetsk protocol was stored
+    # bad keys and enrolments: one line, exit 2
+    (tmp_path / "bad.key").write_text("not hex", encoding="utf-8")
+    code, _, err = _run(
+        capsys, "paper", "sign", "protocol", unsigned, "--db", db, "--device", "st-dn-0101",
+        "--key", str(tmp_path / "bad.key"),
+    )  # fmt: skip
+    assert code == 2 and "bad.key: not a device key" in err and len(err.strip().splitlines()) == 1
+    code, _, err = _run(
+        capsys, "paper", "enrol", "--db", db, "--device", "x", "--location", "nowhere",
+        "--key-out", str(tmp_path / "x.key"),
+    )  # fmt: skip
+    assert code == 2 and "no location has the id 'nowhere'" in err
+    assert not (tmp_path / "x.key").exists()
+    code, _, err = _run(
+        capsys, "paper", "enrol", "--db", db, "--device", "st-dn-0101", "--location",
+        "dn-0101-rs", "--key-out", str(tmp_path / "dn-0101.key"),
+    )  # fmt: skip
+    assert code == 2 and "exists already" in err
+    # after the close no device is enrolled, and no key file is left behind
+    from plebiscite.record.sql import SqlBoard
+    from plebiscite.services.election import publish_close
+
+    with SqlBoard.open(db) as board:
+        publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=dt.UTC))
+    code, _, err = _run(
+        capsys, "paper", "enrol", "--db", db, "--device", "late", "--location", "dn-0101-rs",
+        "--key-out", str(tmp_path / "late.key"),
+    )  # fmt: skip
+    assert code == 5 and "voting closed" in err and not (tmp_path / "late.key").exists()

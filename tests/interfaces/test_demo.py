@@ -24,6 +24,7 @@ def _assert_demo(result: DemoResult) -> None:
     sim = result.simulation
     assert sim["challenged"] > 0 and sim["superseded"] > 0
     assert sim["offline"]["ballots"] > 0 and sim["offline"]["teams"]  # synced next morning
+    assert sim["offline"]["challenged"] == len(sim["offline"]["teams"])  # one test per team
     assert sim["refusals"] and all(r["board_unchanged"] for r in sim["refusals"])
     assert result.ceremony["qualified"] == [1, 3, 4, 5]
     assert result.results["decrypted_by"] == [1, 3, 4]
@@ -93,7 +94,17 @@ def test_demo_paper_count_differs_where_it_was_rewritten(sqlite_demo: DemoResult
 
     assert sqlite_demo.verification is not None
     checks = {c["id"]: c for c in sqlite_demo.verification["checks"]}
-    assert all(checks[c]["checked"] > 0 and checks[c]["passed"] for c in ("V40", "V41", "V42"))
+    assert all(
+        checks[c]["checked"] > 0 and checks[c]["passed"] for c in ("V40", "V41", "V42", "V49")
+    )
+    # every protocol and act was filed and signed by its precinct commission's device
+    filed = [
+        json.loads(line)["payload"]
+        for line in (sqlite_demo.record / "events.jsonl").read_text("utf-8").splitlines()
+        if '"type":"protocol"' in line or '"type":"custody_act"' in line
+    ]
+    assert filed and all(f["device"] == f"commission-{f['precinct']}" for f in filed)
+    assert (sqlite_demo.out / "private" / "commission-dn-0101.key").stat().st_mode & 0o077 == 0
     result = compare_record(sqlite_demo.record)
     assert result.protocols > 0
     precincts = [r for r in result.differing if r.level in ("precinct", "district")]

@@ -4,10 +4,12 @@ the Python side (``docs/pages.md``, "Encryption in the browser").
 Chromium runs the module with libsodium's ristretto255 for JavaScript (npm package
 ``libsodium-wrappers-sumo``, installed by ``make setup`` under ``tests/interfaces/node_modules``).
 The device key is made in the page and never leaves it: the test enrols its public part. The
-page signs the check-in, encrypts, proves, hashes and signs the ballot, and posts the check-in
-and the ballot to the central service. Then: the ballot's ciphertexts are exactly those the
-Python encryption gives for the same nonce seed and choices, every proof verifies with
-``crypto/ballot.py``, the tracking code and signature check, the service accepted the ballot,
+page draws and signs the check-in id, encrypts the voter's tag and the choices, proves, hashes
+and signs the ballot, and posts the check-in and the ballot to the central service. Then: the
+ballot's ciphertexts are exactly those the Python encryption gives for the same nonce seed and
+choices, every proof verifies with ``crypto/ballot.py`` and the tag's with
+``domain/ballot.py``, the tag opens to the voter's tag point and no signed field names the
+voter, the tracking code and signature check, the service accepted the ballot,
 and nothing the service received or logged holds the plaintext choice (the attacker is whoever
 runs the central service, reading its requests and logs).
 """
@@ -24,9 +26,16 @@ from typing import Any
 import pytest
 
 from plebiscite.crypto.ballot import EncryptedAnswer, encrypt_answer, verify_answer
+from plebiscite.crypto.group import Scalar
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.crypto.signing import SigningKey, VerifyKey
-from plebiscite.domain.ballot import Ballot, election_context, genesis_code, question_spec
+from plebiscite.domain.ballot import (
+    Ballot,
+    election_context,
+    genesis_code,
+    question_spec,
+    voter_tag,
+)
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces.app import create_app
 from plebiscite.interfaces.demo import free_port, running_server
@@ -70,15 +79,18 @@ window.kiosk = {
     const post = (path, body) => fetch(path, {
       method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body),
     });
-    const signature = b.signCheckIn(sodium, secretKey, spec.election, spec.device, spec.voter);
+    const checkin = b.newCheckIn(sodium);
+    const signature = b.signCheckIn(sodium, secretKey, spec.election, spec.device, checkin);
     const checked = await post(
-      `/api/devices/${spec.device}/check-ins`, {voter: spec.voter, signature});
+      `/api/devices/${spec.device}/check-ins`, {voter: spec.voter, checkin, signature});
     if (checked.status !== 201) {
       return {step: "check-in", status: checked.status, text: await checked.text()};
     }
     const nonceSeed = sodium.from_hex(spec.nonceSeed);
-    const made = b.makeBallot(sodium, {...spec, secretKey, nonceSeed});
-    const cast = await post("/api/ballots", {ballot: made.ballot, signature: made.signature});
+    const made = b.makeBallot(sodium, {...spec, checkin, secretKey, nonceSeed});
+    const cast = await post("/api/ballots", {
+      ballot: made.ballot, signature: made.signature, tag_opening: made.tag_opening,
+    });
     return {step: "cast", status: cast.status, receipt: await cast.json(), made};
   },
 };
@@ -157,7 +169,8 @@ def _plaintext_in(data: bytes, option_ids: set[str]) -> list[str]:
     """The traces of a plaintext choice a request body or a log line could hold."""
     text = data.decode("utf-8", errors="replace")
     found = [o for o in option_ids if f'"{o}"' in text or f"={o}" in text]
-    return found + [k for k in ("choices", "opening", "nonce_seed") if k in text]
+    # A cast's "tag_opening" (the tag's randomness) is no choice: only the opening's keys are.
+    return found + [k for k in ("choices", "opening", "nonce_seed") if f'"{k}"' in text]
 
 
 def test_a_ballot_encrypted_in_chromium_verifies_and_the_service_never_sees_the_choice(
@@ -236,6 +249,10 @@ def test_a_ballot_encrypted_in_chromium_verifies_and_the_service_never_sees_the_
     )
     ballot.verify_signature(VerifyKey.from_hex(public_key), done["made"]["signature"])
     assert service.ballots[ballot.tracking_code()].kind == "cast"
+    ballot.tag.verify(context, "kiosk-1", ballot.checkin)
+    opening = Scalar.from_hex(done["made"]["tag_opening"])
+    assert ballot.tag.opens_to(key, voter_tag(context, voter), opening)
+    assert voter not in json.dumps(done["made"]["ballot"])
 
     # What the central service received and logged holds no plaintext choice.
     received = [
@@ -250,6 +267,7 @@ def test_a_ballot_encrypted_in_chromium_verifies_and_the_service_never_sees_the_
     booth = Booth(
         election.manifest, election.manifest_hash, key, "other", loc.id, SigningKey.generate()
     )
+    booth.check_in(voter)
     prepared = booth.prepare(voter, {q.id: q.options[-1].id for q in questions})
     assert _plaintext_in(json.dumps(prepared.challenge_body()).encode(), option_ids)
 

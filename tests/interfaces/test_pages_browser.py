@@ -280,7 +280,7 @@ def test_results_page_shows_the_demo_numbers(
     page.goto(f"{url}/results?lang=en")
     for region in result.results["regions"]:
         for option, votes in region["questions"][0]["options"].items():
-            cell = page.locator(f'td[data-region="{region["name"]}"][data-option="{option}"]')
+            cell = page.locator(f'td[data-region="{region["region"]}"][data-option="{option}"]')
             assert cell.inner_text() == str(votes)
     summary = json.loads((result.record / "results.json").read_text())
     assert page.inner_text("#d-counted") == str(summary["ballots"]["counted"])
@@ -367,14 +367,38 @@ _CLIPPED = """() => {
   const out = [];
   for (const svg of document.querySelectorAll("svg.chart")) {
     const box = svg.viewBox.baseVal;
+    const scale = svg.getScreenCTM().a;  // viewBox units to CSS pixels
     for (const t of svg.querySelectorAll("text")) {
       const b = t.getBBox();
       if (b.x < -0.5 || b.x + b.width > box.width + 0.5) out.push(t.textContent);
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < 12) out.push(`${t.textContent} shows at ${px.toFixed(1)}px`);
     }
   }
   if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push("page overflows");
   return out;
 }"""
+
+#: Text that runs out of the screen or is cut by its box, on any page. Wide tables scroll in
+#: their own box (``.scroll``) by design; the skip link waits off-screen until focused.
+_CUT_TEXT = """() => {
+  const out = [];
+  const width = window.innerWidth;
+  if (document.documentElement.scrollWidth > width + 1) out.push("the page scrolls sideways");
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".scroll, .skip, svg, script, style")) continue;
+    const s = getComputedStyle(el);
+    if (s.display === "none" || s.visibility === "hidden") continue;
+    const r = el.getBoundingClientRect();
+    const text = (el.textContent || "").trim().slice(0, 50);
+    const outside = r.right > width + 1 || r.left < -1;
+    if (r.width && outside) out.push(`${el.tagName} runs out: ${text}`);
+    const clips = ["hidden", "clip"].includes(s.overflowX) || s.textOverflow === "ellipsis";
+    if (clips && el.scrollWidth > el.clientWidth + 1) out.push(`${el.tagName} is cut: ${text}`);
+  }
+  return out;
+}"""
+PAGES = ("/", "/receipt", "/board", "/results", "/legitimacy", "/forensics", "/codes", "/officials")
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -391,3 +415,41 @@ def test_results_charts_fit_a_phone_and_a_desktop(
         assert page.evaluate(_CLIPPED) == [], (lang, width)
         _shoot(page, shots, f"results-{lang}-{width}")
     context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_cuts_its_text_on_a_phone_or_a_desktop(
+    browser: Any, demo: tuple[str, Any], shots: Path, width: int
+) -> None:
+    """Every public page (and the officials' sign-in) in every language: nothing runs off the
+    screen or is cut by its box; screenshots of each are kept."""
+    url, _ = demo
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    for path in PAGES:
+        for lang in LANGS:
+            page.goto(f"{url}{path}?lang={lang}")
+            problems += [f"{path} [{lang}] {p}" for p in page.evaluate(_CUT_TEXT)]
+            name = path.strip("/") or "home"
+            _shoot(page, shots, f"page-{name}-{lang}-{width}")
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_cut_text_checks_find_what_they_look_for(browser: Any) -> None:
+    """The two checks above, against a page built to fail them: a label past its chart's
+    edge, a chart label too small to read, a box that cuts its text, a line off the screen."""
+    page = browser.new_page(viewport={"width": 390, "height": 600})
+    page.set_content(
+        '<svg class="chart" viewBox="0 0 400 60" style="width:200px">'
+        '<text x="380" y="20" style="font-size:15px">runs past the edge</text></svg>'
+        '<p style="width:80px;overflow:hidden;white-space:nowrap">a box too narrow for this</p>'
+        '<p style="position:relative;left:300px;white-space:nowrap">a line off the screen</p>'
+    )
+    charts = page.evaluate(_CLIPPED)
+    assert "runs past the edge" in charts and any("shows at 7.5px" in p for p in charts)
+    cut = page.evaluate(_CUT_TEXT)
+    assert any(p.startswith("P is cut: a box too narrow") for p in cut), cut
+    assert any(p.startswith("P runs out: a line off the screen") for p in cut), cut
+    page.close()

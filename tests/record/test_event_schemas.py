@@ -24,7 +24,7 @@ MANIFEST_SCHEMA = json.loads((ROOT / "docs" / "manifest.schema.json").read_text(
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build_record(tmp_path_factory.mktemp("schemas") / "record", voters=20)
+    return build_record(tmp_path_factory.mktemp("schemas") / "record", voters=60)
 
 
 def _validator(kind: EventType) -> jsonschema.Draft202012Validator:
@@ -51,7 +51,7 @@ def test_every_event_of_a_record_validates(built: Built) -> None:
         errors = list(_validator(kind).iter_errors(event["payload"]))
         assert not errors, (number, kind.value, [e.message for e in errors[:3]])
         seen.add(kind)
-    expected = set(EventType) - {EventType.HEAD_COSIGNATURE, EventType.CHECK_IN,
+    expected = set(EventType) - {EventType.HEAD_COSIGNATURE,
         EventType.OBSERVER_REPORT, EventType.COMPLAINT, EventType.STATION_CREDENTIAL}  # fmt: skip
     assert seen == expected
 
@@ -65,11 +65,14 @@ def test_check_in_and_cosignature_payloads_validate() -> None:
     key = SigningKey(bytes(32))
     check_in = {
         "device": "d1",
-        "voter": "ab" * 32,
+        "checkin": "ab" * 16,
         "at": "2022-09-23T08:00:00+03:00",
-        "signature": sign_check_in(key, "cd" * 64, "d1", "ab" * 32),
+        "signature": sign_check_in(key, "cd" * 64, "d1", "ab" * 16),
     }
     assert not list(_validator(EventType.CHECK_IN).iter_errors(check_in))
+    # The pseudonym has no place in a check-in.
+    named = {**check_in, "voter": "ab" * 32}
+    assert list(_validator(EventType.CHECK_IN).iter_errors(named))
     head = sign_head(key, 7, b"\x01" * 32, 1)
     cosignature = cosign_head(key, key.verify_key.hex(), head, 2, 5).to_json()
     assert not list(_validator(EventType.HEAD_COSIGNATURE).iter_errors(cosignature))
@@ -80,6 +83,11 @@ def test_a_malformed_payload_is_refused(built: Built) -> None:
     cast = next(e for e in events if e["type"] == "ballot_cast")["payload"]
     bad = {**cast, "tracking_code": "XYZ"}
     assert list(_validator(EventType.BALLOT_CAST).iter_errors(bad))
+    # Nothing in a cast entry may say which ballot counts, or name the voter.
+    for extra in ({"supersedes": None}, {"overruled_by": cast["tracking_code"]}):
+        assert list(_validator(EventType.BALLOT_CAST).iter_errors({**cast, **extra}))
+    named = {**cast, "ballot": {**cast["ballot"], "voter": "ab" * 32}}
+    assert list(_validator(EventType.BALLOT_CAST).iter_errors(named))
     end = next(e for e in events if e["type"] == "device_chain_end")["payload"]
     assert list(_validator(EventType.DEVICE_CHAIN_END).iter_errors({**end, "count": "1"}))
     roll = next(e for e in events if e["type"] == "roll_commitment")["payload"]

@@ -15,6 +15,7 @@ from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import check_export, export_board, import_export
 from plebiscite.record.memory import MemoryBoard
+from plebiscite.record.schema import SCHEMA_REVISION
 from plebiscite.record.sql import SqlBoard
 
 KEY = SigningKey(bytes([7]) * 32)
@@ -156,7 +157,7 @@ def test_the_cli_creates_exports_and_checks(tmp_path: Path, record: Path) -> Non
     runner = CliRunner()
     result = runner.invoke(cli, ["board", "init", "--db", db])
     assert result.exit_code == 0, result.output
-    assert "created a board with schema 0002" in result.output
+    assert f"created a board with schema {SCHEMA_REVISION}" in result.output
     with SqlBoard.open(db) as board:
         import_export(record, board)
     result = runner.invoke(cli, ["board", "info", "--db", db, "--check"])

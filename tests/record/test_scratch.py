@@ -7,7 +7,7 @@ import os
 import pytest
 
 from plebiscite.domain.roll import PublicEntry, roll_commitment
-from plebiscite.record.scratch import ScratchBallots, ScratchRoll
+from plebiscite.record.scratch import ScratchCheckins, ScratchRoll
 from plebiscite.services.verify_voters import roll_commitment_of
 
 
@@ -49,12 +49,14 @@ def test_the_streamed_roll_commitment_is_the_roll_commitment(odd: str | None) ->
     assert roll_commitment_of(roll, b"m" * 64, "r1") == roll_commitment(b"m" * 64, "r1", mine)
 
 
-def test_ballots_come_back_grouped_by_voter_in_entry_order() -> None:
-    table = ScratchBallots()
-    table.append("v2", "r", (5, "c5", "booth", "2022-09-23T10:00:00+00:00", None, None))
-    table.append("v1", "r", (9, "c9", "mobile", "2022-09-24T10:00:00+00:00", "c3", None))
-    table.append("v1", "r", (3, "c3", "mobile", "2022-09-23T10:00:00+00:00", None, None))
-    assert len(table) == 3
-    groups = [(v, r, [row[0] for row in rows]) for v, r, rows in table.groups()]
-    assert groups == [("v1", "r", [3, 9]), ("v2", "r", [5])]
+def test_a_check_in_is_found_by_device_and_id_and_counts_its_cast_ballots() -> None:
+    table = ScratchCheckins()
+    assert table.add("d1", "aa", 4) is None
+    assert table.add("d2", "aa", 5) is None
+    assert table.add("d1", "aa", 9) == 4  # the same id again on the same device
+    assert table.use("d1", "bb", True) is None
+    assert table.use("d1", "aa", False) == (4, 0)  # a challenged ballot
+    assert table.use("d1", "aa", True) == (4, 0)
+    assert table.use("d1", "aa", True) == (4, 1)  # a second cast ballot on one check-in
+    assert table.use("d2", "aa", True) == (5, 0)
     table.close()

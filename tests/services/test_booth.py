@@ -38,3 +38,36 @@ def test_prepared_ballots_are_fresh_signed_and_open_correctly() -> None:
     assert booth.previous_code == a.tracking_code
     with pytest.raises(InputError):
         booth.accepted(b)  # b was chained to the old head
+
+
+def test_a_booth_encrypts_only_for_a_voter_it_checked_in_and_keeps_the_tag_opening_home() -> None:
+    """The ballot repeats the booth's check-in id and carries the voter's tag; the tag's opening
+    goes with a cast (the board checks the tag with it) and never with a challenge, whose
+    body is published: with it anyone could strip the tag down to the voter's tag point and
+    find the voter on the roll."""
+    from plebiscite.crypto.group import Point, Scalar
+    from plebiscite.domain.ballot import voter_tag
+    from plebiscite.services.booth import Booth
+
+    day = new_day(MemoryBoard(), voters=20)
+    loc = location(LocationKind.MAKESHIFT_STATION)
+    booth = Booth(
+        MANIFEST, day.bed.manifest_hash, day.bed.key.public, "plain", loc.id, day.booth(loc).key
+    )
+    voter = day.voters()[0].pseudonym
+    with pytest.raises(InputError, match="not checked in"):
+        booth.prepare(voter, {"dn-q1": "yes"})
+    body = booth.check_in(voter)
+    assert set(body) == {"voter", "checkin", "signature"} and len(body["checkin"]) == 32
+    prepared = booth.prepare(voter, {"dn-q1": "yes"})
+    assert prepared.ballot.checkin == body["checkin"]
+    assert "voter" not in prepared.ballot.to_json()
+    r = Scalar.from_hex(prepared.cast_body()["tag_opening"])
+    tag = voter_tag(booth.context, voter)
+    assert prepared.ballot.tag.opens_to(day.bed.key.public, tag, r)
+    assert prepared.ballot.tag.ciphertext.beta - day.bed.key.public * r == tag  # what it reveals
+    assert prepared.ballot.tag.ciphertext.alpha == Point.base_mul(r)
+    challenge = prepared.challenge_body()
+    assert "tag_opening" not in challenge and r.hex() not in str(challenge)
+    again = booth.check_in(voter)  # a second check-in draws a fresh id
+    assert again["checkin"] != body["checkin"]

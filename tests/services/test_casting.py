@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from plebiscite.crypto.group import Scalar
 from plebiscite.crypto.proofs import RangeProof
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.ballot import encrypt_tag
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.errors import (
     DuplicateBallotError,
@@ -67,6 +69,14 @@ def cast(day: Day, booth: Booth, voter: str, selections: dict[str, str | None] =
     return receipt
 
 
+def check_in(day: Day, booth: Booth, voter: str, service: CastingService | None = None) -> str:
+    """Check ``voter`` in on ``booth`` through the service (outside a ``refused`` block, whose
+    board must not grow); returns the check-in id."""
+    body = booth.check_in(voter)
+    (service or day.service).check_in(booth.device_id, voter, body["checkin"], body["signature"])
+    return body["checkin"]
+
+
 def test_cast_gives_a_receipt_that_verifies_and_a_retry_gives_the_same(day: Day) -> None:
     booth = day.booth(location(MS))
     voter = day.voters()[0].pseudonym
@@ -116,21 +126,87 @@ def test_second_booth_ballot_is_refused(day: Day) -> None:
     refused(day, DuplicateBallotError, lambda: cast(day, booth, voter))
 
 
-def test_booth_ballot_supersedes_door_to_door_and_not_the_reverse(day: Day) -> None:
+def test_one_booth_and_one_door_to_door_ballot_per_voter_both_recorded(day: Day) -> None:
+    """A voter may cast one door-to-door and one booth ballot, in either order; both are recorded
+    and nothing on the board says which counts, names the voter or links the two (the count
+    decides by the encrypted tags after the shuffle). A second of either kind is refused."""
     home = day.booth(location(MT))
-    voters = day.voters()
+    voters = [v for v in day.voters() if v.home_voting]  # a team takes applicants only
     day.clock.set(open_at(location(MT)))
     first = cast(day, home, voters[0].pseudonym)
     refused(day, DuplicateBallotError, lambda: cast(day, home, voters[0].pseudonym))
     day.clock.set(open_at(location(RS)))
     station = day.booth(location(RS))
     override = cast(day, station, voters[0].pseudonym, {"dn-q1": "no"})
-    assert override.supersedes == first.tracking_code
-    assert day.board.entry(override.leaf_index).event.payload["supersedes"] == first.tracking_code
-    # A booth voter cannot then vote door to door.
+    assert override.kind == "cast" and first.kind == "cast"
+    _unlinked(day, voters[0].pseudonym, (home, first), (station, override))
+    refused(day, DuplicateBallotError, lambda: cast(day, station, voters[0].pseudonym))
+    # A booth voter may then vote door to door: recorded like any other (refusing it would tell
+    # the team at the door that the voter went to a booth); a second one is refused.
     day.clock.set(open_at(location(MS), 1))  # makeshift and mobile teams both open
-    cast(day, day.booth(location(MS)), voters[1].pseudonym)
+    booth_first = cast(day, day.booth(location(MS)), voters[1].pseudonym)
+    home_after = cast(day, home, voters[1].pseudonym)
+    assert home_after.leaf_index > booth_first.leaf_index
     refused(day, DuplicateBallotError, lambda: cast(day, home, voters[1].pseudonym))
+
+
+def _unlinked(day: Day, voter: str, *ballots: tuple[Booth, Any]) -> None:
+    """No ballot entry, receipt or check-in of ``voter`` names the voter, and none names
+    another's tracking code or check-in id."""
+    codes = [receipt.tracking_code for _, receipt in ballots]
+    checkins = [booth.checkins[voter] for booth, _ in ballots]
+    for i, (_, receipt) in enumerate(ballots):
+        payload = day.board.entry(receipt.leaf_index).event.payload
+        assert payload["ballot"]["checkin"] == checkins[i]
+        assert not {"supersedes", "overruled_by", "voter"} & set(payload)
+        assert "supersedes" not in receipt.to_json()
+        seen = [
+            day.board.entry(receipt.leaf_index).event.data.decode(),
+            json.dumps(receipt.to_json()),
+            *(
+                e.event.data.decode()
+                for e in day.board.entries()
+                if e.event.type.value == "check_in" and e.event.payload["checkin"] == checkins[i]
+            ),
+        ]
+        assert len(seen) == 3  # the entry, the receipt, the one check-in
+        others = [x for j in range(len(ballots)) if j != i for x in (codes[j], checkins[j])]
+        for text in seen:
+            assert voter not in text
+            assert not any(other in text for other in others)
+
+
+def test_a_tag_for_another_voter_or_a_cast_without_its_opening_is_refused(day: Day) -> None:
+    """A device checks voter A in and tags A's ballot with voter B's tag point (an honest
+    encryption with a valid proof): the count would then set B's door-to-door ballot aside and
+    keep A's. The tag_opening check refuses it, as it refuses a cast that hides the opening."""
+    booth = day.booth(location(MS))
+    voters = day.voters()
+    a, b = voters[0].pseudonym, voters[1].pseudonym
+    prepared = booth.prepare(a, YES)
+    checkin = prepared.ballot.checkin
+    tag, r = encrypt_tag(
+        booth.election_key, booth.context, booth.device_id, checkin, b, SystemRng()
+    )
+    tag.verify(day.service.election.context, booth.device_id, checkin)  # the proof holds
+    forged = dataclasses.replace(prepared.ballot, tag=tag)
+    wire, signature = forged.to_json(), forged.sign(booth.key)
+    refused(day, ProofError, lambda: day.service.cast(wire, signature, tag_opening=r.hex()))
+    honest = prepared.tag_opening.hex()  # A's own opening does not open B's tag either
+    refused(day, ProofError, lambda: day.service.cast(wire, signature, tag_opening=honest))
+    # The honest ballot needs its opening too, and a well-formed one.
+    body = prepared.ballot.to_json()
+    refused(day, EncodingError, lambda: day.service.cast(body, prepared.signature))
+    refused(
+        day, EncodingError, lambda: day.service.cast(body, prepared.signature, None, None, "zz")
+    )
+    refused(
+        day,
+        ProofError,
+        lambda: day.service.cast(body, prepared.signature, tag_opening=r.hex()),
+    )
+    receipt = day.service.cast(body, prepared.signature, tag_opening=honest)
+    assert receipt.tracking_code == prepared.tracking_code
 
 
 def test_not_eligible_unknown_voter_and_other_region(day: Day) -> None:
@@ -172,12 +248,15 @@ def test_proof_for_another_election_refused(day: Day) -> None:
     loc = location(MS)
     day.service.enrol_device("other", loc.id, key.verify_key.hex())
     other_key = KeyPair.generate(SystemRng()).public
+    voter = day.voters()[0].pseudonym
     booth = Booth(MANIFEST, day.bed.manifest_hash, other_key, "other", loc.id, key)
-    refused(day, ProofError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+    checkin = check_in(day, booth, voter)
+    refused(day, ProofError, lambda: cast(day, booth, voter))
     other_hash = bytes(64)
     booth = Booth(MANIFEST, other_hash, day.bed.key.public, "other", loc.id, key)
+    booth.check_in(voter, checkin)  # the id checked in above, signed for the other election
     booth.previous_code = day.service.device_chain_head("other")
-    refused(day, WrongElectionError, lambda: cast(day, booth, day.voters()[0].pseudonym))
+    refused(day, WrongElectionError, lambda: cast(day, booth, voter))
 
 
 def test_unknown_and_revoked_devices_and_bad_signatures(day: Day) -> None:
@@ -212,10 +291,26 @@ def test_replay_from_another_device_refused(day: Day) -> None:
     day.service.cast(
         prepared.ballot.to_json(), prepared.signature, tag_opening=prepared.tag_opening.hex()
     )
+    # Device b checks another voter in and sends a's answers under a tag of its own: the
+    # ciphertexts are already on the board.
+    checkin = check_in(day, b, voters[1].pseudonym)
+    tag, r = encrypt_tag(b.election_key, b.context, "b", checkin, voters[1].pseudonym, SystemRng())
     copy = dataclasses.replace(
-        prepared.ballot, device="b", voter=voters[1].pseudonym, previous_code=b.previous_code
+        prepared.ballot, device="b", checkin=checkin, tag=tag, previous_code=b.previous_code
     )
-    refused(day, ReplayError, lambda: day.service.cast(copy.to_json(), copy.sign(b.key)))
+    refused(
+        day,
+        ReplayError,
+        lambda: day.service.cast(copy.to_json(), copy.sign(b.key), tag_opening=r.hex()),
+    )
+    # a's tag copied with it: its proof binds a's device and check-in.
+    stolen = dataclasses.replace(copy, tag=prepared.ballot.tag)
+    opening = prepared.tag_opening.hex()
+    refused(
+        day,
+        ProofError,
+        lambda: day.service.cast(stolen.to_json(), stolen.sign(b.key), tag_opening=opening),
+    )
     # The original, sent again by anyone, only gets its own receipt back.
     size = day.board.size()
     day.service.cast(
@@ -230,6 +325,7 @@ def test_chain_must_continue(day: Day) -> None:
     prepared = booth.prepare(voters[0].pseudonym, YES)  # never sent
     assert prepared.tracking_code
     booth.previous_code = prepared.tracking_code  # the device skips it
+    check_in(day, booth, voters[1].pseudonym)
     refused(day, ChainError, lambda: cast(day, booth, voters[1].pseudonym))
 
 
@@ -242,9 +338,33 @@ def test_challenge_then_cast(day: Day) -> None:
     assert receipt.kind == "challenged"
     payload = day.board.entry(receipt.leaf_index).event.payload
     assert payload["opening"] == {"nonce_seed": first.nonce_seed.hex(), "choices": [[1, 0]]}
-    refused(day, ChainError, lambda: day.service.cast(first.ballot.to_json(), first.signature))
+    opening = first.tag_opening.hex()
+    refused(
+        day,
+        ChainError,
+        lambda: day.service.cast(first.ballot.to_json(), first.signature, tag_opening=opening),
+    )
     second = cast(day, booth, voter, {"dn-q1": "no"})
-    assert second.kind == "cast" and second.supersedes is None
+    assert second.kind == "cast" and "supersedes" not in second.to_json()
+
+
+def test_the_tag_opening_never_reaches_the_board(day: Day) -> None:
+    """The service checks a cast's tag with its opening and forgets it: with the opening,
+    anyone could strip the tag to the voter's tag point and find the voter on the roll."""
+    booth = day.booth(location(MS))
+    voter = day.voters()[0].pseudonym
+    challenged = booth.prepare(voter, YES)
+    day.service.challenge(challenged.ballot.to_json(), challenged.signature, challenged.opening())
+    booth.accepted(challenged)
+    cast_ = booth.prepare(voter, YES)
+    receipt = day.service.cast(
+        cast_.ballot.to_json(), cast_.signature, tag_opening=cast_.tag_opening.hex()
+    )
+    booth.accepted(cast_)
+    openings = (challenged.tag_opening.hex(), cast_.tag_opening.hex())
+    for entry in day.board.entries():
+        assert not any(o in entry.event.data.decode() for o in openings)
+    assert not any(o in json.dumps(receipt.to_json()) for o in openings)
 
 
 def test_challenge_with_a_false_opening_is_refused(day: Day) -> None:
@@ -274,22 +394,39 @@ def test_check_in_is_signed_checked_and_idempotent(day: Day) -> None:
     booth = day.booth(location(MS))
     voter = day.voters()[0].pseudonym
     body = booth.check_in(voter)
-    index = day.service.check_in(booth.device_id, body["voter"], body["signature"])
-    assert day.service.check_in(booth.device_id, body["voter"], body["signature"]) == index
-    payload = day.board.entry(index).event.payload
-    assert set(payload) == {"device", "voter", "at", "signature"}
+    checkin, signature = body["checkin"], body["signature"]
+    index = day.service.check_in(booth.device_id, voter, checkin, signature)
+    assert day.service.check_in(booth.device_id, voter, checkin, signature) == index
+    entry = day.board.entry(index).event
+    assert set(entry.payload) == {"device", "checkin", "at", "signature"}
+    assert entry.payload["checkin"] == checkin and voter not in entry.data.decode()
     other = day.voters()[1].pseudonym
+    # The signature covers the id: another id under it is refused; the same id (a replayed
+    # check-in) cannot check another voter in.
+    fresh = booth.check_in(other)["checkin"]
     refused(
         day,
         SignatureError,
-        lambda: day.service.check_in(booth.device_id, other, body["signature"]),
+        lambda: day.service.check_in(booth.device_id, other, fresh, signature),
+    )
+    refused(
+        day,
+        DuplicateBallotError,
+        lambda: day.service.check_in(booth.device_id, other, checkin, signature),
+    )
+    refused(
+        day,
+        EncodingError,
+        lambda: day.service.check_in(booth.device_id, voter, checkin.upper(), signature),
     )
     stranger = day.voters("kherson")[0].pseudonym
     signed = booth.check_in(stranger)
     refused(
         day,
         EligibilityError,
-        lambda: day.service.check_in(booth.device_id, stranger, signed["signature"]),
+        lambda: day.service.check_in(
+            booth.device_id, stranger, signed["checkin"], signed["signature"]
+        ),
     )
 
 
@@ -299,18 +436,23 @@ def _restart(board: Board, day: Day) -> CastingService:
 
 def test_indexes_are_rebuilt_from_the_board(day: Day) -> None:
     home, station = day.booth(location(MT)), day.booth(location(MS))
-    voters = day.voters()
+    voters = [v for v in day.voters() if v.home_voting]  # a team takes applicants only
     day.clock.set(open_at(location(MS)))  # both open
     first = cast(day, home, voters[0].pseudonym)
     cast(day, station, voters[1].pseudonym)
     day.service = _restart(day.board, day)
     refused(day, DuplicateBallotError, lambda: cast(day, station, voters[1].pseudonym))
+    refused(day, DuplicateBallotError, lambda: cast(day, home, voters[0].pseudonym))
     day.clock.set(open_at(location(MS), 1))
-    override = cast(day, station, voters[0].pseudonym)  # the chain continues after restart
-    assert override.supersedes == first.tracking_code
+    booth_too = cast(day, station, voters[0].pseudonym)  # the chain continues after restart
+    assert booth_too.leaf_index > first.leaf_index
+    refused(day, DuplicateBallotError, lambda: cast(day, station, voters[0].pseudonym))
+    check_in(day, home, voters[1].pseudonym)  # a booth voter at home: recorded
+    cast(day, home, voters[1].pseudonym)
     stranger = Booth(
         MANIFEST, day.bed.manifest_hash, day.bed.key.public, "x", location(MS).id, home.key
     )
+    stranger.check_in(voters[2].pseudonym)  # drawn on the device; the board knows no "x"
     refused(day, UnknownDeviceError, lambda: cast(day, stranger, voters[2].pseudonym))
 
 
@@ -410,6 +552,7 @@ def test_a_new_server_reads_no_ballot_and_no_roll_entry(tmp_path: Any) -> None:
     assert again.leaf_index == board.size() - 1
     first = day.voters()[0].pseudonym
     other = Day(board, day.bed, day.clock, restarted, day.head_key).booth(location(MS), "second")
+    check_in(day, other, first, restarted)
     refused(day, DuplicateBallotError, lambda: cast(day, other, first))
 
 
@@ -436,13 +579,16 @@ def test_two_servers_on_one_sqlite_board_share_every_rule(tmp_path: Any) -> None
     )
     assert (again.leaf_index, again.tracking_code) == (receipt.leaf_index, receipt.tracking_code)
     # A double vote through the other server: refused; a fork of a's chain: refused.
+    check_in(day, b, voter, other)
     with pytest.raises(DuplicateBallotError):
         other.cast(*_body(b.prepare(voter, YES)))
     fork = Booth(MANIFEST, day.bed.manifest_hash, day.bed.key.public, "a", a.location.id, a.key)
+    check_in(day, fork, day.voters()[1].pseudonym, other)
     with pytest.raises(ChainError):
         other.cast(*_body(fork.prepare(day.voters()[1].pseudonym, YES)))
     # The device both servers know continues on either.
     cast(Day(second_board, day.bed, day.clock, other, day.head_key), a, day.voters()[2].pseudonym)
+    check_in(day, a, day.voters()[3].pseudonym)
     other.close_voting()
     with pytest.raises(VotingClosedError):
         day.service.cast(*_body(a.prepare(day.voters()[3].pseudonym, YES)))

@@ -18,7 +18,7 @@ from legitimacy_support import (
     fair_manifest,
     fair_text,
 )
-from paper_support import protocol_data
+from paper_support import enrol_stations, file, protocol_data
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_load import parse_manifest_data
 from plebiscite.record.export import export_board
@@ -34,7 +34,7 @@ from plebiscite.services.legitimacy import (
     evaluate_path,
     report_document,
 )
-from plebiscite.services.paper import load_paper, submit
+from plebiscite.services.paper import load_paper
 from plebiscite.services.setup import load_manifest
 
 MANIFEST = load_manifest(SEED)
@@ -301,15 +301,16 @@ def _report(**change: Any) -> dict[str, Any]:
 def _honest_board(manifest: Manifest) -> MemoryBoard:
     board = MemoryBoard()
     publish_manifest(board, manifest)
+    enrol_stations(board, manifest)
     protocols = [
         protocol_data(p.id, manifest.region_by_id[p.region_id].questions[0].id)
         for p in manifest.precincts
     ]
-    submit(board, "protocol", protocols)
+    file(board, "protocol", protocols)
     acts = [a for p in manifest.precincts for a in _acts(p.id, [225] * 4, [75] * 4 + [300])]
-    submit(board, "custody", acts)
-    submit(board, "trip", _trip("t-1"))
-    submit(board, "report", _report())
+    file(board, "custody", acts)
+    file(board, "trip", _trip("t-1"))
+    file(board, "report", _report())
     return board
 
 
@@ -377,7 +378,7 @@ def test_the_record_fails_conditions_and_names_its_entries(
 ) -> None:
     board = _honest_board(fair_manifest())
     before = board.size()
-    submit(board, kind, item)
+    file(board, kind, item)
     report = _evaluate(board)
     found = report.condition(condition)
     assert found.status is Status.FAIL
@@ -388,10 +389,11 @@ def test_the_record_fails_conditions_and_names_its_entries(
 def test_custody_acts_that_do_not_add_up_fail_d1_and_unsigned_fail_d2() -> None:
     board = MemoryBoard()
     publish_manifest(board, MANIFEST)
-    submit(board, "protocol", protocol_data("dn-0101", "dn-q1"))
+    enrol_stations(board, MANIFEST)
+    file(board, "protocol", protocol_data("dn-0101", "dn-q1"))
     acts = _acts("dn-0101", [225, 225, 225, 100], [75] * 4 + [300])
     acts[0]["observers"] = []
-    submit(board, "custody", acts)
+    file(board, "custody", acts)
     report = _evaluate(board)
     assert report.status_of("D1") is Status.FAIL
     assert "hold 775 ballots but line 7 of the protocol says 900" in report.condition("D1").evidence
@@ -403,12 +405,12 @@ def test_custody_acts_that_do_not_add_up_fail_d1_and_unsigned_fail_d2() -> None:
 
 def test_broken_protocols_fail_f10_and_lost_ballots_f12() -> None:
     board = _honest_board(MANIFEST)
-    submit(
+    file(
         board,
         "protocol",
         {**protocol_data("dn-0101", "dn-q1", invalid=30), "version": 2, "reason": "recount"},
     )
-    submit(
+    file(
         board,
         "protocol",
         {
@@ -425,7 +427,7 @@ def test_broken_protocols_fail_f10_and_lost_ballots_f12() -> None:
 
 def test_decided_complaints_pass_p5() -> None:
     board = _honest_board(MANIFEST)
-    submit(
+    file(
         board,
         "complaint",
         {
@@ -454,7 +456,7 @@ def test_an_exported_record_and_a_board_file_are_read(tmp_path: Path) -> None:
     board = _honest_board(MANIFEST)
     export_board(board, tmp_path / "record")
     from_record = evaluate_path(tmp_path / "record")
-    assert from_record.paper_events == board.size() - 1
+    assert from_record.paper_events == board.size() - 1 - len(MANIFEST.locations)  # devices
     assert from_record.status_of("D1") is Status.PASS
     # the facts travel with the manifest in the record
     assert from_record.summary.tier is Tier.VOID

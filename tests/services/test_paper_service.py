@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from paper_support import protocol_data
+from paper_support import enrol_stations, file, protocol_data, sign
 from plebiscite.domain.paper import LINE_CODES
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.events import Event, EventType
@@ -51,6 +51,7 @@ def complaint_data(precinct: str = "dn-0102", annul: bool = True, cid: str = "c-
 def board() -> MemoryBoard:
     b = MemoryBoard()
     publish_manifest(b, MANIFEST)
+    enrol_stations(b, MANIFEST)
     return b
 
 
@@ -60,13 +61,15 @@ def _all_donetsk(board: MemoryBoard) -> None:
         data = protocol_data(p.id, valid=1490 - i, invalid=10 + i)
         data["options"] = {"yes": 1400 - i, "no": 90}
         items.append(data)
-    submit(board, "protocol", items)
+    file(board, "protocol", items)
 
 
 def test_a_protocol_breaking_a_hard_relation_is_stored_as_submitted_and_flagged(
     board: MemoryBoard,
 ) -> None:
-    done = submit_protocol(board, protocol_data(ballots_received=2000), manifest=MANIFEST)
+    done = submit_protocol(
+        board, sign(MANIFEST, "protocol", protocol_data(ballots_received=2000)), manifest=MANIFEST
+    )
     assert [c.id for c in done.flags] == ["K2"]
     assert "100 ballots unaccounted for" in done.flags[0].message
     stored = board.entry(done.index).event.payload
@@ -78,11 +81,13 @@ def test_a_protocol_breaking_a_hard_relation_is_stored_as_submitted_and_flagged(
 
 
 def test_a_corrected_protocol_supersedes_and_keeps_the_earlier_one(board: MemoryBoard) -> None:
-    first = submit_protocol(board, protocol_data(ballots_received=2000), manifest=MANIFEST)
+    first = submit_protocol(
+        board, sign(MANIFEST, "protocol", protocol_data(ballots_received=2000)), manifest=MANIFEST
+    )
     with pytest.raises(InputError, match="submit version 2 with a reason"):
-        submit_protocol(board, protocol_data(), manifest=MANIFEST)
+        submit_protocol(board, sign(MANIFEST, "protocol", protocol_data()), manifest=MANIFEST)
     corrected = {**protocol_data(), "version": 2, "reason": "recount of cancelled ballots"}
-    second = submit_protocol(board, corrected, manifest=MANIFEST)
+    second = submit_protocol(board, sign(MANIFEST, "protocol", corrected), manifest=MANIFEST)
     assert second.flags == ()
     _, record = load_paper(board)
     current = record.current_protocols()[("dn-0101", "dn-q1")]
@@ -95,10 +100,14 @@ def test_protocols_for_unknown_precincts_questions_or_options_are_refused(
     board: MemoryBoard,
 ) -> None:
     with pytest.raises(InputError, match="unknown precinct 'xx-0001'"):
-        submit_protocol(board, protocol_data("xx-0001"), manifest=MANIFEST)
+        submit_protocol(
+            board, sign(MANIFEST, "protocol", protocol_data("xx-0001")), manifest=MANIFEST
+        )
     with pytest.raises(InputError, match="question 'zp-q1' is not asked"):
-        submit_protocol(board, protocol_data(question="zp-q1"), manifest=MANIFEST)
-    assert board.size() == 1  # only the manifest
+        submit_protocol(
+            board, sign(MANIFEST, "protocol", protocol_data(question="zp-q1")), manifest=MANIFEST
+        )
+    assert board.size() == 1 + len(MANIFEST.locations)  # only the manifest and the devices
 
 
 def test_complaints_against_unknown_precincts_are_refused(board: MemoryBoard) -> None:
@@ -126,12 +135,16 @@ def test_trips_are_flagged_and_refused_off_schedule(board: MemoryBoard) -> None:
         "returned": 0,
         "found": 35,
     }
-    done = submit_trip(board, trip, manifest=MANIFEST)
+    done = submit_trip(board, sign(MANIFEST, "trip", trip), manifest=MANIFEST)
     assert {c.id for c in done.flags} == {"T2", "T3", "T5", "T6", "T7"}
     with pytest.raises(InputError, match="2022-10-01 is not a voting day"):
-        submit_trip(board, {**trip, "date": "2022-10-01"}, manifest=MANIFEST)
+        submit_trip(
+            board, sign(MANIFEST, "trip", {**trip, "date": "2022-10-01"}), manifest=MANIFEST
+        )
     # the count fills in `found` later: the newer event replaces the trip
-    submit_trip(board, {**trip, "found": 30, "returned": 5}, manifest=MANIFEST)
+    submit_trip(
+        board, sign(MANIFEST, "trip", {**trip, "found": 30, "returned": 5}), manifest=MANIFEST
+    )
     _, record = load_paper(board)
     assert len(record.trips) == 2
     assert record.current_trips()["t-1"].value.found == 30
@@ -173,20 +186,22 @@ def test_aggregates_are_recomputed_never_read_from_the_board(board: MemoryBoard)
     _all_donetsk(board)
     # a forged "region total" posted as a protocol for a unit is not a precinct: refused
     with pytest.raises(InputError, match="unknown precinct 'donetsk'"):
-        submit_protocol(board, protocol_data("donetsk"), manifest=MANIFEST)
+        submit_protocol(
+            board, sign(MANIFEST, "protocol", protocol_data("donetsk")), manifest=MANIFEST
+        )
     _, record = load_paper(board)
     region = paper_results(MANIFEST, record).unit("donetsk")
     assert region.lines["valid"] == sum(1490 - i for i in range(6))
 
 
 def test_a_malformed_paper_event_on_the_board_is_a_record_error(board: MemoryBoard) -> None:
-    board.append(Event.create(EventType.PROTOCOL, {"precinct": "dn-0101"}))
-    with pytest.raises(RecordError, match="board entry 1: missing field 'lines'"):
+    index = board.append(Event.create(EventType.PROTOCOL, {"precinct": "dn-0101"}))
+    with pytest.raises(RecordError, match=f"board entry {index}: missing field 'lines'"):
         load_paper(board)
 
 
 def test_a_batch_names_the_failing_item(board: MemoryBoard) -> None:
     with pytest.raises(InputError, match=r"item 1: .*unknown precinct 'zz' \(items before it"):
-        submit(board, "protocol", [protocol_data(), protocol_data("zz")])
+        file(board, "protocol", [protocol_data(), protocol_data("zz")])
     with pytest.raises(InputError, match="unknown paper record 'ballot'"):
         submit(board, "ballot", {})

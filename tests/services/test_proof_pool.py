@@ -9,7 +9,7 @@ import pytest
 from plebiscite.crypto.ballot import QuestionSpec, encrypt_answer
 from plebiscite.crypto.elgamal import KeyPair
 from plebiscite.crypto.randomness import SeededRng
-from plebiscite.domain.ballot import Ballot
+from plebiscite.domain.ballot import Ballot, encrypt_tag
 from plebiscite.errors import ProofError
 from plebiscite.services.proof_pool import ProofPool
 
@@ -20,11 +20,12 @@ def test_pool_accepts_honest_and_names_a_bad_proof() -> None:
     rng = SeededRng(b"pool")
     key = KeyPair.generate(rng).public
     answer = encrypt_answer(key, b"ctx", SPEC, [0, 1], b"s" * 32, rng)
-    ballot = Ballot("ab" * 32, "dev", "loc", "cd" * 32, "00" * 32, (answer,))
+    tag, _ = encrypt_tag(key, b"ctx", "dev", "cd" * 16, "ef" * 32, rng)
+    ballot = Ballot("ab" * 32, "dev", "loc", "cd" * 16, "00" * 32, tag, (answer,))
     pool = ProofPool(1)
     try:
         pool(ballot, key, b"ctx", [SPEC])
-        with pytest.raises(ProofError, match="question 'q'"):
+        with pytest.raises(ProofError, match="tag proof"):  # it binds the election too
             pool(ballot, key, b"another election", [SPEC])
         swapped = replace(answer, selections=answer.selections[::-1])
         with pytest.raises(ProofError, match="option 0"):

@@ -14,8 +14,6 @@ from test_verify_support import (
     Lines,
     ballots,
     build_record,
-    make_ballot,
-    read_events,
     sign_as_trustee,
     tampered,
 )
@@ -23,8 +21,6 @@ from test_verify_support import (
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.errors import VerificationError
 from plebiscite.record.heads import sign_head
-from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.synthetic import device_key
 from plebiscite.services.verify import verify_record
 from plebiscite.services.verify_report import CHECKS, VerificationReport
 
@@ -58,9 +54,8 @@ def test_untouched_record_passes(built: Built) -> None:
     assert report.ok, [str(f) for f in report.findings()]
     assert set(report.checks) == set(CHECKS)
     assert report.ballots == 122
-    assert all(c.checked > 0 for c in report.checks.values()), [
-        c.id for c in report.checks.values() if c.checked == 0
-    ]
+    unchecked = [c.id for c in report.checks.values() if c.checked == 0]
+    assert unchecked in ([], ["V72"]), unchecked  # V72: the record holds no receipt complaint
     report.raise_for_failure()  # nothing to raise
     as_json = report.to_json()
     assert as_json["ok"] is True and len(as_json["checks"]) == len(CHECKS)
@@ -265,12 +260,45 @@ def test_ballot_from_an_unenrolled_device(built: Built, tmp_path: Path) -> None:
     _failed(_edit(built, tmp_path, edit), "V13", "never enrolled")
 
 
-def test_ballot_of_a_voter_not_on_the_roll(built: Built, tmp_path: Path) -> None:
+def test_ballot_under_a_check_in_its_device_never_posted(built: Built, tmp_path: Path) -> None:
     def edit(events: Lines) -> None:
-        ballots(events)[6]["payload"]["ballot"]["voter"] = "ee" * 32
+        ballots(events)[6]["payload"]["ballot"]["checkin"] = "ee" * 16
 
     report = _edit(built, tmp_path, edit, chain=True)
-    _failed(report, "V16", "not on the roll")
+    _failed(report, "V16", "was not posted earlier by the device")
+    _failed(report, "V44", "tag proof")  # the tag proof binds the check-in
+
+
+def test_two_cast_ballots_under_one_check_in(built: Built, tmp_path: Path) -> None:
+    """A device (or whoever holds its key) casts a second ballot on a voter's check-in."""
+
+    def edit(events: Lines) -> None:
+        cast = ballots(events)
+        first = cast[6]["payload"]["ballot"]
+        second = next(
+            b["payload"]["ballot"]
+            for b in cast[7:]
+            if b["payload"]["ballot"]["device"] == first["device"]
+        )
+        second["checkin"] = first["checkin"]
+
+    report = _edit(built, tmp_path, edit, chain=True)
+    _failed(report, "V16", "a second cast ballot under the check-in")
+
+
+def test_a_check_in_id_used_twice_by_a_device(built: Built, tmp_path: Path) -> None:
+    def edit(events: Lines) -> Lines:
+        first = next(i for i, e in enumerate(events) if e["type"] == "check_in")
+        return [*events[: first + 1], events[first], *events[first + 1 :]]
+
+    _failed(_edit(built, tmp_path, edit), "V11", "reuses check-in id")
+
+
+def test_a_check_in_that_names_the_voter(built: Built, tmp_path: Path) -> None:
+    def edit(events: Lines) -> None:
+        next(e for e in events if e["type"] == "check_in")["payload"]["voter"] = "ab" * 32
+
+    _failed(_edit(built, tmp_path, edit), "V11", "check-in fields")
 
 
 def test_wrong_tracking_code(built: Built, tmp_path: Path) -> None:
@@ -292,67 +320,25 @@ def test_challenged_ballot_counted(built: Built, tmp_path: Path) -> None:
     def edit(events: Lines) -> None:
         challenged = ballots(events, "ballot_challenged")[0]
         challenged["type"] = "ballot_cast"
-        challenged["payload"]["supersedes"] = None
 
     report = _edit(built, tmp_path, edit)
     _failed(report, "V20", "recorded as cast")
 
 
-# --- one voter, one counted ballot ------------------------------------------------------------
+# --- nothing in the record says which ballot counts (V12) --------------------------------
 
 
-def _second_booth_ballot(built: Built, events: Lines, supersedes: str | None) -> Lines:
-    """Insert, before the close, a second booth ballot by the voter who re-voted."""
-    booth = next(e for e in ballots(events) if e["payload"]["tracking_code"] == built.superseding)
-    ballot_json = booth["payload"]["ballot"]
-    board = MemoryBoard()
-    for event in read_events(built.record):
-        if event["type"] in ("manifest", "ceremony_message"):
-            from plebiscite.record.events import Event
+@pytest.mark.parametrize("key", ["supersedes", "overruled_by"])
+def test_a_cast_ballot_that_says_what_it_overrides(built: Built, tmp_path: Path, key: str) -> None:
+    """The old record format named the overridden ballot: a coercer's reading; V12 refuses it."""
 
-            board.append(Event.create(event["type"], event["payload"]))
-    ballot, _ = make_ballot(
-        board, ballot_json["voter"], ballot_json["location"], "00" * 32, b"d" * 32, pick=0
-    )
-    payload = {
-        "ballot": ballot.to_json(),
-        "signature": ballot.sign(device_key(ballot.location)),
-        "tracking_code": ballot.tracking_code(),
-        "received_at": booth["payload"]["received_at"].replace("T0", "T1", 1),
-        "supersedes": supersedes,
-    }
-    close = next(i for i, e in enumerate(events) if e["type"] == "voting_closed")
-    return [*events[:close], {"type": "ballot_cast", "payload": payload}, *events[close:]]
-
-
-def test_double_vote_counted(built: Built, tmp_path: Path) -> None:
-    report = _edit(
-        built, tmp_path, lambda events: _second_booth_ballot(built, events, None), chain=True
-    )
-    _failed(report, "V21", "a second booth ballot")
-
-
-def test_supersession_pointing_the_wrong_way(built: Built, tmp_path: Path) -> None:
     def edit(events: Lines) -> None:
         booth = next(
-            e for e in ballots(events) if e["payload"]["tracking_code"] == built.superseding
+            e for e in ballots(events) if e["payload"]["tracking_code"] == built.overriding
         )
-        other = ballots(events)[20]["payload"]["tracking_code"]
-        booth["payload"]["supersedes"] = other
+        booth["payload"][key] = built.overridden
 
-    report = _edit(built, tmp_path, edit)
-    _failed(report, "V21", "records that it supersedes", "it supersedes")
-
-
-def test_supersession_dropped(built: Built, tmp_path: Path) -> None:
-    def edit(events: Lines) -> None:
-        booth = next(
-            e for e in ballots(events) if e["payload"]["tracking_code"] == built.superseding
-        )
-        booth["payload"]["supersedes"] = None
-
-    report = _edit(built, tmp_path, edit)
-    _failed(report, "V21", "records no supersession", built.superseded[:16])
+    _failed(_edit(built, tmp_path, edit), "V12", key)
 
 
 # --- close, tally, decryption, results --------------------------------------------------------

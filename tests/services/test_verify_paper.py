@@ -1,5 +1,8 @@
 """The verifier's paper checks (V40-V43) and the paper-against-decrypted comparison.
 
+The events are filed as the board stores them, signed by their precincts' station devices
+(V49's attackers are in ``test_paper_signatures.py``).
+
 Attackers played: a commission whose protocol does not add up (V41), an operator who drops a
 superseded protocol from the record or a clerk who corrects one without a reason (V42), a
 mobile team whose box holds more than it was given and a packet that goes missing between
@@ -9,17 +12,23 @@ encrypted count (``paper compare``), and paper events naming what the manifest l
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from paper_support import protocol_data
+from paper_support import protocol_data, sign
+from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.paper import parse_complaint, parse_custody_act, parse_protocol
+from plebiscite.errors import InputError
 from plebiscite.interfaces.cli import main
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.paper_compare import compare
+from plebiscite.services.paper_signing import PURPOSES
 from plebiscite.services.setup import load_manifest
+from plebiscite.services.synthetic import device_key
 from plebiscite.services.verify_paper import check_paper
 from plebiscite.services.verify_report import VerificationReport
 
@@ -31,8 +40,36 @@ def manifest() -> Any:
     return load_manifest(SEED)
 
 
-def _events(*items: tuple[EventType, dict[str, Any]]) -> list[tuple[int, Event]]:
-    return [(100 + i, Event.create(kind, payload)) for i, (kind, payload) in enumerate(items)]
+@dataclass
+class Enrolled:
+    location: str
+    key: str
+    enrolled_at: int = 1
+    revoked_entry: int | None = None
+
+
+def stations(manifest: Any) -> dict[str, Enrolled]:
+    """The synthetic device of every location, enrolled at entry 1 (the paper_support keys)."""
+    return {
+        f"synthetic-{loc.id}": Enrolled(loc.id, device_key(loc.id).verify_key.hex())
+        for loc in manifest.locations
+    }
+
+
+_KIND = {EventType.PROTOCOL: "protocol", EventType.MOBILE_TRIP: "trip"}
+
+
+def _events(manifest: Any, *items: tuple[EventType, dict[str, Any]]) -> list[tuple[int, Event]]:
+    """Events from entry 100 on; those a device files are signed by their precinct's station
+    (a malformed one cannot be: it is left unsigned)."""
+    out = []
+    for i, (kind, payload) in enumerate(items):
+        filed = payload
+        if kind in PURPOSES:
+            with contextlib.suppress(InputError):
+                filed = sign(manifest, _KIND.get(kind, "custody"), payload)
+        out.append((100 + i, Event.create(kind, filed)))
+    return out
 
 
 def _protocol(**kw: Any) -> dict[str, Any]:
@@ -69,13 +106,19 @@ def _honest_acts() -> list[tuple[EventType, dict[str, Any]]]:
 
 def _run(manifest: Any, *items: tuple[EventType, dict[str, Any]]) -> VerificationReport:
     report = VerificationReport("test")
-    check_paper(manifest, _events(*items), report)
+    check_paper(
+        manifest,
+        _events(manifest, *items),
+        report,
+        devices=stations(manifest),
+        election=manifest_hash(manifest),
+    )
     return report
 
 
 def test_an_honest_paper_side_passes(manifest: Any) -> None:
     report = _run(manifest, (EventType.PROTOCOL, _protocol()), *_honest_acts())
-    for check in ("V40", "V41", "V42", "V43"):
+    for check in ("V40", "V41", "V42", "V43", "V49"):
         assert report.checks[check].passed, report.checks[check].findings
         assert report.checks[check].checked >= 1
 

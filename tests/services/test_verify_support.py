@@ -2,9 +2,11 @@
 
 Not a test module of its own (it holds no tests); ``test_verify.py`` and the CLI tests import
 it. The record: the seed manifest, a roll with one addition, a 3-of-5 ceremony with a cheating
-dealer, synthetic enrolment and ballots, a challenged ballot, a booth ballot superseding a
-door-to-door one, the close, the tally, three trustees' shares, the results, signed heads, the
-export and ``results.json`` with the NIST file.
+dealer, synthetic enrolment, check-ins and ballots, a challenged ballot, a booth ballot that
+overrides its voter's door-to-door ballot, the close, the shuffles in chunks of
+:data:`CHUNK_ROWS`, two trustees' tag conversions and three trustees' tag shares
+(``services/mixing.py``), the tally with the door-to-door cells, three trustees' shares,
+the results, signed heads, the export and ``results.json`` with the NIST file.
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paper_support import protocol_data
+from verify_mixing_support import (
+    Mixed,
+    observe,
+    post_tally_shares,
+    publish_counted_tally,
+    run_mixing,
+)
+
+from paper_support import file, protocol_data
 from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
-from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.ballot import Ballot, encrypt_tag, genesis_code, region_specs
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
@@ -32,6 +42,7 @@ from plebiscite.record.export import export_board
 from plebiscite.record.heads import sign_head
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.merkle import Frontier, leaf_hash
+from plebiscite.services.casting_records import sign_check_in
 from plebiscite.services.ceremony import SIGNATURE_TAG, TrusteeState, run_local_ceremony
 from plebiscite.services.chain_ends import ChainEnds, sign_chain_end
 from plebiscite.services.election import (
@@ -41,7 +52,7 @@ from plebiscite.services.election import (
     publish_roll,
     publish_roll_addition,
 )
-from plebiscite.services.paper import submit
+from plebiscite.services.mixing import convert, mix, post_tag_shares
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
@@ -58,8 +69,14 @@ class Built:
     record: Path
     trustees: list[TrusteeState]
     challenged: str  # tracking code of the challenged ballot
-    superseded: str  # the door-to-door ballot a booth ballot superseded
-    superseding: str
+    overridden: str  # the door-to-door ballot a booth ballot of the same voter overrides
+    overriding: str
+    mixed: Mixed
+
+
+CHUNK_ROWS = 8
+CONVERTERS = (0, 2)  # trustees 1 and 3 convert the tags
+DECRYPTERS = (0, 2, 3)  # trustees 1, 3 and 4 decrypt tags and tally
 
 
 def _tips(board: MemoryBoard) -> dict[str, str]:
@@ -70,6 +87,18 @@ def _tips(board: MemoryBoard) -> dict[str, str]:
     return tips
 
 
+def check_in(location_id: str, checkin: str, at: dt.datetime, voter: str) -> Event:
+    """The synthetic device of ``location_id`` checks ``voter`` in under ``checkin``."""
+    device = f"synthetic-{location_id}"
+    payload = {
+        "device": device,
+        "checkin": checkin,
+        "at": at.astimezone(dt.UTC).isoformat(),
+        "signature": sign_check_in(device_key(location_id), DIGEST.hex(), device, checkin),
+    }
+    return Event.create(EventType.CHECK_IN, payload, private={"voter": voter})
+
+
 def make_ballot(
     board: MemoryBoard,
     voter: str,
@@ -77,7 +106,10 @@ def make_ballot(
     previous: str,
     seed: bytes,
     pick: int = 0,
+    checkin: str | None = None,
 ) -> tuple[Ballot, list[list[int]]]:
+    """A ballot of ``voter`` (its tag theirs) under ``checkin`` (by default derived from the
+    seed; the caller posts the check-in)."""
     election = load_election(board)
     assert election.election_key is not None
     location = MANIFEST.location_by_id[location_id]
@@ -90,14 +122,12 @@ def make_ballot(
                 election.election_key, election.context, spec, choice, seed, SeededRng(seed)
             )
         )
-    ballot = Ballot(
-        DIGEST.hex(),
-        f"synthetic-{location_id}",
-        location_id,
-        voter,
-        previous,
-        tuple(answers),
+    device = f"synthetic-{location_id}"
+    checkin = checkin or seed[:16].hex()
+    tag, _ = encrypt_tag(
+        election.election_key, election.context, device, checkin, voter, SeededRng(seed + b"t")
     )
+    ballot = Ballot(DIGEST.hex(), device, location_id, checkin, previous, tag, tuple(answers))
     return ballot, choices
 
 
@@ -107,7 +137,12 @@ def _station(precinct: str, kind: LocationKind) -> str:
     )
 
 
-def build_record(out: Path, voters: int = 120) -> Built:
+def build_record(
+    out: Path, voters: int = 120, extra: Callable[[MemoryBoard, str], None] | None = None
+) -> Built:
+    """The record; ``extra(board, voter)`` appends events before the close (a dishonest
+    board's additions, which the count after the close then processes as it finds them);
+    ``voter`` is the pseudonym of the voter who overrode a door-to-door ballot."""
     board = MemoryBoard()
     publish_manifest(board, MANIFEST, HEAD_KEY.verify_key)
     roll = build_roll(MANIFEST, DIGEST, generate_roll(MANIFEST, 300, random.Random(7)), b"r" * 32)
@@ -129,7 +164,7 @@ def build_record(out: Path, voters: int = 120) -> Built:
         board.append_batch(synthetic.events)
 
     # A challenged ballot by a voter who has not voted.
-    voted = {s.event.payload["ballot"]["voter"] for s in made}
+    voted = {s.event.private["voter"] for s in made if s.event.private}
     fresh = next(
         p for p, e in sorted(election.voters.items()) if p not in voted and e.region_id == "donetsk"
     )
@@ -140,6 +175,7 @@ def build_record(out: Path, voters: int = 120) -> Built:
         board, fresh, station, tips.get(device, genesis_code(DIGEST, device)), b"c" * 32
     )
     at = MANIFEST.open_spans(MANIFEST.location_by_id[station])[3][0] + dt.timedelta(hours=2)
+    board.append(check_in(station, ballot.checkin, at, fresh))
     challenged = ballot.tracking_code()
     board.append(
         Event.create(
@@ -154,14 +190,15 @@ def build_record(out: Path, voters: int = 120) -> Built:
         )
     )
 
-    # A booth ballot on day 5 superseding a door-to-door ballot.
+    # A booth ballot on day 5 that overrides its voter's door-to-door ballot.
     home = next(
-        s.event.payload
+        s
         for s in made
         if MANIFEST.location_by_id[s.event.payload["ballot"]["location"]].kind
         is LocationKind.MOBILE_TEAM
     )
-    voter = home["ballot"]["voter"]
+    assert home.event.private is not None
+    voter = home.event.private["voter"]
     booth = _station(election.voters[voter].precinct_id, LocationKind.REGULAR_STATION)
     device = f"synthetic-{booth}"
     tips = _tips(board)
@@ -169,26 +206,48 @@ def build_record(out: Path, voters: int = 120) -> Built:
         board, voter, booth, tips.get(device, genesis_code(DIGEST, device)), b"s" * 32, pick=1
     )
     at = MANIFEST.open_spans(MANIFEST.location_by_id[booth])[0][0] + dt.timedelta(hours=3)
-    superseding = ballot.tracking_code()
+    board.append(check_in(booth, ballot.checkin, at, voter))
+    overriding = ballot.tracking_code()
     board.append(
         Event.create(
             EventType.BALLOT_CAST,
             {
                 "ballot": ballot.to_json(),
                 "signature": ballot.sign(device_key(booth)),
-                "tracking_code": superseding,
+                "tracking_code": overriding,
                 "received_at": at.astimezone(dt.UTC).isoformat(),
-                "supersedes": home["tracking_code"],
             },
+            private={"voter": voter},
         )
     )
 
+    if extra is not None:
+        extra(board, voter)
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=MANIFEST.zone))
     end_chains(board)
-    publish_tally(board)
-    rng = SeededRng(b"decrypt")
-    for index in (0, 2, 3):
-        trustee_decrypt(board, trustees[index], rng)
+    rng = SeededRng(b"mix")
+    if extra is None:  # the services the authority and trustees run
+        mix(board, rng, chunk_rows=CHUNK_ROWS)
+        for index in CONVERTERS:
+            convert(board, trustees[index], rng)
+        for index in DECRYPTERS:
+            post_tag_shares(board, trustees[index], rng)
+        publish_tally(board)
+        for index in DECRYPTERS:
+            trustee_decrypt(board, trustees[index], rng)
+        mixed = observe(board)
+    else:  # the same steps by hand, counting whatever the filter finds (the services refuse)
+        mixed = run_mixing(
+            board,
+            [trustees[i] for i in CONVERTERS],
+            [trustees[i] for i in DECRYPTERS],
+            rng,
+            chunk_rows=CHUNK_ROWS,
+            strict=False,
+        )
+        publish_counted_tally(board, mixed)
+        for index in DECRYPTERS:
+            post_tally_shares(board, trustees[index], rng)
     results = combine(board)
     assert not isinstance(results, Waiting)
     _file_paper(board)
@@ -202,7 +261,7 @@ def build_record(out: Path, voters: int = 120) -> Built:
         generated=dt.datetime(2022, 9, 28, 9, tzinfo=dt.UTC),
         is_test=True,
     )
-    return Built(out, trustees, challenged, home["tracking_code"], superseding)
+    return Built(out, trustees, challenged, home.event.payload["tracking_code"], overriding, mixed)
 
 
 # --- tampering -------------------------------------------------------------------------------
@@ -211,9 +270,10 @@ Lines = list[dict[str, Any]]
 
 
 def _file_paper(board: MemoryBoard) -> None:
-    """An honest paper side for V40-V43: a protocol and its correction, a trip, custody acts."""
+    """An honest paper side for V40-V43 and V49: a protocol and its correction, a trip, custody
+    acts, each filed and signed by the precinct's station device."""
     first = {**protocol_data(), "version": 1}
-    submit(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
+    file(board, "protocol", [first, {**first, "version": 2, "reason": "recount"}])
     trip = {
         "trip": "dn-0101-t1",
         "precinct": "dn-0101",
@@ -230,9 +290,9 @@ def _file_paper(board: MemoryBoard) -> None:
         "returned": 3,
         "found": 38,
     }
-    submit(board, "trip", trip)
+    file(board, "trip", trip)
     act = {"precinct": "dn-0101", "seal": "S-7", "signatories": ["a", "b"], "observers": []}
-    submit(
+    file(
         board,
         "custody",
         [
@@ -283,8 +343,9 @@ def rechain(events: Lines) -> Lines:
             ballot.election,
             device,
             ballot.location,
-            ballot.voter,
+            ballot.checkin,
             tips.get(device, genesis_code(DIGEST, device)),
+            ballot.tag,
             ballot.answers,
         )
         code = ballot.tracking_code()
@@ -292,8 +353,6 @@ def rechain(events: Lines) -> Lines:
         payload["ballot"] = ballot.to_json()
         payload["signature"] = ballot.sign(device_key(ballot.location))
         payload["tracking_code"] = code
-        if payload.get("supersedes"):
-            payload["supersedes"] = renamed.get(payload["supersedes"], payload["supersedes"])
         tips[device] = code
         counts[device] = counts.get(device, 0) + 1
     return events
@@ -342,13 +401,12 @@ def end_chains(board: MemoryBoard, skip: tuple[str, ...] = ()) -> None:
     """Every synthetic device that cast a ballot signs where its chain ends (the others are
     named unreported by the tally)."""
     ends = ChainEnds(board)
-    ends.catch_up()
     at = dt.datetime(2022, 9, 27, 21, 5, tzinfo=dt.UTC)
-    for device, chain in sorted(ends.chains.items()):
-        if chain.count and device not in skip:
+    for device, row in sorted(board.devices().items()):
+        if row.chain_count and device not in skip:
             location = device.removeprefix("synthetic-")
             body = sign_chain_end(
-                device_key(location), DIGEST.hex(), device, chain.count, chain.last_code
+                device_key(location), DIGEST.hex(), device, row.chain_count, row.chain_head
             )
             ends.post(device, body, at)
 

@@ -50,7 +50,7 @@ class Day:
         key = SigningKey.generate()
         device = device_id or f"dev-{loc.id}"
         booth = CheckingBooth(
-            MANIFEST, self.bed.manifest_hash, self.bed.key.public, device, loc.id, key
+            self.bed.manifest, self.bed.manifest_hash, self.bed.key.public, device, loc.id, key
         )
         booth.service = self.service if enrol else None
         if enrol:
@@ -74,8 +74,8 @@ class CheckingBooth(Booth):
         return super().prepare_vectors(voter, choices)
 
 
-def new_day(board: Board, voters: int = 120) -> Day:
+def new_day(board: Board, voters: int = 120, manifest: Manifest = MANIFEST) -> Day:
     head_key = SigningKey(bytes(range(32)))
-    bed = publish_test_election(board, MANIFEST, voters, board_key=head_key.verify_key)
+    bed = publish_test_election(board, manifest, voters, board_key=head_key.verify_key)
     clock = SimulatedClock(open_at(location(LocationKind.MAKESHIFT_STATION)))
     return Day(board, bed, clock, CastingService(board, head_key, clock), head_key)

@@ -59,17 +59,37 @@ class Trustee:
 
 
 @dataclass(frozen=True)
+class Observer:
+    """A party other than the trustees that witnesses the board: it cosigns heads with the key
+    the manifest names (``docs/board.md`` section 8). Its witness number is ``n + position``."""
+
+    id: str
+    name: str
+    public_key: str  # Ed25519, 32 bytes, lowercase hex
+
+
+@dataclass(frozen=True)
 class Trustees:
     k: int
     members: tuple[Trustee, ...]
     #: How long an accused dealer may answer a complaint (``docs/ceremony.md``).
     complaint_window_minutes: int = 60
-    #: How many trustees, as witnesses, must cosign the final board head (``docs/board.md``).
+    #: How many witnesses (trustees and observers) must cosign the final board head.
     head_cosignatures: int = 0
+    #: Observers who witness the board beside the trustees (witnesses n+1, n+2, ...).
+    observers: tuple[Observer, ...] = ()
 
     @property
     def n(self) -> int:
         return len(self.members)
+
+    def observer_witness(self, observer_id: str) -> int:
+        """The witness number of the observer ``observer_id``."""
+        for position, observer in enumerate(self.observers, start=1):
+            if observer.id == observer_id:
+                return self.n + position
+        known = ", ".join(o.id for o in self.observers) or "none"
+        raise KeyError(f"no observer {observer_id!r} in the manifest (observers: {known})")
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,9 @@ class Region:
     id: str
     name: str
     questions: tuple[Question, ...]
+    #: The name in each language when the manifest gives one per language, else empty (then
+    #: ``name`` serves every language); ``name`` is the English one, else the first language's.
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,7 @@ class District:
     id: str
     region_id: str
     name: str
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)  # as Region.names
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,7 @@ class Precinct:
     region_id: str
     name: str
     registered_voters: int
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)  # as Region.names
 
 
 @dataclass(frozen=True)
@@ -196,8 +221,18 @@ class Manifest:
     locations: tuple[Location, ...]
     days: tuple[VotingDay, ...]
     context: Context
+    #: The title in each language, or empty when one ``title`` serves every language.
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False)
     facts: Facts = field(default_factory=Facts)  # docs/manifest.md, "Facts and provenance"
+    #: None (absent: required) or False: may a mobile team take a ballot from a voter who did
+    #: not apply to vote at home?
+    home_voting_by_application: bool | None = None
     provenance: tuple[Provenance, ...] = ()
+
+    @property
+    def home_applications_required(self) -> bool:
+        """Does a door-to-door ballot need the voter's application (the default)?"""
+        return self.home_voting_by_application is not False
 
     def provenance_of(self, key: str) -> Provenance | None:
         """Where the fact at key path ``key`` comes from, if the manifest says."""

@@ -41,6 +41,9 @@ Text = Annotated[
     dict[str, Annotated[str, Field(min_length=1)]],
     Field(description="one text per language of the referendum's `languages`"),
 ]
+#: A title or a territory's name: one string for every language, or one text per language of
+#: the referendum's ``languages`` (``docs/manifest.md``, "Names in every language").
+Name = Annotated[str, Field(min_length=1)] | Text
 Percent = Annotated[int, Field(ge=0, le=100)]
 KindName = Literal["regular_station", "makeshift_station", "mobile_team"]
 
@@ -66,7 +69,7 @@ class QuorumFile(_Model):
 
 class ReferendumFile(_Model):
     id: Id
-    title: str = Field(min_length=1)
+    title: Name = Field(description="one string, or one text per language")
     protocol_version: str = Field(description="must be 'plebiscite-v2'")
     time_zone: str = Field(min_length=1, description="an IANA time zone, e.g. Europe/Moscow")
     effect: Literal["binding", "consultative"]
@@ -76,6 +79,13 @@ class ReferendumFile(_Model):
     )
     legal_basis: LegalBasisFile
     quorum: QuorumFile = QuorumFile()
+    home_voting_by_application: bool | None = Field(
+        default=None,
+        description=(
+            "a door-to-door ballot only for a voter who applied to vote at home (the roll's "
+            "home_voting); true when absent"
+        ),
+    )
 
 
 class TrusteeFile(_Model):
@@ -84,6 +94,15 @@ class TrusteeFile(_Model):
     nominated_by: str = Field(min_length=1, description="who nominated this trustee")
     independent_of_authority: bool = Field(
         description="true when the nominator is independent of the organising authority"
+    )
+
+
+class ObserverFile(_Model):
+    id: Id
+    name: str = Field(min_length=1)
+    public_key: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="the observer's Ed25519 key for cosigning board heads, 64 lowercase hex",
     )
 
 
@@ -100,8 +119,12 @@ class TrusteesFile(_Model):
     head_cosignatures: int = Field(
         0,
         ge=0,
-        description="how many trustees (as witnesses) must cosign the final board head "
-        "(docs/board.md section 8)",
+        description="how many witnesses (trustees and observers) must cosign the final board "
+        "head (docs/board.md section 8)",
+    )
+    observers: list[ObserverFile] = Field(
+        default_factory=list,
+        description="observers who witness the board beside the trustees: witness n+1, n+2, ...",
     )
 
 
@@ -120,20 +143,20 @@ class QuestionFile(_Model):
 
 class RegionFile(_Model):
     id: Id
-    name: str = Field(min_length=1)
+    name: Name = Field(description="one string, or one text per language")
     questions: list[QuestionFile] = Field(description="the region's referendum, in ballot order")
 
 
 class DistrictFile(_Model):
     id: Id
     region: str = Field(description="id of a region")
-    name: str = Field(min_length=1)
+    name: Name = Field(description="one string, or one text per language")
 
 
 class PrecinctFile(_Model):
     id: Id
     district: str = Field(description="id of a district")
-    name: str = Field(min_length=1)
+    name: Name = Field(description="one string, or one text per language")
     registered_voters: int = Field(ge=0)
 
 

@@ -11,6 +11,7 @@ listed. Two files that mean the same manifest give the same document, and so the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from plebiscite.crypto.hashing import canonical_json, hash_bytes
@@ -22,6 +23,12 @@ MANIFEST_HASH_TAG = "manifest"
 
 def _hours(hours: Hours) -> dict[str, str]:
     return {"opens": f"{hours.opens:%H:%M}", "closes": f"{hours.closes:%H:%M}"}
+
+
+def _name(name: str, names: Mapping[str, str]) -> str | dict[str, str]:
+    """A name as the file gave it: one string, or one per language (a manifest that names
+    its territory in one string hashes as it always has)."""
+    return dict(names) if names else name
 
 
 def _question(q: Question) -> dict[str, Any]:
@@ -63,10 +70,21 @@ def _day(day: VotingDay) -> dict[str, Any]:
 
 def manifest_document(m: Manifest) -> dict[str, Any]:
     """The normalised JSON form; :func:`parse_manifest_json` reads it back to an equal value."""
+    document = _document(m)
+    if m.home_voting_by_application is not None:  # absent unless set: hashes stay as they were
+        document["referendum"]["home_voting_by_application"] = m.home_voting_by_application
+    if m.trustees.observers:  # likewise
+        document["trustees"]["observers"] = [
+            {"id": o.id, "name": o.name, "public_key": o.public_key} for o in m.trustees.observers
+        ]
+    return document
+
+
+def _document(m: Manifest) -> dict[str, Any]:
     return {
         "referendum": {
             "id": m.id,
-            "title": m.title,
+            "title": _name(m.title, m.titles),
             "protocol_version": m.protocol_version,
             "time_zone": m.time_zone,
             "effect": m.effect,
@@ -98,15 +116,21 @@ def manifest_document(m: Manifest) -> dict[str, Any]:
             ],
         },
         "regions": [
-            {"id": r.id, "name": r.name, "questions": [_question(q) for q in r.questions]}
+            {
+                "id": r.id,
+                "name": _name(r.name, r.names),
+                "questions": [_question(q) for q in r.questions],
+            }
             for r in m.regions
         ],
-        "districts": [{"id": d.id, "region": d.region_id, "name": d.name} for d in m.districts],
+        "districts": [
+            {"id": d.id, "region": d.region_id, "name": _name(d.name, d.names)} for d in m.districts
+        ],
         "precincts": [
             {
                 "id": p.id,
                 "district": p.district_id,
-                "name": p.name,
+                "name": _name(p.name, p.names),
                 "registered_voters": p.registered_voters,
             }
             for p in m.precincts

@@ -27,6 +27,7 @@ from plebiscite.domain.manifest import (
     Location,
     LocationKind,
     Manifest,
+    Observer,
     Option,
     Precinct,
     Question,
@@ -137,8 +138,54 @@ def _check_text(path: str, text: Mapping[str, str], languages: Sequence[str]) ->
             yield f"{path}.{language}", f"{language!r} is not one of the languages {languages}"
 
 
+def _check_name(
+    path: str, name: str | Mapping[str, str], languages: Sequence[str]
+) -> Iterable[Problem]:
+    """A name given per language must be given in every language the manifest declares."""
+    if isinstance(name, str):
+        return
+    for language in languages:
+        if language not in name:
+            yield (
+                path,
+                (
+                    f"no {language!r} text, and referendum.languages declares {language!r} "
+                    "(give one string for every language, or one text per language)"
+                ),
+            )
+    for language in name:
+        if language not in languages:
+            yield f"{path}.{language}", f"{language!r} is not one of the languages {languages}"
+
+
+def _one_name(
+    name: str | Mapping[str, str], languages: Sequence[str]
+) -> tuple[str, dict[str, str]]:
+    """(the name the CLI and exports use, the names by language): English if declared, else
+    the first language's; a single string serves every language (no names by language)."""
+    if isinstance(name, str):
+        return name, {}
+    for language in ("en", *languages):
+        if name.get(language):
+            return name[language], dict(name)
+    return next(iter(name.values()), ""), dict(name)
+
+
+def _check_names(f: ManifestFile) -> Iterable[Problem]:
+    languages = f.referendum.languages
+    yield from _check_name("referendum.title", f.referendum.title, languages)
+    names: list[tuple[str, str | dict[str, str]]] = [
+        *((f"regions[{i}].name", r.name) for i, r in enumerate(f.regions)),
+        *((f"districts[{i}].name", d.name) for i, d in enumerate(f.districts)),
+        *((f"precincts[{i}].name", p.name) for i, p in enumerate(f.precincts)),
+    ]
+    for path, name in names:
+        yield from _check_name(path, name, languages)
+
+
 def _check(f: ManifestFile) -> Iterable[Problem]:
     yield from _check_referendum(f)
+    yield from _check_names(f)
     yield from _check_trustees(f)
     yield from _check_regions(f)
     yield from _check_territory(f)
@@ -180,8 +227,15 @@ def _check_trustees(f: ManifestFile) -> Iterable[Problem]:
     if len(t.members) != t.n:
         yield "trustees.members", f"{len(t.members)} members listed but n = {t.n}"
     yield from _duplicates("trustees.members", [m.id for m in t.members], "trustee")
-    if t.head_cosignatures > t.n:
-        yield "trustees.head_cosignatures", f"{t.head_cosignatures} cosignatures of {t.n} trustees"
+    if t.head_cosignatures > t.n + len(t.observers):
+        yield (
+            "trustees.head_cosignatures",
+            f"{t.head_cosignatures} cosignatures of {t.n} trustees and "
+            f"{len(t.observers)} observers",
+        )
+    ids = [o.id for o in t.observers]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        yield "trustees.observers", f"observer id {dup!r} appears twice"
 
 
 def _check_regions(f: ManifestFile) -> Iterable[Problem]:
@@ -353,14 +407,18 @@ def _build(f: ManifestFile) -> Manifest:
     precinct_region = {p.id: district_region[p.district] for p in f.precincts}
     all_regions = [region.id for region in f.regions]
     days = sorted(f.days, key=lambda day: day.date)
+    languages = r.languages
+    title, titles = _one_name(r.title, languages)
     return Manifest(
         id=r.id,
-        title=r.title,
+        title=title,
+        titles=titles,
         protocol_version=r.protocol_version,
         time_zone=r.time_zone,
         effect=r.effect,
         languages=tuple(r.languages),
         small_cell_threshold=r.small_cell_threshold,
+        home_voting_by_application=r.home_voting_by_application,
         legal_basis=LegalBasis(r.legal_basis.act, r.legal_basis.enacted, r.legal_basis.called),
         quorum=Quorum(r.quorum.turnout_min_percent, r.quorum.approval_min_percent),
         trustees=Trustees(
@@ -371,11 +429,13 @@ def _build(f: ManifestFile) -> Manifest:
             ),
             complaint_window_minutes=f.trustees.complaint_window_minutes,
             head_cosignatures=f.trustees.head_cosignatures,
+            observers=tuple(Observer(o.id, o.name, o.public_key) for o in f.trustees.observers),
         ),
         regions=tuple(
             Region(
                 id=region.id,
-                name=region.name,
+                name=_one_name(region.name, languages)[0],
+                names=_one_name(region.name, languages)[1],
                 questions=tuple(
                     Question(
                         id=q.id,
@@ -390,10 +450,18 @@ def _build(f: ManifestFile) -> Manifest:
             for region in sorted(f.regions, key=lambda region: region.id)
         ),
         districts=tuple(
-            District(d.id, d.region, d.name) for d in sorted(f.districts, key=lambda d: d.id)
+            District(d.id, d.region, *_one_name(d.name, languages))
+            for d in sorted(f.districts, key=lambda d: d.id)
         ),
         precincts=tuple(
-            Precinct(p.id, p.district, precinct_region[p.id], p.name, p.registered_voters)
+            Precinct(
+                p.id,
+                p.district,
+                precinct_region[p.id],
+                _one_name(p.name, languages)[0],
+                p.registered_voters,
+                _one_name(p.name, languages)[1],
+            )
             for p in sorted(f.precincts, key=lambda p: p.id)
         ),
         locations=tuple(

@@ -28,6 +28,8 @@ RECEIPT_TAG = "device-receipt"
 CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 #: How long a team may hold ballots before syncing, where its location sets no custody hours.
 DEFAULT_CUSTODY_HOURS = 36
+#: The signature tag of the time an offline device checked a voter in (``checked_at``).
+CHECK_IN_AT_TAG = "check-in-at"
 #: Payload fields an uploaded (offline) cast ballot adds on the board.
 OFFLINE_KEYS = frozenset({"cast_at", "cast_at_signature", "custody_late"})
 
@@ -36,6 +38,14 @@ def receipt_message(election: str, device: str, tracking_code: str, cast_at: str
     """The bytes a device signs (tag ``device-receipt``) for one ballot it accepted."""
     return canonical_json(
         {"cast_at": cast_at, "device": device, "election": election, "tracking_code": tracking_code}
+    )
+
+
+def check_in_at_message(election: str, device: str, checkin: str, checked_at: str) -> bytes:
+    """The bytes a device signs (tag ``check-in-at``) for when it checked a voter in offline:
+    a check-in uploaded later is judged by this time, as a ballot by its ``cast_at``."""
+    return canonical_json(
+        {"checked_at": checked_at, "checkin": checkin, "device": device, "election": election}
     )
 
 
@@ -60,19 +70,24 @@ def ballot_time(payload: Mapping[str, Any]) -> str:
 
 
 def check_cast_at(
-    manifest: Manifest, location: Location, cast_at: dt.datetime, received_at: dt.datetime
+    manifest: Manifest,
+    location: Location,
+    cast_at: dt.datetime,
+    received_at: dt.datetime,
+    what: str = "cast_at",
 ) -> None:
-    """The window rule for an uploaded ballot; raises :class:`ScheduleError` naming why."""
+    """The window rule for an uploaded ballot (or, ``what="checked_at"``, check-in); raises
+    :class:`ScheduleError` naming why."""
     if cast_at > received_at + CLOCK_TOLERANCE:
         raise ScheduleError(
-            f"cast_at {cast_at.isoformat()} is after the upload ({received_at.isoformat()}) "
+            f"{what} {cast_at.isoformat()} is after the upload ({received_at.isoformat()}) "
             f"by more than the clock tolerance of {CLOCK_TOLERANCE}"
         )
     for start, end in manifest.open_spans(location):
         if start - CLOCK_TOLERANCE <= cast_at < end + CLOCK_TOLERANCE:
             return
     raise ScheduleError(
-        f"cast_at {cast_at.isoformat()} is outside every open span of {location.id!r} "
+        f"{what} {cast_at.isoformat()} is outside every open span of {location.id!r} "
         f"(clock tolerance {CLOCK_TOLERANCE})"
     )
 
@@ -87,12 +102,14 @@ def custody_late(location: Location, cast_at: dt.datetime, received_at: dt.datet
 
 
 __all__ = [
+    "CHECK_IN_AT_TAG",
     "CLOCK_TOLERANCE",
     "DEFAULT_CUSTODY_HOURS",
     "OFFLINE_KEYS",
     "RECEIPT_TAG",
     "ballot_time",
     "check_cast_at",
+    "check_in_at_message",
     "custody_hours",
     "custody_late",
     "parse_cast_at",

@@ -443,6 +443,10 @@ class Complaint:
     filed_at: str
     grounds: str
     decision: Decision | None = None
+    #: A voter's device receipt whose ballot the checker found missing (``docs/devices.md``),
+    #: and the board size it checked against; both or neither.
+    receipt: Mapping[str, str] | None = None
+    board_size: int | None = None
 
     @property
     def annuls(self) -> bool:
@@ -826,7 +830,10 @@ def observer_report_payload(r: ObserverReport) -> Json:
     }
 
 
-_COMPLAINT_KEYS = ("complaint", "precinct", "filed_by", "filed_at", "grounds", "decision")
+_COMPLAINT_KEYS: tuple[str, ...] = ("complaint", "precinct", "filed_by", "filed_at", "grounds")
+_COMPLAINT_KEYS += ("decision", "receipt", "board_size")
+#: The fields of a device receipt (``services/device.py``, ``DeviceReceipt``).
+RECEIPT_KEYS = ("election", "device", "location", "tracking_code", "cast_at", "signature")
 _DECISION_KEYS = ("outcome", "annul", "decided_by", "decided_at", "reasons")
 
 
@@ -853,6 +860,7 @@ def parse_complaint(data: object, where: str = "complaint") -> Complaint:
             _str(dd, "decided_at", at),
             _str(dd, "reasons", at, empty=True),
         )
+    receipt, board_size = _receipt(d, where)
     return Complaint(
         complaint_id=_str(d, "complaint", where),
         precinct_id=_str(d, "precinct", where),
@@ -860,7 +868,19 @@ def parse_complaint(data: object, where: str = "complaint") -> Complaint:
         filed_at=_str(d, "filed_at", where),
         grounds=_str(d, "grounds", where),
         decision=decision,
+        receipt=receipt,
+        board_size=board_size,
     )
+
+
+def _receipt(d: Mapping[str, Any], where: str) -> tuple[Mapping[str, str] | None, int | None]:
+    if "receipt" not in d and "board_size" not in d:
+        return None, None
+    at = f"{where}: receipt"
+    receipt = _object(_get(d, "receipt", where), at)
+    _unknown_keys(receipt, RECEIPT_KEYS, at)
+    fields = {key: _str(receipt, key, at) for key in RECEIPT_KEYS}
+    return fields, _int(d, "board_size", where)
 
 
 def complaint_payload(c: Complaint) -> Json:
@@ -880,4 +900,4 @@ def complaint_payload(c: Complaint) -> Json:
         "filed_at": c.filed_at,
         "grounds": c.grounds,
         "decision": decision,
-    }
+    } | ({} if c.receipt is None else {"receipt": dict(c.receipt), "board_size": c.board_size})

@@ -369,7 +369,15 @@ def create_app(
     )
     def check_in(device_id: str, body: m.CheckInRequest) -> dict[str, int]:
         """Record that the device checked a voter in (signed by the device)."""
-        return {"leaf_index": service.check_in(device_id, body.voter, body.checkin, body.signature)}
+        index = service.check_in(
+            device_id,
+            body.voter,
+            body.checkin,
+            body.signature,
+            body.checked_at,
+            body.checked_at_signature,
+        )
+        return {"leaf_index": index}
 
     @app.post(
         "/ballots",
@@ -399,7 +407,11 @@ def create_app(
     def challenge(body: m.ChallengeRequest) -> dict[str, Any]:
         """Publish a challenged ballot with its opening; it is never counted."""
         return service.challenge(
-            body.ballot.model_dump(), body.signature, body.opening.model_dump()
+            body.ballot.model_dump(),
+            body.signature,
+            body.opening.model_dump(),
+            body.cast_at,
+            body.cast_at_signature,
         ).to_json()
 
     chain_ends = ChainEnds(service.board)

@@ -22,6 +22,7 @@ referendum goes through the services.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import importlib
 import json
@@ -39,7 +40,8 @@ from typing import Any
 
 from plebiscite.crypto import keyfile
 from plebiscite.crypto.randomness import SystemRng
-from plebiscite.domain.manifest import Manifest
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.manifest import Manifest, Observer
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import build_roll, generate_roll, render_roll_csv
 from plebiscite.errors import BoardError, InputError, PlebisciteError
@@ -48,7 +50,7 @@ from plebiscite.record.sql import SqlBoard
 from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
 from plebiscite.services.election import load_election, publish_manifest, publish_roll
 from plebiscite.services.mixing import convert, mix, post_tag_shares
-from plebiscite.services.paper_demo import file_demo_paper
+from plebiscite.services.paper_demo import enrol_commissions, file_demo_paper
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.setup import load_manifest
 from plebiscite.services.simulate import simulate
@@ -246,6 +248,7 @@ def _run(
 
     started = time.perf_counter()
     board = _new_board(db)
+    manifest = _witnessed(manifest, private)
     digest = manifest_hash(manifest)
     roll_entries = generate_roll(manifest, voters, random.Random(seed))
     roll_key = secrets.token_bytes(32)
@@ -280,6 +283,9 @@ def _run(
     token = secrets.token_urlsafe(24)
     first = min(d.date for d in manifest.days)
     demo_start = dt.datetime.combine(first, dt.time(0), manifest.zone)
+    commissions = enrol_commissions(board, manifest, demo_start)  # the paper's filing devices
+    for device, key in commissions.values():  # for `plebiscite paper sign --key`
+        write_secret(private / f"{device}.key", key.seed.hex() + "\n")
     app, service = open_app(
         db, admin_token=token, board_key=key_path, demo_clock=True, demo_start=demo_start
     )
@@ -346,7 +352,9 @@ def _run(
     if isinstance(results, Waiting):  # pragma: no cover - three qualified trustees decrypted
         raise PlebisciteError(str(results))
     # the commissions' paper count, with a few deliberate differences (docs/paper.md 8)
-    file_demo_paper(board, manifest, roll_entries, simulation.cells, random.Random(seed))
+    file_demo_paper(
+        board, manifest, roll_entries, simulation.cells, random.Random(seed), commissions
+    )
     board_key = load_board_key(key_path, create=False)
     board.sign_head(board_key)
     _witness(board, trustees, private)
@@ -423,18 +431,42 @@ _STEPS = [
 ]
 
 
+#: The demo's observer mission, a witness beside the trustees (``docs/board.md`` 8).
+DEMO_OBSERVER = "observers"
+
+
+def _witnessed(manifest: Manifest, private: Path) -> Manifest:
+    """The seed referendum as the demo runs it: an observer mission named as a witness (its
+    key made now, kept in ``private/observer.key``), and the final head needing the
+    cosignatures of k trustees and the observer (the seed file itself asks for none, so that
+    tests may re-sign tampered records)."""
+    from plebiscite.interfaces.board_key import write_secret
+
+    key = SigningKey.generate()
+    write_secret(private / "observer.key", key.seed.hex() + "\n")
+    observer = Observer(DEMO_OBSERVER, "Observer mission (demo)", key.verify_key.hex())
+    trustees = dataclasses.replace(
+        manifest.trustees,
+        observers=(*manifest.trustees.observers, observer),
+        head_cosignatures=manifest.trustees.k + 1,
+    )
+    return dataclasses.replace(manifest, trustees=trustees)
+
+
 def _witness(board: SqlBoard, trustees: list[TrusteeState], private: Path) -> None:
-    """The qualified trustees, as witnesses, cosign the final head (``docs/board.md`` 8);
-    each keeps its checkpoint where ``plebiscite witness cosign --state`` would."""
+    """The qualified trustees and the observer mission, as witnesses, cosign the final head
+    (``docs/board.md`` 8); each keeps its checkpoint where ``plebiscite witness cosign
+    --state`` would."""
     view = LocalBoardView(board)
-    qualified = load_election(board).qualified
-    for state in trustees:
-        if state.index in qualified:
-            checkpoint, _ = cosign(
-                view, None, state.signing_key, state.index, int(time.time() * 1000)
-            )
-            path = private / f"witness-{state.index}.json"
-            path.write_text(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
+    election = load_election(board)
+    manifest = election.require_manifest()
+    signers = [(s.index, s.signing_key) for s in trustees if s.index in election.qualified]
+    observer = SigningKey(bytes.fromhex((private / "observer.key").read_text().strip()))
+    signers.append((manifest.trustees.observer_witness(DEMO_OBSERVER), observer))
+    for witness, key in signers:
+        checkpoint, _ = cosign(view, None, key, witness, int(time.time() * 1000))
+        path = private / f"witness-{witness}.json"
+        path.write_text(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
 
 
 def _new_board(db: str) -> SqlBoard:

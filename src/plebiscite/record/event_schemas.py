@@ -206,7 +206,8 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
         ]
     },
     EventType.CHECK_IN: _object(
-        {"device": TEXT, "checkin": _hex(16), "at": TIME, "signature": SIG}
+        {"device": TEXT, "checkin": _hex(16), "at": TIME, "signature": SIG},
+        {"checked_at": TIME, "checked_at_signature": SIG},  # offline (docs/devices.md)
     ),
     EventType.BALLOT_CAST: _object(
         {
@@ -230,7 +231,12 @@ SCHEMAS: Final[dict[EventType, Schema]] = {
             "opening": _object(
                 {"nonce_seed": _hex(32), "choices": _array(_array({"enum": [0, 1]}))}
             ),
-        }
+        },
+        {  # challenged on an offline device (docs/devices.md)
+            "cast_at": TIME,
+            "cast_at_signature": SIG,
+            "custody_late": {"const": True},
+        },
     ),
     EventType.VOTING_CLOSED: _object({"closed_at": TIME}),
     EventType.STATION_CREDENTIAL: {

@@ -226,9 +226,12 @@ class _Judgement:
             return  # not a manifest the rules can use; the verifier will say why (V6)
         self.manifest_hash = self.changes.manifest_hash = digest
         for location in manifest.locations:
-            row = LocationRow(location.region_id, location.kind.is_booth)
+            booth = location.kind.is_booth
+            row = LocationRow(
+                location.region_id, booth, not booth and manifest.home_applications_required
+            )
             self.locations[location.id] = row
-            self.changes.locations.append((location.id, row.region, row.booth))
+            self.changes.locations.append((location.id, row))
 
     def _add_voter(self, voter: str, region: str, precinct: str, home: bool, decision: object,
                    seq: int) -> None:  # fmt: skip
@@ -413,6 +416,11 @@ class _Judgement:
         if cast and voter:
             location = self._location(ballot["location"])
             booth = True if location is None else location.booth
+            if location is not None and location.by_application and not self._applied(voter):
+                raise EligibilityError(
+                    f"voter {voter[:16]}... did not apply to vote at home: a door-to-door "
+                    "ballot is refused"
+                )
             self._one_voter((voter, device.region), booth, code, ballot["at"], event.payload)
         kind = "cast" if cast else "challenged"
         self.codes[code] = (index, kind)
@@ -437,11 +445,6 @@ class _Judgement:
         ballot after the voter's booth ballot is recorded like any other: refusing it would
         tell the team at the door that the voter went to a booth."""
         row = self._voter(key)
-        if not booth and "cast_at" in payload and not self._applied(key[0]):
-            raise EligibilityError(
-                f"voter {key[0][:16]}... never applied to vote at home: an offline "
-                "door-to-door ballot is refused"
-            )
         if booth and row is not None and row.booth_code is not None:
             raise DuplicateBallotError(
                 f"a booth ballot is refused: the voter already voted in a booth ({row.booth_code})"

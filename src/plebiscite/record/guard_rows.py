@@ -48,6 +48,7 @@ class VoterRow:
 class LocationRow:
     region: str
     booth: bool
+    by_application: bool = False  # door to door, for applicants only (the manifest's default)
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Changes:
 
     manifest_hash: str | None = None
     commitments: dict[str, str] = field(default_factory=dict)  # region -> roll commitment
-    locations: list[tuple[str, str, bool]] = field(default_factory=list)
+    locations: list[tuple[str, LocationRow]] = field(default_factory=list)
     roll: list[tuple[str, str, str, bool, str | None, int]] = field(default_factory=list)
     new_devices: dict[str, DeviceRow] = field(default_factory=dict)
     changed_devices: dict[str, DeviceRow] = field(default_factory=dict)

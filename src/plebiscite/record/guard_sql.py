@@ -103,7 +103,7 @@ def read_view(
     known = {} if locations is None else locations
     missing = {k for k in keys.locations if k not in known}
     for row in _rows(connection, _LOCATIONS, missing):
-        known[row.location] = LocationRow(row.region, bool(row.booth))
+        known[row.location] = LocationRow(row.region, bool(row.booth), bool(row.by_application))
     view.locations = {k: known[k] for k in keys.locations if k in known}
     if keys.voters:
         for row in _rows(connection, _ROLL, keys.voters):
@@ -191,7 +191,15 @@ def write_changes(connection: Connection, changes: Changes) -> None:
         connection.execute(insert(board_meta).values(key=key, value=commitment))
     many(
         _INSERT["cast_locations"],
-        [{"location": i, "region": r, "booth": b} for i, r, b in changes.locations],
+        [
+            {
+                "location": i,
+                "region": r.region,
+                "booth": r.booth,
+                "by_application": r.by_application,
+            }
+            for i, r in changes.locations
+        ],
     )
     many(
         _INSERT["cast_roll"],

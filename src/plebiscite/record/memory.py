@@ -88,8 +88,8 @@ class MemoryBoard(BoardBase):
             self._meta["manifest_hash"] = changes.manifest_hash
         for region, commitment in changes.commitments.items():
             self._meta.setdefault(COMMITMENT_KEY.format(region), commitment)
-        for location, region, booth in changes.locations:
-            self._locations[location] = LocationRow(region, booth)
+        for location, row in changes.locations:
+            self._locations[location] = row
         for voter, region, precinct, home, _decision, seq in changes.roll:
             self._roll[voter] = (region, precinct, home, seq)
         self._devices.update(changes.new_devices)

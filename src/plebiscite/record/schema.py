@@ -101,6 +101,8 @@ cast_locations = Table(
     Column("location", Text(), primary_key=True),
     Column("region", Text(), nullable=False),
     Column("booth", Boolean(), nullable=False),
+    #: a door-to-door location that takes ballots only from voters who applied to vote at home
+    Column("by_application", Boolean(), nullable=False, server_default=false()),
 )
 
 cast_roll = Table(

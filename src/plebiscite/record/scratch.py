@@ -1,11 +1,11 @@
 """The verifier's per-voter state on disk: a temporary SQLite database (``sqlite3``).
 
-The verifier must remember, for every voter, the roll entry (to check each ballot's voter)
-and every cast ballot (the one-voter rule is settled after the last one). In memory that is
-about a kilobyte per voter; here it is a private temporary database that SQLite deletes when
-it is closed, with a small page cache, so the verifier's memory stays flat in the number of
-voters (``docs/verifier.md``, memory). Nothing here is part of the record or trusted: it is
-scratch space filled from ``events.jsonl`` and read back once.
+The verifier must remember every voter's roll entry (to recompute the roll commitments and
+count the registered voters) and every check-in (a ballot names the check-in it was cast
+under). In memory that is hundreds of bytes per voter; here it is a private temporary
+database that SQLite deletes when it is closed, with a small page cache, so the verifier's
+memory stays flat in the number of voters (``docs/verifier.md``, memory). Nothing here is
+part of the record or trusted: it is scratch space filled from ``events.jsonl``.
 """
 
 from __future__ import annotations
@@ -17,11 +17,6 @@ from typing import Final
 from plebiscite.domain.roll import PublicEntry
 
 _CACHE_KIB: Final = 16_384
-
-#: What the one-voter rule keeps of a cast ballot:
-#: (entry, tracking code, location kind, order time ISO (cast_at of an upload, else
-#: received_at), supersedes or None, overruled_by or None).
-BallotRow = tuple[int, str, str, str, str | None, str | None]
 
 
 def _connect() -> sqlite3.Connection:
@@ -105,48 +100,46 @@ class ScratchRoll(MutableMapping[str, PublicEntry]):
         self._db.close()
 
 
-class ScratchBallots:
-    """Cast ballots by (voter, region), on disk; read back grouped, in entry order."""
+class ScratchCheckins:
+    """Check-ins by (device, check-in id), on disk: where each was posted and how many cast
+    ballots named it so far."""
 
     def __init__(self) -> None:
         self._db = _connect()
         self._db.execute(
-            "CREATE TABLE ballot (voter TEXT NOT NULL, region TEXT NOT NULL, entry INTEGER "
-            "NOT NULL, code TEXT NOT NULL, kind TEXT NOT NULL, received_at TEXT NOT NULL, "
-            "supersedes TEXT, overruled_by TEXT)"
+            "CREATE TABLE checkin (device TEXT NOT NULL, checkin TEXT NOT NULL, entry INTEGER "
+            "NOT NULL, casts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (device, checkin)) "
+            "WITHOUT ROWID"
         )
         self._db.execute("BEGIN")
-        self._rows = 0
 
-    def append(self, voter: str, region: str, row: BallotRow) -> None:
+    def add(self, device: str, checkin: str, entry: int) -> int | None:
+        """Record a check-in; returns the entry of an earlier one with the same id, if any."""
+        row = self._db.execute(
+            "SELECT entry FROM checkin WHERE device = ? AND checkin = ?", (device, checkin)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
         self._db.execute(
-            "INSERT INTO ballot VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (voter, region, *row)
+            "INSERT INTO checkin (device, checkin, entry) VALUES (?, ?, ?)",
+            (device, checkin, entry),
         )
-        self._rows += 1
+        return None
 
-    def __len__(self) -> int:
-        return self._rows
-
-    def groups(self) -> Iterator[tuple[str, str, list[BallotRow]]]:
-        """(voter, region, that voter's ballots in entry order), voter by voter."""
-        rows = self._db.execute(
-            "SELECT voter, region, entry, code, kind, received_at, supersedes, overruled_by "
-            "FROM ballot "
-            "ORDER BY voter, region, entry"
-        )
-        current: tuple[str, str] | None = None
-        group: list[BallotRow] = []
-        for voter, region, entry, code, kind, received_at, supersedes, overruled in rows:
-            if (voter, region) != current:
-                if current is not None:
-                    yield current[0], current[1], group
-                current, group = (voter, region), []
-            group.append((entry, code, kind, received_at, supersedes, overruled))
-        if current is not None:
-            yield current[0], current[1], group
+    def use(self, device: str, checkin: str, cast: bool) -> tuple[int, int] | None:
+        """A ballot names the check-in: (its entry, cast ballots that named it before), or
+        None if the device never posted it; a cast ballot is counted."""
+        row = self._db.execute(
+            "SELECT entry, casts FROM checkin WHERE device = ? AND checkin = ?", (device, checkin)
+        ).fetchone()
+        if row is None:
+            return None
+        if cast:
+            self._db.execute(
+                "UPDATE checkin SET casts = casts + 1 WHERE device = ? AND checkin = ?",
+                (device, checkin),
+            )
+        return int(row[0]), int(row[1])
 
     def close(self) -> None:
         self._db.close()
-
-
-__all__ = ["BallotRow", "ScratchBallots", "ScratchRoll"]

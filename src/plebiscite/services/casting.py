@@ -273,10 +273,20 @@ class CastingService:
 
     # --- devices: check-in ----------------------------------------------------------------------
 
-    def check_in(self, device_id: str, voter: str, checkin: str, signature_hex: str) -> int:
+    def check_in(
+        self,
+        device_id: str,
+        voter: str,
+        checkin: str,
+        signature_hex: str,
+        checked_at: object = None,
+        checked_at_signature: object = None,
+    ) -> int:
         """Record that the device checked ``voter`` in under the opaque id ``checkin``; a retry
         returns the same leaf index. The entry shows the id, never the voter: the voter goes
-        to the board's private check-in index (``docs/privacy.md``)."""
+        to the board's private check-in index (``docs/privacy.md``). An offline device's
+        upload carries its signed ``checked_at``, judged by the window rule instead of the
+        upload's time (``docs/devices.md``)."""
         manifest = self._ready()
         now = self._open()
         location, key = self._device_key(device_id)
@@ -288,12 +298,28 @@ class CastingService:
         except (ValueError, TypeError) as exc:
             raise EncodingError("the check-in signature is not hexadecimal") from exc
         key.verify(CHECK_IN_TAG, message, signature)
-        check_location_open(manifest, location, now)
+        upload: dict[str, Any] = {}
+        if checked_at is None:
+            check_location_open(manifest, location, now)
+        else:
+            from plebiscite.services.device_upload import check_check_in_upload
+
+            upload = check_check_in_upload(
+                manifest,
+                manifest.location_by_id[location],
+                key,
+                self.election.manifest_hash.hex(),
+                device_id,
+                checkin,
+                now,
+                (checked_at, checked_at_signature),
+            )
         payload = {
             "device": device_id,
             "checkin": checkin,
             "at": now.isoformat(),
             "signature": signature_hex,
+            **upload,
         }
         event = Event.create(EventType.CHECK_IN, payload, private={"voter": voter})
         try:
@@ -319,9 +345,19 @@ class CastingService:
         offline = None if cast_at is None else (cast_at, cast_at_signature)
         return self._submit(ballot_json, signature_hex, None, offline, tag_opening)
 
-    def challenge(self, ballot_json: object, signature_hex: object, opening: object) -> Receipt:
-        """Record a challenged ballot with its opening, after checking that it re-encrypts."""
-        return self._submit(ballot_json, signature_hex, opening)
+    def challenge(
+        self,
+        ballot_json: object,
+        signature_hex: object,
+        opening: object,
+        cast_at: object = None,
+        cast_at_signature: object = None,
+    ) -> Receipt:
+        """Record a challenged ballot with its opening, after checking that it re-encrypts.
+
+        A ballot challenged on an offline device carries its signed ``cast_at`` too."""
+        offline = None if cast_at is None else (cast_at, cast_at_signature)
+        return self._submit(ballot_json, signature_hex, opening, offline)
 
     def _submit(
         self,

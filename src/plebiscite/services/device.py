@@ -6,10 +6,13 @@ voter's home-voting application) in the device's SQLite file
 (:class:`~plebiscite.record.device_queue.DeviceQueue`).
 
 Offline, per voter: :meth:`OfflineDevice.check_in` against the local roll, then
-:meth:`OfflineDevice.vote`: the booth's encryption, proofs, signature and tracking-code
-chain (:class:`~plebiscite.services.booth.Booth`), and a *device receipt* the device signs
-over ``{election, device, tracking_code, cast_at}``. The row is durable in the queue before
-the receipt is returned (so before it is shown).
+:meth:`OfflineDevice.prepare`: the booth's encryption, proofs, signature and tracking-code
+chain (:class:`~plebiscite.services.booth.Booth`); then the voter casts
+(:meth:`OfflineDevice.cast`: a *device receipt* the device signs over ``{election, device,
+tracking_code, cast_at}``; the row is durable in the queue before the receipt is returned, so
+before it is shown) or challenges (:meth:`OfflineDevice.challenge`: the ballot is queued as
+challenged with its opening, published at sync, never counted). :meth:`OfflineDevice.vote`
+is prepare and cast in one.
 
 Online again: :func:`sync` (in ``services/device_sync.py``) uploads the queue in order.
 """
@@ -30,10 +33,18 @@ from plebiscite.domain.ballot import genesis_code
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
-from plebiscite.domain.offline import RECEIPT_TAG, receipt_message
+from plebiscite.domain.offline import (
+    CHECK_IN_AT_TAG,
+    RECEIPT_TAG,
+    check_in_at_message,
+    receipt_message,
+)
 from plebiscite.errors import EligibilityError, InputError, PlebisciteError, SignatureError
 from plebiscite.record.device_queue import DeviceQueue
-from plebiscite.services.booth import Booth, Selections
+from plebiscite.services.booth import Booth, PreparedBallot, Selections
+
+#: Queue rows that are ballots (in the device's chain): cast, or challenged by the voter.
+BALLOT_ROWS = ("cast", "challenged")
 
 
 class DeviceServer(Protocol):
@@ -45,6 +56,7 @@ class DeviceServer(Protocol):
     def enrol(self, body: dict[str, Any]) -> int: ...
     def check_in(self, device_id: str, body: dict[str, Any]) -> int: ...
     def cast(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    def challenge(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def chain_end(self, device_id: str, body: dict[str, Any]) -> int: ...
 
 
@@ -160,18 +172,39 @@ class OfflineDevice:
     def device_id(self) -> str:
         return self.booth.device_id
 
-    def check_in(self, voter: str) -> int:
-        """Check a voter in against the local roll (signed, queued); a repeat is a no-op."""
+    def check_in(self, voter: str, at: dt.datetime | None = None) -> int:
+        """Check a voter in against the local roll (signed, queued); a repeat is a no-op.
+
+        With ``at`` (the device's clock) the device also signs ``checked_at`` (tag
+        ``check-in-at``): the board then judges the uploaded check-in by that time, as it
+        judges a ballot by its ``cast_at``, so a sync after the team's last open hours still
+        brings the check-in, and the ballot that needs it, to the board."""
         if self.queue.roll_entry(voter) is None:
             raise EligibilityError(
                 f"voter {voter[:16]}... is not on the roll of {self.booth.location.region_id!r}"
             )
         if self.queue.checked_in(voter):
             return 0
-        return self.queue.append("check_in", voter, self.booth.check_in(voter), None)
+        body: dict[str, Any] = dict(self.booth.check_in(voter))
+        if at is not None:
+            if at.utcoffset() is None:
+                raise InputError("the device's time must carry a UTC offset")
+            checked_at = at.isoformat()
+            message = check_in_at_message(
+                self.booth.election, self.device_id, body["checkin"], checked_at
+            )
+            body["checked_at"] = checked_at
+            body["checked_at_signature"] = self.key.sign(CHECK_IN_AT_TAG, message).hex()
+        return self.queue.append("check_in", voter, body, None)
 
     def vote(self, voter: str, selections: Selections, at: dt.datetime) -> DeviceReceipt:
         """Encrypt, sign, chain and queue one ballot; the receipt once the row is durable."""
+        return self.cast(voter, self.prepare(voter, selections, at), at)
+
+    def prepare(self, voter: str, selections: Selections, at: dt.datetime) -> PreparedBallot:
+        """Encrypt, prove and sign one voter's choices (nothing queued yet): the tracking code
+        is shown, then the voter casts (:meth:`cast`) or challenges (:meth:`challenge`).
+        Refused, and the refusal recorded, for a voter who may not vote on this device."""
         if at.utcoffset() is None:
             raise InputError("the device's time must carry a UTC offset")
         home = self.queue.roll_entry(voter)
@@ -191,18 +224,52 @@ class OfflineDevice:
             for row in self.queue.rows():
                 if row.kind == "check_in" and row.voter == voter:
                     self.booth.checkins[voter] = str(row.body["checkin"])
-        prepared = self.booth.prepare(voter, selections)
+        return self.booth.prepare(voter, selections)
+
+    def _signed_at(self, prepared: PreparedBallot, at: dt.datetime) -> tuple[str, str]:
+        """``cast_at`` and the device's signature over it (tag ``device-receipt``)."""
+        if at.utcoffset() is None:
+            raise InputError("the device's time must carry a UTC offset")
+        if prepared.ballot.previous_code != self.booth.previous_code:
+            raise InputError(
+                "this ballot no longer continues the device's chain (another ballot was "
+                "queued meanwhile): seal the choice again"
+            )
         cast_at = at.isoformat()
-        election, code = self.booth.election, prepared.tracking_code
-        signature = self.key.sign(
-            RECEIPT_TAG, receipt_message(election, self.device_id, code, cast_at)
-        ).hex()
+        message = receipt_message(
+            self.booth.election, self.device_id, prepared.tracking_code, cast_at
+        )
+        return cast_at, self.key.sign(RECEIPT_TAG, message).hex()
+
+    def cast(self, voter: str, prepared: PreparedBallot, at: dt.datetime) -> DeviceReceipt:
+        """Queue ``prepared`` (``voter``'s) as cast; the device receipt once the row is durable."""
+        if self.queue.has_cast(voter):
+            raise EligibilityError(f"voter {voter[:16]}...: already voted with this device")
+        cast_at, signature = self._signed_at(prepared, at)
+        code = prepared.tracking_code
         body = {**prepared.cast_body(), "cast_at": cast_at, "cast_at_signature": signature}
         self.queue.append("cast", voter, body, code, chain_head=code)
         self.booth.accepted(prepared)
         return DeviceReceipt(
-            election, self.device_id, self.booth.location.id, code, cast_at, signature
+            self.booth.election, self.device_id, self.booth.location.id, code, cast_at, signature
         )
+
+    def challenge(self, voter: str, prepared: PreparedBallot, at: dt.datetime) -> dict[str, Any]:
+        """Spoil ``voter``'s ``prepared`` ballot (Benaloh): queue it as challenged with its
+        opening, which the sync publishes (``POST /challenges``, with the device-signed
+        ``cast_at``), and return the opening to show the voter. It never counts; the voter
+        may vote again. The tag's randomness is not kept: a challenged ballot never says whose
+        it was."""
+        cast_at, signature = self._signed_at(prepared, at)
+        code = prepared.tracking_code
+        body = {
+            **prepared.challenge_body(),
+            "cast_at": cast_at,
+            "cast_at_signature": signature,
+        }
+        self.queue.append("challenged", voter, body, code, chain_head=code)
+        self.booth.accepted(prepared)
+        return prepared.opening()
 
     def check_row(self, kind: str, body: dict[str, Any], code: str | None) -> None:
         """Refuse a queue row whose signatures are not this device's (an edited file)."""
@@ -214,6 +281,11 @@ class OfflineDevice:
             if kind == "check_in":
                 message = check_in_message(self.booth.election, self.device_id, body["checkin"])
                 key.verify(CHECK_IN_TAG, message, bytes.fromhex(body["signature"]))
+                if "checked_at" in body:
+                    at = check_in_at_message(
+                        self.booth.election, self.device_id, body["checkin"], body["checked_at"]
+                    )
+                    key.verify(CHECK_IN_AT_TAG, at, bytes.fromhex(body["checked_at_signature"]))
                 return
             ballot = Ballot.from_json(body["ballot"])
             ballot.verify_signature(key, body["signature"])
@@ -234,7 +306,7 @@ class OfflineDevice:
     def chain_end(self) -> dict[str, Any]:
         """The device's signed chain end over every ballot it queued (``docs/voting.md``):
         posted after the last sync, it makes a ballot that never reached the board a gap."""
-        count = sum(r.kind == "cast" for r in self.queue.rows())
+        count = sum(r.kind in BALLOT_ROWS for r in self.queue.rows())
         return self.booth.chain_end(count)
 
     def status(self) -> dict[str, Any]:
@@ -246,6 +318,7 @@ class OfflineDevice:
             "roll": self.queue.roll_size(),
             "check_ins": sum(r.kind == "check_in" for r in rows),
             "ballots": len(casts),
+            "challenged": sum(r.kind == "challenged" for r in rows),
             "synced": sum(r.receipt is not None for r in casts),
             "waiting": sum(r.receipt is None for r in rows),
             "refusals": len(self.queue.refusals()),

@@ -2,17 +2,20 @@
 
 :func:`sync` sends the queue's unsynced rows in queue order: check-ins to
 ``POST /devices/{id}/check-ins``, cast ballots with their signed ``cast_at`` to
-``POST /ballots``. Each row is first checked against the device's own signatures, so a
+``POST /ballots``, ballots the voter challenged, with their opening and signed ``cast_at``, to
+``POST /challenges``. Each row is first checked against the device's own signatures, so a
 queue file edited by hand is refused before anything of it is sent (and the board would
 refuse it anyway: the ballot's signature). The board's receipt of a ballot is checked (its
 head's signature by the board key the device enrolled under, the inclusion proof) and kept
 in the row. Every write to the board is idempotent: a row sent again (after a sync killed
 half way, or from a copy of the queue file) gets the same receipt, and nothing is doubled.
 
-A check-in refused because the location is closed at upload time (a team syncing before its
-hours) is kept in the row as such, and the sync goes on: the ballot itself carries its signed
-``cast_at`` and the window rule judges that. Any other refusal stops the sync at that row,
-named; the rows after it wait (they continue its chain).
+A check-in carries the device-signed ``checked_at`` and the board judges it by the window
+rule at that time, as it judges a ballot by its ``cast_at``. A check-in queued without one is
+judged by the upload's time: a sync outside the team's hours stops at it, unmarked, and says
+to sync again in the team's hours (a check-in an older version marked as refused is sent
+again). Any refusal stops the sync at that row, named; the rows after it wait (they continue
+its chain).
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from plebiscite.errors import BoardError, InputError, PlebisciteError, RuleError
 from plebiscite.services.casting import Receipt
 from plebiscite.services.device import DeviceServer, OfflineDevice
 
-#: Problem slugs a check-in upload may meet without stopping the sync.
-_LATE_CHECK_IN = frozenset({"location-closed"})
+#: The problem slug of a check-in uploaded outside the location's hours.
+_LATE_CHECK_IN = "location-closed"
 
 
 class SyncStoppedError(RuleError):
@@ -41,7 +44,7 @@ class SyncReport:
     check_ins: int = 0
     ballots: int = 0
     already: int = 0  # rows that were synced before this run
-    late_check_ins: int = 0
+    challenged: int = 0  # ballots the voter challenged on the device, published now
     receipts: list[str] = field(default_factory=list)  # tracking codes the board confirmed
 
 
@@ -56,7 +59,8 @@ def sync(
     report.already = sum(r.receipt is not None for r in rows)
     board_key_hex = device.queue.meta("board_key")
     board_key = VerifyKey.from_hex(board_key_hex) if board_key_hex else None
-    pending = [r for r in rows if r.receipt is None]
+    pending = [r for r in rows if r.receipt is None or "refused" in r.receipt]
+    report.already -= len([r for r in pending if r.receipt is not None])
     for row in pending:  # check them all before sending any
         device.check_row(row.kind, row.body, row.code)
     for row in pending:
@@ -70,13 +74,14 @@ def sync(
             except BoardError:
                 raise  # no network (yet): nothing changed, sync again later
             except PlebisciteError as exc:
-                if getattr(exc, "slug", None) not in _LATE_CHECK_IN:
-                    raise SyncStoppedError(f"queue row {row.seq} (check-in): {exc}") from exc
-                device.queue.mark_synced(row.seq, {"refused": str(exc)})
-                report.late_check_ins += 1
+                why = f"queue row {row.seq} (check-in): {exc}"
+                late = getattr(exc, "slug", None) == _LATE_CHECK_IN
+                if late and "checked_at" not in row.body:
+                    why += "; the voter's ballot needs it: sync again in the team's hours"
+                raise SyncStoppedError(why) from exc
         else:
             try:
-                answer = server.cast(row.body)
+                answer = (server.challenge if row.kind == "challenged" else server.cast)(row.body)
             except BoardError:
                 raise
             except PlebisciteError as exc:
@@ -86,7 +91,8 @@ def sync(
                 raise InputError(f"the board answered row {row.seq} with another ballot's code")
             receipt.verify(board_key)
             device.queue.mark_synced(row.seq, answer)
-            report.ballots += 1
+            report.ballots += row.kind == "cast"
+            report.challenged += row.kind == "challenged"
             report.receipts.append(receipt.tracking_code)
         report.sent += 1
     return report

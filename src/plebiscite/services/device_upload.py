@@ -19,8 +19,10 @@ from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Location, LocationKind, Manifest
 from plebiscite.domain.offline import (
+    CHECK_IN_AT_TAG,
     RECEIPT_TAG,
     check_cast_at,
+    check_in_at_message,
     custody_late,
     parse_cast_at,
     receipt_message,
@@ -59,4 +61,34 @@ def check_upload(
     return out
 
 
-__all__ = ["check_upload"]
+def check_check_in_upload(
+    manifest: Manifest,
+    location: Location,
+    device_key: VerifyKey,
+    election: str,
+    device: str,
+    checkin: str,
+    now: dt.datetime,
+    offline: tuple[object, object],
+) -> dict[str, Any]:
+    """The payload fields of a check-in an offline device uploads with its signed
+    ``checked_at``: judged by the window rule at that time, not at the upload's."""
+    checked_at_text, signature_hex = offline
+    if location.kind is not LocationKind.MOBILE_TEAM:
+        raise InputError("only a mobile team's device checks voters in offline (checked_at)")
+    if not isinstance(checked_at_text, str):
+        raise EncodingError("checked_at must be an ISO-8601 time with an offset")
+    checked_at = parse_cast_at(checked_at_text)
+    if not isinstance(signature_hex, str):
+        raise EncodingError("an offline check-in needs checked_at_signature")
+    try:
+        signature = bytes.fromhex(signature_hex)
+    except ValueError as exc:
+        raise EncodingError("checked_at_signature is not hexadecimal") from exc
+    message = check_in_at_message(election, device, checkin, checked_at_text)
+    device_key.verify(CHECK_IN_AT_TAG, message, signature)
+    check_cast_at(manifest, location, checked_at, now, "checked_at")
+    return {"checked_at": checked_at_text, "checked_at_signature": signature_hex}
+
+
+__all__ = ["check_check_in_upload", "check_upload"]

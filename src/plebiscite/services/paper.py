@@ -9,6 +9,11 @@ publishes (unknown precincts, questions, options, locations and days are refused
 breaks a relation is stored all the same, with the failing relation ids in ``flags``; readers
 never trust those flags and recompute every check.
 
+Protocols, trips and custody acts are filed by a device enrolled at the precinct and carry its
+signature (:mod:`plebiscite.services.paper_signing`, ``docs/paper.md`` section 9): a submission
+that is unsigned, signed by an unknown or revoked device, by a device of another precinct, or
+changed after signing is refused before anything is stored.
+
 Later events refine earlier ones without erasing them: a protocol of the next ``version`` for the
 same precinct and question supersedes the earlier ones; a trip event with a known trip id
 replaces that trip (the count adds ``found``); a complaint event with a known complaint id
@@ -17,11 +22,12 @@ records its decision.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.paper import (
     LINE_CODES,
     Check,
@@ -49,10 +55,24 @@ from plebiscite.domain.paper import (
     trip_checks,
     trip_payload,
 )
-from plebiscite.errors import InputError, RecordError
+from plebiscite.errors import (
+    InputError,
+    RecordError,
+    RevokedDeviceError,
+    RuleError,
+    SignatureError,
+    UnknownDeviceError,
+)
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.election import Election
+from plebiscite.services.paper_signing import (
+    PURPOSES,
+    body_of,
+    filer_of,
+    scope_problem,
+    signature_problem,
+)
 
 T = TypeVar("T")
 
@@ -73,6 +93,7 @@ class Recorded(Generic[T]):
 
     index: int
     value: T
+    device: str | None = None  # the filing device (protocols, trips and custody acts)
 
 
 @dataclass
@@ -89,13 +110,17 @@ class PaperRecord:
         """Fold one board entry in; entries of other types are ignored."""
         event, index = entry.event, entry.index
         where = f"board entry {index}"
+        signed = event.type in PURPOSES
+        payload = body_of(event.payload) if signed else event.payload
+        filer = filer_of(event.payload) if signed else None
+        device = None if filer is None else filer[0]
         try:
             if event.type is EventType.PROTOCOL:
-                self.protocols.append(Recorded(index, parse_protocol(event.payload, where)))
+                self.protocols.append(Recorded(index, parse_protocol(payload, where), device))
             elif event.type is EventType.MOBILE_TRIP:
-                self.trips.append(Recorded(index, parse_trip(event.payload, where)))
+                self.trips.append(Recorded(index, parse_trip(payload, where), device))
             elif event.type is EventType.CUSTODY_ACT:
-                self.acts.append(Recorded(index, parse_custody_act(event.payload, where)))
+                self.acts.append(Recorded(index, parse_custody_act(payload, where), device))
             elif event.type is EventType.OBSERVER_REPORT:
                 self.reports.append(Recorded(index, parse_observer_report(event.payload, where)))
             elif event.type is EventType.COMPLAINT:
@@ -143,9 +168,10 @@ def read_paper(entries: Iterable[Entry]) -> PaperRecord:
 
 
 def load_paper(board: Board) -> tuple[Manifest, PaperRecord]:
-    """Read the board once: its manifest and its paper events."""
+    """Read the board's manifest and its paper events (by the board's type index: the ballots
+    of a large board are not read)."""
     election, record = Election(), PaperRecord()
-    for entry in board.entries():
+    for entry in board.entries_of_type([EventType.MANIFEST, *sorted(PAPER_TYPES)]):
         election.apply(entry)
         record.apply(entry)
     return election.require_manifest(), record
@@ -173,20 +199,104 @@ def _precinct(manifest: Manifest, precinct_id: str, where: str) -> None:
         raise InputError(f"{where}: unknown precinct {precinct_id!r}")
 
 
+def _body(data: object) -> object:
+    """A submission without its filer's fields (the parsers refuse fields they do not know)."""
+    return body_of(data) if isinstance(data, dict) else data
+
+
 def _voting_day(manifest: Manifest, day: Any, where: str) -> None:
     if all(d.date != day for d in manifest.days):
         days = ", ".join(d.date.isoformat() for d in manifest.days)
         raise InputError(f"{where}: {day} is not a voting day (voting days: {days})")
 
 
+@dataclass(frozen=True)
+class FilingDevice:
+    """A device as its enrolment and revocation events on the board describe it."""
+
+    location: str
+    public_key: str
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Filers:
+    """What the filer checks read from the board once per batch: every enrolled device by id
+    (``revoked`` when the authority revoked it; a device that ended its ballot chain still
+    files the paper count, a chain end is not a revocation) and the manifest hash (hex)."""
+
+    devices: Mapping[str, FilingDevice]
+    election: str
+
+
+def filers(board: Board, manifest: Manifest) -> Filers:
+    out: dict[str, FilingDevice] = {}
+    for entry in board.entries_of_type([EventType.DEVICE_ENROLMENT]):
+        payload = entry.event.payload
+        device, location, key = (payload.get(k) for k in ("device", "location", "public_key"))
+        if not isinstance(device, str):
+            continue
+        if payload.get("revoked") is True:
+            if device in out:
+                out[device] = FilingDevice(out[device].location, out[device].public_key, True)
+        elif device not in out and isinstance(location, str) and isinstance(key, str):
+            out[device] = FilingDevice(location, key)
+    return Filers(out, manifest_hash(manifest).hex())
+
+
+def _filed(
+    board: Board,
+    manifest: Manifest,
+    kind: EventType,
+    data: object,
+    payload: dict[str, Any],
+    precinct_id: str,
+    where: str,
+    known: Filers | None,
+) -> Event:
+    """The event to store: ``payload`` with its filer's fields, once the filing device is known
+    to be enrolled at the precinct, not revoked, and its signature covers ``payload``."""
+    filer = filer_of(data)
+    if filer is None:
+        raise SignatureError(
+            f"{where}: not signed: a commission's records carry the filing device's id and "
+            "signature (device, signature; plebiscite paper sign)"
+        )
+    device, signature = filer
+    known = filers(board, manifest) if known is None else known
+    row = known.devices.get(device)
+    if row is None:
+        raise UnknownDeviceError(f"{where}: no device {device[:64]!r} is enrolled")
+    if row.revoked:
+        raise RevokedDeviceError(f"{where}: device {device!r} has been revoked")
+    scope = scope_problem(manifest, kind, precinct_id, device, row.location)
+    if scope is not None:
+        raise RuleError(f"{where}: {scope}")
+    stored = {**payload, "device": device, "signature": signature}
+    problem = signature_problem(kind, stored, known.election, row.public_key)
+    if problem is not None:
+        raise SignatureError(f"{where}: {problem}")
+    return Event.create(kind, stored)
+
+
 def submit_protocol(
-    board: Board, data: object, *, manifest: Manifest, record: PaperRecord | None = None
+    board: Board,
+    data: object,
+    *,
+    manifest: Manifest,
+    record: PaperRecord | None = None,
+    known: Filers | None = None,
 ) -> Submission:
-    """Check ``data`` against the manifest and the earlier protocols, then store it as
-    submitted; failing relations are returned and written into ``flags``, never corrected."""
-    protocol = parse_protocol(data)
+    """Check ``data`` against the manifest, its filing device and the earlier protocols, then
+    store it as submitted; failing relations are returned and written into ``flags``, never
+    corrected."""
+    protocol = parse_protocol(_body(data))
     where = f"protocol for {protocol.precinct_id}/{protocol.question_id}"
     check_protocol_against(manifest, protocol, where)
+    payload = protocol_payload(protocol)
+    event = _filed(
+        board, manifest, EventType.PROTOCOL, data, payload, protocol.precinct_id, where, known
+    )
     record = load_paper(board)[1] if record is None else record
     earlier = record.current_protocols().get((protocol.precinct_id, protocol.question_id))
     expected = 1 if earlier is None else earlier.value.version + 1
@@ -196,26 +306,46 @@ def submit_protocol(
             f"{where}: version {protocol.version}, but the board holds {before}; "
             f"submit version {expected}" + (" with a reason" if expected > 1 else "")
         )
-    index = board.append(Event.create(EventType.PROTOCOL, protocol_payload(protocol)))
+    index = board.append(event)
     subject = f"{protocol.precinct_id}/{protocol.question_id} v{protocol.version}"
     return Submission(EventType.PROTOCOL, index, subject, protocol_checks(protocol))
 
 
-def submit_trip(board: Board, data: object, *, manifest: Manifest) -> Submission:
-    trip = parse_trip(data)
+def submit_trip(
+    board: Board,
+    data: object,
+    *,
+    manifest: Manifest,
+    known: Filers | None = None,
+) -> Submission:
+    trip = parse_trip(_body(data))
     where = f"mobile trip {trip.trip_id}"
     _precinct(manifest, trip.precinct_id, where)
     _voting_day(manifest, trip.date, where)
-    index = board.append(Event.create(EventType.MOBILE_TRIP, trip_payload(trip)))
+    payload = trip_payload(trip)
+    index = board.append(
+        _filed(
+            board, manifest, EventType.MOBILE_TRIP, data, payload, trip.precinct_id, where, known
+        )
+    )
     return Submission(EventType.MOBILE_TRIP, index, trip.trip_id, trip_checks(trip))
 
 
-def submit_custody_act(board: Board, data: object, *, manifest: Manifest) -> Submission:
-    act = parse_custody_act(data)
+def submit_custody_act(
+    board: Board,
+    data: object,
+    *,
+    manifest: Manifest,
+    known: Filers | None = None,
+) -> Submission:
+    act = parse_custody_act(_body(data))
     where = f"custody act for packet {act.packet}"
     _precinct(manifest, act.precinct_id, where)
     _voting_day(manifest, act.date, where)
-    index = board.append(Event.create(EventType.CUSTODY_ACT, custody_act_payload(act)))
+    payload = custody_act_payload(act)
+    index = board.append(
+        _filed(board, manifest, EventType.CUSTODY_ACT, data, payload, act.precinct_id, where, known)
+    )
     subject = f"{act.precinct_id} {act.date} packet {act.packet}"
     return Submission(EventType.CUSTODY_ACT, index, subject, act_checks(act))
 
@@ -271,19 +401,27 @@ def submit(board: Board, kind: str, items: object) -> list[Submission]:
     if kind not in SUBMITTERS:
         raise InputError(f"unknown paper record {kind!r}; kinds: {', '.join(SUBMITTERS)}")
     manifest, record = load_paper(board)
+    known = filers(board, manifest)
     batch = items if isinstance(items, list) else [items]
     done = []
     for i, item in enumerate(batch):
         try:
-            if kind in ("protocol", "complaint"):
-                done.append(SUBMITTERS[kind](board, item, manifest=manifest, record=record))
+            if kind == "protocol":
+                done.append(
+                    submit_protocol(board, item, manifest=manifest, record=record, known=known)
+                )
                 record.apply(board.entry(done[-1].index))
+            elif kind == "complaint":
+                done.append(submit_complaint(board, item, manifest=manifest, record=record))
+                record.apply(board.entry(done[-1].index))
+            elif kind in ("trip", "custody"):
+                done.append(SUBMITTERS[kind](board, item, manifest=manifest, known=known))
             else:
                 done.append(SUBMITTERS[kind](board, item, manifest=manifest))
-        except InputError as exc:
+        except (InputError, RuleError, SignatureError) as exc:
             if len(batch) == 1:
                 raise
-            raise InputError(f"item {i}: {exc} (items before it were stored)") from exc
+            raise type(exc)(f"item {i}: {exc} (items before it were stored)") from exc
     return done
 
 

@@ -43,6 +43,7 @@ from plebiscite.errors import InputError, RecordError
 from plebiscite.record.codec import decode_event
 from plebiscite.record.events import EventType
 from plebiscite.record.export import EVENTS, MANIFEST
+from plebiscite.services.paper_signing import body_of
 
 CHANNEL_LINE = {
     "makeshift_station": "issued_early",
@@ -255,9 +256,9 @@ def compare_record(directory: Path) -> Comparison:
             try:
                 event = decode_event(raw.rstrip(b"\n"), where=where)
                 if event.type is EventType.PROTOCOL:
-                    protocols.append(parse_protocol(event.payload, where))
+                    protocols.append(parse_protocol(body_of(event.payload), where))
                 elif event.type is EventType.CUSTODY_ACT:
-                    acts.append(parse_custody_act(event.payload, where))
+                    acts.append(parse_custody_act(body_of(event.payload), where))
                 elif event.type is EventType.COMPLAINT:
                     complaints.append(parse_complaint(event.payload, where))
             except RecordError as exc:

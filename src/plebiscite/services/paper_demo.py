@@ -11,6 +11,11 @@ relation holds, and for each day a box was used a custody act, so the verifier's
 * in one more precinct the first protocol has a miscount of one vote between the options,
   corrected by version 2 with a reason (the earlier one stays on the board).
 
+Every record is filed by the precinct commission's device (:func:`enrol_commissions`): one
+device per precinct, enrolled at the precinct's regular station (a makeshift one where it has
+none) before voting opens, which ends its ballot chain at once (it casts no ballot) and signs
+each protocol and act (``docs/paper.md`` section 9), so the verifier's V49 passes too.
+
 Only a demo does this: a real count comes from people, not from the simulation.
 """
 
@@ -21,10 +26,19 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from plebiscite.domain.manifest import Manifest
+from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.ballot import genesis_code
+from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import RollEntry
 from plebiscite.record.board import Board
+from plebiscite.record.events import Event, EventType
+from plebiscite.services.chain_ends import ChainEnds, sign_chain_end
 from plebiscite.services.paper import submit
+from plebiscite.services.paper_signing import KINDS, sign_submission
+
+#: precinct -> (device id, its key): the commissions' filing devices
+Commissions = dict[str, tuple[str, SigningKey]]
 
 #: (precinct, channel, ISO date) -> question -> option -> counted ballots
 Cells = Mapping[tuple[str, str, str], Mapping[str, Mapping[str, int]]]
@@ -34,6 +48,49 @@ _CHANNEL_LINE = {
     "regular_station": "issued_in_station",
     "mobile_team": "issued_at_home",
 }
+
+
+def enrol_commissions(board: Board, manifest: Manifest, at: dt.datetime) -> Commissions:
+    """Enrol one filing device per precinct (``commission-<precinct>``) at its regular station,
+    or its makeshift one, and end its ballot chain empty; its key stays with the caller."""
+    digest = manifest_hash(manifest)
+    out: Commissions = {}
+    events = []
+    for precinct in manifest.precincts:
+        stations = [
+            loc
+            for kind in (LocationKind.REGULAR_STATION, LocationKind.MAKESHIFT_STATION)
+            for loc in manifest.locations
+            if loc.precinct_id == precinct.id and loc.kind is kind
+        ]
+        if not stations:
+            continue  # no station: nobody files this precinct's protocol
+        device, key = f"commission-{precinct.id}"[:64], SigningKey.generate()
+        out[precinct.id] = (device, key)
+        payload = {
+            "device": device,
+            "location": stations[0].id,
+            "public_key": key.verify_key.hex(),
+            "enrolled_at": at.isoformat(),
+        }
+        events.append(Event.create(EventType.DEVICE_ENROLMENT, payload))
+    board.append_batch(events)
+    ends = ChainEnds(board)
+    for device, key in out.values():
+        body = sign_chain_end(key, digest.hex(), device, 0, genesis_code(digest, device))
+        ends.post(device, body, at)
+    return out
+
+
+def _signed(
+    manifest: Manifest, commissions: Commissions, kind: str, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    election = manifest_hash(manifest).hex()
+    out = []
+    for item in items:
+        device, key = commissions[item["precinct"]]
+        out.append(sign_submission(KINDS[kind], item, device=device, key=key, election=election))
+    return out
 
 
 def demo_protocols(
@@ -116,15 +173,19 @@ def file_demo_paper(
     roll: Iterable[RollEntry],
     cells: Cells,
     rng: random.Random,
+    commissions: Commissions,
     *,
     rewritten: int = 3,
 ) -> dict[str, Any]:
-    """Submit the demo's protocols (with the deliberate differences) and custody acts.
+    """Submit the demo's protocols (with the deliberate differences) and custody acts, each
+    signed by its precinct's device in ``commissions``.
 
     Returns what was changed on purpose: ``{"rewritten": [...], "corrected": ...}``.
     """
     protocols = demo_protocols(manifest, roll, cells)
-    voted = sorted(k for k, p in protocols.items() if p["lines"]["valid"] >= 4)
+    voted = sorted(
+        k for k, p in protocols.items() if p["lines"]["valid"] >= 4 and k[0] in commissions
+    )
     chosen = rng.sample(voted, min(rewritten + 1, len(voted)))
     changed: list[dict[str, Any]] = []
     for key in chosen[:rewritten]:
@@ -147,10 +208,11 @@ def file_demo_paper(
         protocols[key] = miscount
         versions.append({**honest, "version": 2, "reason": "recount ordered by the commission"})
         corrected = {"precinct": key[0], "question": key[1]}
-    submit(board, "protocol", list(protocols.values()))
+    filed = [p for p in protocols.values() if p["precinct"] in commissions]
+    submit(board, "protocol", _signed(manifest, commissions, "protocol", filed))
     if versions:
-        submit(board, "protocol", versions)
-    acts = demo_custody_acts(manifest, cells)
+        submit(board, "protocol", _signed(manifest, commissions, "protocol", versions))
+    acts = [a for a in demo_custody_acts(manifest, cells) if a["precinct"] in commissions]
     if acts:
-        submit(board, "custody", acts)
+        submit(board, "custody", _signed(manifest, commissions, "custody", acts))
     return {"rewritten": changed, "corrected": corrected, "protocols": len(protocols)}

@@ -245,7 +245,10 @@ def simulate(
         }
         booths = [places[k] for k in ("makeshift_station", "regular_station") if k in places]
         home = places.get("mobile_team")
-        if home is not None and (voter["home_voting"] or rng.random() < home_share):
+        # Where the manifest requires applications (the default) only applicants vote at home;
+        # otherwise a share of the others asks the team too.
+        asks = rng.random() < home_share and not manifest.home_applications_required
+        if home is not None and (voter["home_voting"] or asks):
             at = _arrival(manifest, home, None, rng)
             actions.append(_Action(at, home, voter["voter"], selections, False, "home"))
             # The override comes on a later day, so it is strictly later whatever the grouping.
@@ -338,7 +341,7 @@ def simulate(
                 if teams.due(at):
                     receipts.extend(teams.sync_all(at))
                 for offline in [a for a in group if teams.takes(a)]:
-                    teams.cast(offline)
+                    result.challenged += teams.cast(offline)
                     result.check_ins += 1
                     result.cast += 1
                 group = [a for a in visits if not teams.takes(a)]
@@ -378,6 +381,7 @@ def _double_vote(
     twin, twin_lock = devices.twin(action.location)
     with booth_lock, twin_lock:
         server.check_in(booth.device_id, booth.check_in(action.voter))
+        server.check_in(twin.device_id, twin.check_in(action.voter))  # a ballot needs its own
         first = booth.prepare(action.voter, action.selections)
         second = twin.prepare(action.voter, action.selections)
 
@@ -461,6 +465,9 @@ def _refusals(
         booth, lock = devices.get(action.location.id)
         with lock:
             before = server.election()["board_size"]
+            if action.voter not in booth.checkins:
+                # The device draws a check-in id the closed location never records.
+                booth.check_in(action.voter)
             prepared: PreparedBallot = booth.prepare(action.voter, action.selections)
             try:
                 server.cast(prepared.cast_body())

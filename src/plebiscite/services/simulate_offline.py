@@ -1,7 +1,8 @@
 """Offline mobile teams in a simulated referendum (``docs/devices.md``, ``docs/demo.md``).
 
 For each region, one mobile team works its first voting day without a network: its
-door-to-door visits that day (voters who applied to vote at home) go through an
+door-to-door visits that day (voters who applied to vote at home; each team's first voter
+of the day tests the device: challenges one ballot on it, then casts) go through an
 :class:`~plebiscite.services.device.OfflineDevice` instead of the server, and the team syncs
 the next morning, at the simulation's first instant of a later day, before any visit of that
 instant. The voters and their choices are the simulation's, so the truth is unchanged.
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from plebiscite.domain.manifest import Location, LocationKind
-from plebiscite.services.device import DeviceServer, OfflineDevice, init_device
+from plebiscite.services.device import BALLOT_ROWS, DeviceServer, OfflineDevice, init_device
 from plebiscite.services.device_sync import sync
 
 
@@ -37,8 +38,10 @@ class OfflineTeams:
     devices: dict[str, OfflineDevice] = field(default_factory=dict)  # location id -> device
     day: dt.date | None = None
     diverted: set[int] = field(default_factory=set)  # id() of the diverted visits
+    testers: set[int] = field(default_factory=set)  # id() of visits that challenge first
     synced_at: dict[str, str] = field(default_factory=dict)  # device id -> when it synced
     ballots: int = 0
+    challenged: int = 0
 
     def divert(self, visits: Sequence[_Visit], roll: Mapping[str, Mapping[str, Any]]) -> None:
         """Choose the teams (one per region) and their first day's visits to take offline."""
@@ -48,7 +51,6 @@ class OfflineTeams:
             if v.role == "home"
             and v.location.kind is LocationKind.MOBILE_TEAM
             and roll.get(v.voter, {}).get("home_voting")
-            and not v.challenge_first
             and not v.duplicate
         ]
         if not home:
@@ -66,17 +68,29 @@ class OfflineTeams:
             self.devices[location_id] = init_device(
                 self.server, path, f"offline-{location_id}"[:64], location_id
             )
-        self.diverted = {id(v) for v in home if v.location.id in chosen and v.at.date() == self.day}
+        taken = [v for v in home if v.location.id in chosen and v.at.date() == self.day]
+        self.diverted = {id(v) for v in taken}
+        firsts: dict[str, _Visit] = {}
+        for v in sorted(taken, key=lambda v: v.at):
+            firsts.setdefault(v.location.id, v)
+        self.testers = {id(v) for v in firsts.values()}  # they challenge once, then cast
 
     def takes(self, visit: _Visit) -> bool:
         return id(visit) in self.diverted
 
-    def cast(self, visit: _Visit) -> None:
-        """The visit, offline: check-in, ballot and device receipt, into the queue."""
+    def cast(self, visit: _Visit) -> int:
+        """The visit, offline: check-in, ballot and device receipt, into the queue; first a
+        challenged ballot where the voter tests the device. Returns the challenges made."""
         device = self.devices[visit.location.id]
-        device.check_in(visit.voter)
+        device.check_in(visit.voter, visit.at)
+        tests = visit.challenge_first or id(visit) in self.testers
+        if tests:
+            spoiled = device.prepare(visit.voter, visit.selections, visit.at)
+            device.challenge(visit.voter, spoiled, visit.at)
+            self.challenged += 1
         device.vote(visit.voter, visit.selections, visit.at)
         self.ballots += 1
+        return int(tests)
 
     def due(self, at: dt.datetime) -> bool:
         """Is ``at`` the morning after the offline day (and not synced yet)?"""
@@ -90,7 +104,7 @@ class OfflineTeams:
             self.server.chain_end(device.device_id, device.chain_end())  # the day is over
             self.synced_at[device.device_id] = at.isoformat()
             receipts.extend(
-                r.receipt for r in device.queue.rows() if r.kind == "cast" and r.receipt
+                r.receipt for r in device.queue.rows() if r.kind in BALLOT_ROWS and r.receipt
             )
         return receipts
 
@@ -102,6 +116,7 @@ class OfflineTeams:
         return {
             "teams": sorted(self.synced_at),
             "ballots": self.ballots,
+            "challenged": self.challenged,
             "synced_at": self.synced_at,
         }
 

@@ -68,6 +68,9 @@ def synthetic_ballots(
     for voter in roll[:voters]:
         day = manifest.days[rng.randrange(len(manifest.days))]
         open_kinds = sorted({k for w in day.windows for k in w.kinds}, key=lambda k: k.value)
+        if manifest.home_applications_required and not voter.home_voting:
+            # a mobile team takes a ballot only from a voter who applied (the board refuses)
+            open_kinds = [k for k in open_kinds if k.is_booth] or open_kinds
         kind = rng.choice(open_kinds)
         location_id = by_precinct[(voter.precinct_id, kind)]
         location = manifest.location_by_id[location_id]

@@ -1,25 +1,28 @@
 """The independent verifier: check an exported election record from its files alone.
 
-``docs/verifier.md`` is the checklist (V1 ... V29) this module implements; each check cites
+``docs/verifier.md`` is the checklist (V1 ... V48) this module implements; each check cites
 ``docs/protocol.md``, ``docs/board.md``, ``docs/ceremony.md``, ``docs/voting.md`` or
 ``docs/tally.md``. :func:`verify_record` reads only the record directory (``manifest.json``,
 ``events.jsonl``, ``heads.jsonl``, ``results.json`` and ``results-nist.json`` if present),
 trusts nothing precomputed in it, and returns a :class:`VerificationReport`; it never raises
 for a fault in the record (a fault is a finding).
 
-Memory is flat in the number of ballots: ``events.jsonl`` is streamed (once for every check,
-while the workers also sum every cast ballot into the tally's base cells; then once more,
-parsing only the few ballots that do not count, to take them out), the Merkle tree is a
-frontier of O(log n) hashes, each device keeps only its chain tip, and the roll and each
-voter's cast ballots (the one-voter rule needs them) go to a temporary SQLite database
-(:mod:`.verify_voters`), not to memory. The per-ballot cryptography fans out to
-processes or a Dask cluster (:mod:`.verify_ballots`).
+Memory is flat in the number of ballots, but for a few bytes per ballot: ``events.jsonl`` is
+streamed once for every check while the workers sum every booth ballot into the tally's base
+cells; the Merkle tree is a frontier of O(log n) hashes, each device keeps only its chain tip,
+and the roll and the check-ins go to a temporary SQLite database, not to memory. Of each cast
+ballot only its entry and byte offset are kept: after the pass, the shuffles, tag conversions,
+tag shares and the filter are checked chunk by chunk, reading back only that chunk's lines
+(:mod:`.verify_mixing`), and the few booth ballots cast after the close are read again to be
+taken out. The per-ballot cryptography fans out to processes or a Dask cluster
+(:mod:`.verify_ballots`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +46,7 @@ from plebiscite.record.events import MAX_EVENT_BYTES, Event, EventType
 from plebiscite.record.export import EVENTS, HEADS, MANIFEST
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, leaf_hash
-from plebiscite.record.scratch import ScratchRoll
+from plebiscite.record.scratch import ScratchCheckins, ScratchRoll
 from plebiscite.services.ceremony_transcript import Transcript, new_transcript
 from plebiscite.services.verify_alphas import AlphaSeen
 from plebiscite.services.verify_anchor import anchored_board_key, guarded
@@ -52,22 +55,25 @@ from plebiscite.services.verify_ceremony import check_ceremony_timing
 from plebiscite.services.verify_chain_ends import apply_chain_end, check_chain_ends
 from plebiscite.services.verify_checks import (
     check_ceremony,
-    check_one_voter_rule,
     check_roll,
     check_tally_and_results,
 )
-from plebiscite.services.verify_offline import check_upload_record
+from plebiscite.services.verify_mixing import BOOTH, HOME, MixIndex, check_mixing
+from plebiscite.services.verify_offline import check_check_in_record, check_upload_record
 from plebiscite.services.verify_paper import PAPER_EVENTS, check_paper
+from plebiscite.services.verify_receipts import check_receipt_complaints
 from plebiscite.services.verify_report import PROTOCOL, VerificationReport
-from plebiscite.services.verify_voters import VoterBallot, VoterBallots
 from plebiscite.services.verify_witnesses import check_witnesses
 
 #: Called with (stage, done, total); stages: "events" (bytes), "tally" (bytes), "results".
 Progress = Callable[[str, int, int], None]
 
-CAST_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at", "supersedes"})
+CAST_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at"})
 CHALLENGE_KEYS = frozenset({"ballot", "signature", "tracking_code", "received_at", "opening"})
-_BALLOT_FIELDS = ("election", "device", "location", "voter", "previous_code")
+CHECK_IN_KEYS = frozenset({"device", "checkin", "at", "signature"})
+CHECK_IN_OFFLINE_KEYS = frozenset({"checked_at", "checked_at_signature"})  # V70 judges them
+_BALLOT_FIELDS = ("election", "device", "location", "checkin", "previous_code")
+_CHECKIN = re.compile("[0-9a-f]{32}")
 
 
 @dataclass
@@ -98,7 +104,7 @@ class RecordState:
     voters: ScratchRoll = field(default_factory=ScratchRoll)  # on disk (memory stays flat)
     roll_parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
-    voter_ballots: VoterBallots = field(default_factory=VoterBallots)  # on disk
+    checkins: ScratchCheckins = field(default_factory=ScratchCheckins)  # on disk (V11, V16)
     board_key: VerifyKey | None = None
     unreported: list[str] = field(default_factory=list)  # devices with no signed chain end
     cosignatures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # V35
@@ -112,9 +118,10 @@ class RecordState:
     uncounted: list[int] = field(default_factory=list)  # cast entries that cannot count
     cast: int = 0
     challenged: int = 0
-    superseding: int = 0
     checker: BallotChecker | None = None
     alphas: AlphaSeen = field(default_factory=AlphaSeen)  # V29
+    mix: MixIndex = field(default_factory=MixIndex)  # V45-V48: offsets of rows and events
+    offset: int = 0  # byte offset of the line being applied
 
 
 def verify_record(
@@ -150,14 +157,24 @@ def verify_record(
             guarded(report, "V33", check_ceremony_timing, state, report)
             guarded(report, "V34", check_chain_ends, state, report)
             guarded(report, "V35", check_witnesses, state, report)
-            excluded = guarded(report, "V21", check_one_voter_rule, state, report) or set()
-            guarded(report, "V23", check_tally_and_results, directory, state, report, excluded, say)
-            guarded(report, "V40", check_paper, state.manifest, state.paper, report)
+            doors = guarded(report, "V45", check_mixing, directory, state, report)
+            guarded(report, "V23", check_tally_and_results, directory, state, report, doors, say)
+            guarded(
+                report,
+                "V40",
+                check_paper,
+                state.manifest,
+                state.paper,
+                report,
+                devices=state.devices,
+                election=state.manifest_hash,
+            )
+            guarded(report, "V72", check_receipt_complaints, directory, state, report)
     finally:
         if state.checker is not None:
             state.checker.close()
         state.voters.close()
-        state.voter_ballots.close()
+        state.checkins.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -251,6 +268,7 @@ def _stream(
             report.count("V2")
             frontier.append(leaf_hash(raw))
             match_heads()
+            state.offset = done_bytes
             done_bytes += len(raw) + 1
             if index % 2000 == 0:
                 say("events", done_bytes, total)
@@ -307,6 +325,9 @@ def _check_of(kind: EventType) -> str:
         EventType.DECRYPTION_SHARE: "V24",
         EventType.RESULTS: "V26",
         EventType.DEVICE_CHAIN_END: "V34",
+        EventType.SHUFFLE: "V45",
+        EventType.TAG_CONVERSION: "V46",
+        EventType.TAG_SHARES: "V47",
     }.get(kind, "V2")
 
 
@@ -365,6 +386,31 @@ def _apply(
         state.paper.append((index, event))
     elif kind is EventType.DEVICE_CHAIN_END:
         apply_chain_end(payload, index, state, report)
+    elif kind in _MIXING:
+        _mixing(event, index, state, report)
+
+
+_MIXING = {
+    EventType.SHUFFLE: "V45",
+    EventType.TAG_CONVERSION: "V46",
+    EventType.TAG_SHARES: "V47",
+}
+
+
+def _mixing(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
+    """Keep where a mixing event is (checked after the pass, chunk by chunk: V45-V47)."""
+    if state.closed is None:
+        check = _MIXING[event.type]
+        report.count(check)
+        report.fail(check, f"a {event.type} event before voting closed", index)
+        return
+    where = (index, state.offset)
+    if event.type is EventType.SHUFFLE:
+        state.mix.shuffles.append(where)
+    elif event.type is EventType.TAG_CONVERSION:
+        state.mix.conversions.append(where)
+    else:
+        state.mix.shares.append(where)
 
 
 def _manifest(
@@ -544,11 +590,35 @@ def _device(
 
 def _check_in(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
     report.count("V11")
-    device = state.devices.get(event.payload["device"])
+    payload = event.payload
+    device = state.devices.get(payload["device"])
+    if set(payload) - CHECK_IN_OFFLINE_KEYS != CHECK_IN_KEYS:
+        report.fail(
+            "V11", f"check-in fields {sorted(payload)}, expected {sorted(CHECK_IN_KEYS)}", index
+        )
+    if _time(payload.get("at")) is None:
+        report.fail("V11", "the check-in's time is not an ISO-8601 time with an offset", index)
+    checkin = payload.get("checkin")
+    if not isinstance(checkin, str) or not _CHECKIN.fullmatch(checkin):
+        report.fail(
+            "V11", f"check-in id {str(checkin)[:40]!r} is not 16 bytes of lowercase hex", index
+        )
+    elif device is not None:
+        earlier = state.checkins.add(payload["device"], checkin, index)
+        if earlier is not None:
+            report.fail(
+                "V11",
+                f"device {payload['device']!r} reuses check-in id {checkin} (first at entry "
+                f"{earlier})",
+                index,
+            )
     if device is None:
-        report.fail("V11", f"check-in by unknown device {event.payload['device']!r}", index)
+        report.fail("V11", f"check-in by unknown device {payload['device']!r}", index)
     elif state.checker is not None:
         state.checker.add((index, event.data, device.key, None))
+    if device is not None and state.manifest is not None:  # an offline check-in: V70
+        location = state.manifest.location_by_id.get(device.location)
+        check_check_in_record(event.payload, device.key, location, state, report, index)
 
 
 def _ballot(event: Event, index: int, state: RecordState, report: VerificationReport) -> None:
@@ -559,11 +629,11 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     report.ballots += 1
     state.cast += cast
     state.challenged += not cast
-    for check in ("V12", "V13", "V14", "V15", "V16", "V17", "V18", "V19"):
+    for check in ("V12", "V13", "V14", "V15", "V16", "V17", "V18", "V19", "V44"):
         report.count(check)
     if not cast:
         report.count("V20")
-    keys = set(payload) - (OFFLINE_KEYS if cast else set())
+    keys = set(payload) - OFFLINE_KEYS  # an upload, cast or challenged on the device
     if cast and "opening" in keys:
         report.count("V20")
         report.fail("V20", "a challenged ballot (it carries its opening) recorded as cast", index)
@@ -574,7 +644,9 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
     if not isinstance(ballot, dict) or not all(
         isinstance(ballot.get(f), str) for f in _BALLOT_FIELDS
     ):
-        report.fail("V12", "the ballot lacks its election, device, location, voter or chain", index)
+        report.fail(
+            "V12", "the ballot lacks its election, device, location, check-in or chain", index
+        )
         return
     state.alphas.check(ballot, index, report)
     code = str(payload["tracking_code"])
@@ -602,15 +674,18 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
             report.fail("V15", f"{who}: {exc}", index)
     if state.closed is not None:
         report.fail("V15", f"{who}: recorded after voting closed (entry {state.closed[0]})", index)
-    voter = state.voters.get(ballot["voter"])
     region = None if location is None else location.region_id
     if location is None:
         report.fail("V16", f"{who}: unknown location {location_id!r}", index)
-    elif voter is None:
-        report.fail("V16", f"{who}: voter {ballot['voter'][:16]}... is not on the roll", index)
-    elif voter.region_id != region:
+    used = state.checkins.use(device_id, ballot["checkin"], cast)
+    if used is None:
         report.fail(
-            "V16", f"{who}: the voter is on the roll of {voter.region_id!r}, not {region!r}", index
+            "V16", f"{who}: check-in {ballot['checkin'][:32]} was not posted earlier by the device",
+            index,
+        )  # fmt: skip
+    elif cast and used[1]:
+        report.fail(
+            "V16", f"{who}: a second cast ballot under the check-in of entry {used[0]}", index
         )
     tip = device.tip if device is not None else genesis_code(state.manifest_hash, device_id)
     if ballot["previous_code"] != tip:
@@ -627,22 +702,14 @@ def _ballot(event: Event, index: int, state: RecordState, report: VerificationRe
         state.checker.add((index, event.data, None if device is None else device.key, region))
     else:
         report.fail("V17", f"{who}: a ballot before the election key", index)
-    supersedes = payload.get("supersedes") if cast else None
-    state.superseding += bool(supersedes)
-    cast_at = None if not cast else check_upload_record(
+    check_upload_record(  # a ballot challenged offline is an upload too
         payload, None if device is None else device.key, location, manifest, received, report,
-        index, who, applied=None if voter is None else voter.home_voting,
+        index, who,
     )  # fmt: skip
-    if cast and location is not None and received is not None and state.closed is None:
-        overruled = payload.get("overruled_by")
-        state.voter_ballots.append(
-            (ballot["voter"], location.region_id),
-            VoterBallot(
-                code, location.kind, cast_at or received, supersedes, index,
-                None if overruled is None else str(overruled),
-            ),
-        )  # fmt: skip
-    elif cast:
+    if cast and location is not None and state.closed is None:  # a row (domain/mixing.py)
+        batch = BOOTH if location.kind.is_booth else HOME
+        state.mix.ballot(location.region_id, batch, index, state.offset)
+    if cast and (location is None or received is None or state.closed is not None):
         state.uncounted.append(index)  # no location, no time or after the close (V15, V16)
 
 

@@ -1,14 +1,14 @@
 """Verifier check V29: no ciphertext appears twice in the record (``docs/verifier.md``).
 
-A ballot's selections are fresh ElGamal encryptions, so two equal ``alpha`` values (the
-``g^r`` half) mean one ciphertext copied into another ballot: whoever holds a device key and
-write access to the board could move the tally by casting copies of one voter's ciphertexts
-for abstainers, with valid proofs. The casting service refuses such a ballot at cast
-(``record/guard.py``); the verifier flags any that reaches the record anyway, cast or
-challenged, naming the entry that first carried the alpha.
+A ballot's selections and its voter tag are fresh ElGamal encryptions, so two equal ``alpha``
+values (the ``g^r`` half) mean one ciphertext copied into another ballot: whoever holds a
+device key and write access to the board could move the tally by casting copies of one
+voter's ciphertexts for abstainers, with valid proofs. The casting service refuses such a
+ballot at cast (``record/guard.py``); the verifier flags any that reaches the record anyway,
+cast or challenged, naming the entry that first carried the alpha.
 
 An alpha is compared with bit 255 of its encoding cleared, so the same point written with the
-top bit set is still a copy. Memory: one 16-byte prefix per selection of the record
+top bit set is still a copy. Memory: one 16-byte prefix per selection and tag of the record
 (collisions of two honest 32-byte alphas in their first 16 bytes have probability about
 n^2 / 2^129; a prefix match is then confirmed on the full value).
 """
@@ -49,6 +49,7 @@ class AlphaSeen:
                 for answer in ballot["answers"]
                 for selection in answer["selections"]
             ]
+            alphas.append(_known_as(ballot["tag"]["ciphertext"][0]))  # the tag's too (6.3)
         except (KeyError, TypeError, ValueError, IndexError):
             return  # malformed: V12 and V17 say why
         for alpha in alphas:

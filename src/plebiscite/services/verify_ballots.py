@@ -1,12 +1,13 @@
 """The verifier's per-ballot cryptography, fanned out over processes or a Dask cluster.
 
 The streaming pass (:mod:`.verify`) does every check that needs state (device chains, the
-roll, the schedule, the one-voter rule) and hands each ballot and check-in line, with the
-device key the state says signs it, to a :class:`BallotChecker`. The checker batches them
-and runs :func:`check_batch` inline, in forked worker processes, or on a Dask cluster: the
-signature (V14, V11), the ballot's canonical form (V12), every proof (V17, ``docs/protocol.md``
-sections 5.3 and 6) and a challenged ballot's opening (V20). At most a few batches are in
-flight, so memory does not grow with the record.
+check-ins, the schedule) and hands each ballot and check-in line, with the device key the
+state says signs it, to a :class:`BallotChecker`. The checker batches them and runs
+:func:`check_batch` inline, in forked worker processes, or on a Dask cluster: the signature
+(V14, V11), the ballot's canonical form (V12), the tag's proof (V44, ``docs/protocol.md``
+6.3), every answer's proof (V17, sections 5.3 and 6) and a challenged ballot's opening (V20).
+It sums the booth ballots into base cells; door-to-door ballots count through the shuffle.
+At most a few batches are in flight, so memory does not grow with the record.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import Ballot
+from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.services.casting import CHECK_IN_TAG, check_in_message
@@ -77,6 +79,10 @@ def base_cell(
     return (where[0], where[1], where[2], day), [list(a.selections) for a in ballot.answers]
 
 
+def _is_booth(channel: str) -> bool:
+    return LocationKind(channel).is_booth
+
+
 def check_batch(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Wire]:
     """:func:`check_jobs` with the sums as plain data (for another process)."""
     failures, partial = check_jobs(statics, jobs)
@@ -112,8 +118,8 @@ def check_jobs(statics: Statics, jobs: list[Job]) -> tuple[list[Failure], Partia
                     statics, key, specs, kind, payload, device_key, region, index, out, batch
                 )
                 cell = None if ballot is None else base_cell(statics, ballot, ballot_time(payload))
-                if kind == "ballot_cast" and cell is not None:
-                    sums.add(*cell)
+                if kind == "ballot_cast" and cell is not None and _is_booth(cell[0][2]):
+                    sums.add(*cell)  # door-to-door ballots count through the shuffle (V48)
                 whose[index] = _who(payload)
         except (PlebisciteError, KeyError, TypeError, ValueError, IndexError) as exc:
             out.append((index, "V12", f"unreadable ballot: {exc}"))
@@ -138,7 +144,7 @@ def _check_in(
 ) -> None:
     if device_key is None:
         return  # the stateful pass already reported the unknown device
-    message = check_in_message(statics.manifest_hash, payload["device"], payload["voter"])
+    message = check_in_message(statics.manifest_hash, payload["device"], payload["checkin"])
     try:
         VerifyKey.from_hex(device_key).verify(
             CHECK_IN_TAG, message, bytes.fromhex(payload["signature"])
@@ -175,6 +181,12 @@ def _ballot(
             ballot.verify_signature(VerifyKey.from_hex(device_key), str(payload["signature"]))
         except PlebisciteError as exc:
             out.append((index, "V14", f"{who}: {exc}"))
+    if key is not None:
+        try:
+            ballot.tag.verify(statics.context, ballot.device, ballot.checkin)
+        except PlebisciteError as exc:
+            out.append((index, "V44", f"{who}: {exc}"))
+            return ballot  # add_proofs would stop at the tag too: V44 says it
     if key is not None and region in specs:
         ballot.add_proofs(batch, index, key, statics.context, specs[region])
     if kind == "ballot_challenged" and key is not None:

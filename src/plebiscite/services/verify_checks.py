@@ -1,9 +1,10 @@
 """The verifier's checks that run after the streaming pass (``docs/verifier.md`` V8-V28).
 
-The roll commitments (V9), the election key from the ceremony transcript (V8), the one-voter
-rule over the per-voter summaries (V21), and then the count: a second streaming pass re-adds
-the counted ballots into base cells and the encrypted tally is recomputed with the small-cell
-rule (V23); every decryption share is checked against the public share recomputed from the
+The roll commitments (V9), the election key from the ceremony transcript (V8), and then the
+count: the booth ballots' base cells (summed by the workers, the few cast after the close read
+again and taken out) and each region's door-to-door cell from the kept shuffled rows
+(:mod:`.verify_mixing`, V48) give the encrypted tally, recomputed with the small-cell rule
+(V23); every decryption share is checked against the public share recomputed from the
 transcript (V24); the shares the results name combine to the published counts (V25); the
 results event (V26), ``results.json`` (V27) and the NIST file (V28) are rebuilt and compared.
 """
@@ -11,6 +12,7 @@ results event (V26), ``results.json`` (V27) and the NIST file (V28) are rebuilt 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from collections.abc import Callable
@@ -29,19 +31,20 @@ from plebiscite.crypto.threshold import (
 )
 from plebiscite.domain.ballot import Ballot
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.offline import ballot_time
 from plebiscite.domain.roll import PublicEntry
-from plebiscite.domain.rules import CastBallot, Disposition, Ruling, resolve_ballots
 from plebiscite.errors import PlebisciteError
 from plebiscite.record.board import Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import EVENTS
-from plebiscite.services.cells import BaseKey
+from plebiscite.services.cells import BaseKey, published_cells
 from plebiscite.services.ceremony import check_signed
 from plebiscite.services.election import Election
 from plebiscite.services.results import summary
 from plebiscite.services.tally import Partial, results_payload, tally_payload
 from plebiscite.services.verify_ballots import base_cell
+from plebiscite.services.verify_mixing import DoorCell
 from plebiscite.services.verify_report import VerificationReport
 from plebiscite.services.verify_voters import roll_commitment_of
 
@@ -142,73 +145,6 @@ def check_ceremony(state: RecordState, report: VerificationReport) -> None:
             )
 
 
-# --- V21: one voter, one counted ballot -----------------------------------------------------
-
-
-def check_one_voter_rule(state: RecordState, report: VerificationReport) -> set[int]:
-    """The entries of cast ballots that do not count, by the rule (with ``state.uncounted``);
-    every disagreement with the record is a finding."""
-    excluded: set[int] = set(state.uncounted)
-    for (voter, region), ballots in state.voter_ballots.items():
-        report.count("V21", len(ballots))
-        by_code = {b.code: b for b in ballots}
-        try:
-            resolution = resolve_ballots(
-                CastBallot(b.code, voter, region, b.kind, b.received_at) for b in ballots
-            )
-        except ValueError as exc:
-            report.fail("V21", f"voter {voter[:16]}... in {region}: {exc}", ballots[0].entry)
-            excluded.update(b.entry for b in ballots)
-            continue
-        counted = None if resolution.counted is None else by_code[resolution.counted.ballot_id]
-        excluded.update(b.entry for b in ballots if b is not counted)
-        superseded_by: dict[str, str] = {}
-        for ruling in resolution.rulings:
-            b = by_code[ruling.ballot_id]
-            if overruled_as_ruled(b.overruled_by, ruling):
-                continue  # an upload after the booth ballot, recorded as not counting
-            if b.overruled_by is not None:
-                report.fail(
-                    "V21",
-                    f"voter {voter[:16]}...: ballot {b.code[:16]} records that "
-                    f"{b.overruled_by[:16]} overrules it; the rule says {ruling.disposition}",
-                    b.entry,
-                )
-            if ruling.disposition in (Disposition.DUPLICATE, Disposition.AFTER_BOOTH):
-                report.fail(
-                    "V21",
-                    f"voter {voter[:16]}... in {region}: ballot {b.code[:16]} is {ruling.reason} "
-                    f"(first: {str(ruling.by)[:16]}); the rule lets it not count",
-                    b.entry,
-                )
-            elif ruling.disposition is Disposition.SUPERSEDED and ruling.by is not None:
-                superseded_by[ruling.by] = b.code
-        for b in ballots:
-            should = superseded_by.get(b.code)
-            if b.supersedes != should:
-                what = (
-                    f"records that it supersedes {str(b.supersedes)[:16]}"
-                    if b.supersedes
-                    else "records no supersession"
-                )
-                ought = f"it supersedes {should[:16]}" if should else "it supersedes nothing"
-                report.fail(
-                    "V21", f"voter {voter[:16]}...: ballot {b.code[:16]} {what}; {ought}", b.entry
-                )
-    return excluded
-
-
-def overruled_as_ruled(overruled_by: str | None, ruling: Ruling) -> bool:
-    """Does an upload's ``overruled_by`` agree with the rule? A door-to-door ballot uploaded
-    after the voter's booth ballot does not count whether it was cast before the booth ballot
-    (superseded) or after it (after booth); either way the booth ballot is what counts."""
-    return (
-        overruled_by is not None
-        and ruling.by == overruled_by
-        and ruling.disposition in (Disposition.SUPERSEDED, Disposition.AFTER_BOOTH)
-    )
-
-
 # --- V22-V28: tally, decryption, results ----------------------------------------------------
 
 
@@ -216,7 +152,7 @@ def check_tally_and_results(
     directory: Path,
     state: RecordState,
     report: VerificationReport,
-    excluded: set[int],
+    doors: dict[str, DoorCell] | None,
     say: Progress,
 ) -> None:
     manifest = state.manifest
@@ -234,11 +170,13 @@ def check_tally_and_results(
         return
     closed_index = state.closed[0]
     partial = Partial() if state.checker is None else state.checker.partial
-    _take_out(directory, state, excluded, partial, say)
+    _take_out(directory, state, set(state.uncounted), partial, say)
     partial.last_index = closed_index - 1
+    door_keys = _add_doors(manifest, partial, doors or {})
     expected = tally_payload(Election(manifest=manifest), partial, closed_index)
     try:
-        _compare_tally(expected, tally, tally_index, report)
+        doors_of = functools.cache(lambda: _holding(manifest, partial, door_keys))
+        _compare_tally(expected, tally, tally_index, report, doors_of)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         report.fail("V23", f"the encrypted tally cannot be read: {exc!r}", tally_index)
         return
@@ -249,14 +187,39 @@ def check_tally_and_results(
         report.fail("V26", f"the shares or the results cannot be read: {exc!r}")
 
 
+def _add_doors(manifest: Manifest, partial: Partial, doors: dict[str, DoorCell]) -> set[BaseKey]:
+    """Each region's door-to-door cell, summed from its kept shuffled rows (V48), as a base
+    cell; returns the door-to-door base keys of every region."""
+    for region, cell in doors.items():
+        if cell.count and cell.sums is not None:
+            shape = [len(q.options) for q in manifest.region_by_id[region].questions]
+            key = door_to_door_key(region)
+            partial.counts[key] = cell.count
+            partial.sums[key] = _cut(cell.sums, shape)
+    return {door_to_door_key(r.id) for r in manifest.regions}
+
+
+def _cut(flat: list[Ciphertext], shape: list[int]) -> list[list[Ciphertext]]:
+    out, start = [], 0
+    for n in shape:
+        out.append(flat[start : start + n])
+        start += n
+    return out
+
+
+def _holding(manifest: Manifest, partial: Partial, keys: set[BaseKey]) -> set[str]:
+    """Ids of the published cells that hold door-to-door ballots (V48 compares them)."""
+    return {cell.id for cell in published_cells(manifest, partial.counts) if cell.members & keys}
+
+
 def _take_out(
     directory: Path, state: RecordState, excluded: set[int], partial: Partial, say: Progress
 ) -> None:
     """Second pass: subtract from the base cells the cast ballots that do not count.
 
-    The workers summed every cast ballot that parses; the ballots excluded by the one-voter
-    rule, the close, the schedule or the roll are read again (only those lines are parsed)
-    and taken out, by the same rule the workers used to put them in.
+    The workers summed every booth ballot that parses; the ones recorded after the close (or
+    without a location or time) are read again (only those lines are parsed) and taken out,
+    by the same rule the workers used to put them in.
     """
     if state.checker is None or not excluded:
         return
@@ -295,8 +258,13 @@ def _subtract(partial: Partial, key: BaseKey, answers: list[list[Ciphertext]]) -
 
 
 def _compare_tally(
-    expected: dict[str, Any], tally: dict[str, Any], index: int, report: VerificationReport
+    expected: dict[str, Any],
+    tally: dict[str, Any],
+    index: int,
+    report: VerificationReport,
+    doors: Callable[[], set[str]],
 ) -> None:
+    """``doors()``: the cells holding door-to-door ballots (computed only if a cell differs)."""
     for name in ("closed_entry", "entries", "small_cell_threshold"):
         if tally.get(name) != expected[name]:
             report.fail("V23", f"{name} is {tally.get(name)}, recomputed {expected[name]}", index)
@@ -317,6 +285,14 @@ def _compare_tally(
                 report.fail(
                     "V23", f"cell {cell_id}: recomputed and published differ at {where}", index
                 )
+                if cell_id in doors():
+                    report.count("V48")
+                    report.fail(
+                        "V48",
+                        f"cell {cell_id} is not the sum of the door-to-door rows the filter "
+                        f"keeps (differs at {where})",
+                        index,
+                    )
     if [c["id"] for c in expected["cells"]] != [c.get("id") for c in cells]:
         report.fail("V23", "the cells are not in the order the tally publishes them", index)
 
@@ -455,11 +431,15 @@ def _check_files(
 ) -> None:
     manifest = state.manifest
     assert manifest is not None
+    # as services.results.ballot_dispositions counts them: totals only (no ballot is named as
+    # set aside); the counted ones are the region cells of the tally V23 recomputed
+    _, tally = state.tallies[-1]
+    counted = sum(int(c.get("ballots", 0)) for c in tally["cells"] if c.get("level") == "region")
     dispositions = {
         "cast": state.cast,
         "challenged": state.challenged,
-        "superseded": state.superseding,
-        "counted": state.cast - state.superseding,
+        "superseded": state.cast - counted,
+        "counted": counted,
     }
     path = directory / "results.json"
     if not path.is_file():
@@ -515,4 +495,4 @@ def _languages_sorted(value: Any) -> Any:
     return value
 
 
-__all__ = ["check_ceremony", "check_one_voter_rule", "check_roll", "check_tally_and_results"]
+__all__ = ["check_ceremony", "check_roll", "check_tally_and_results"]

@@ -1,4 +1,4 @@
-"""The verifier's checks of the paper side on the board: V40-V43 (``docs/verifier.md``).
+"""The verifier's checks of the paper side on the board: V40-V43, V49 (``docs/verifier.md``).
 
 The paper count (``docs/paper.md``) is on the same board as the ballots; the casting service
 checks it as it is entered, and the verifier recomputes every check from the record alone,
@@ -12,16 +12,20 @@ pure rules of :mod:`plebiscite.domain.paper`.
   correction with a reason; the earlier protocol stays on the board (it is a later entry that
   supersedes it, never an edit);
 * V43 mobile trips in force hold T1-T4, and when voting lasts more than one day each precinct's
-  daily custody acts sum to its protocol's lines 7 and 8 (D1M, D1S).
+  daily custody acts sum to its protocol's lines 7 and 8 (D1M, D1S);
+* V49 who filed: every protocol (corrections included), mobile trip and custody act names a
+  device enrolled before it on the board, not revoked before it, at a location of its precinct
+  (a station for protocols and acts, a station or the mobile team for trips), and that device's
+  signature covers the record as stored (``services/paper_signing.py``).
 
-A record without paper events passes with nothing checked.  Protocols carry no device
-signature yet, so none is checked (``docs/verifier.md``, "What it does not check").
+A record without paper events passes with nothing checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
+from typing import Protocol as Structural
 
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.paper import (
@@ -41,6 +45,13 @@ from plebiscite.domain.paper import (
 )
 from plebiscite.errors import InputError
 from plebiscite.record.events import Event, EventType
+from plebiscite.services.paper_signing import (
+    PURPOSES,
+    body_of,
+    filer_of,
+    scope_problem,
+    signature_problem,
+)
 from plebiscite.services.verify_report import VerificationReport
 
 PAPER_EVENTS: Final = frozenset(
@@ -64,14 +75,31 @@ def _precinct(manifest: Manifest, precinct: str) -> str | None:
     return None if precinct in manifest.precinct_by_id else f"unknown precinct {precinct!r}"
 
 
+class EnrolledDevice(Structural):
+    """What the verifier learnt of a device from the record's enrolments (V11)."""
+
+    location: str
+    key: str
+    enrolled_at: int  # entry index of the enrolment
+    revoked_entry: int | None  # entry index of the revocation, if any
+
+
 def check_paper(
-    manifest: Manifest, events: Iterable[tuple[int, Event]], report: VerificationReport
+    manifest: Manifest,
+    events: Iterable[tuple[int, Event]],
+    report: VerificationReport,
+    *,
+    devices: Mapping[str, EnrolledDevice],
+    election: bytes,
 ) -> None:
-    """V40-V43 over the paper events (entry index, event) of a record, in board order."""
+    """V40-V43 and V49 over the paper events (entry index, event) of a record, in board order;
+    ``devices`` are the record's enrolments, ``election`` its manifest hash."""
     protocols: list[tuple[int, Protocol]] = []
     trips: dict[str, tuple[int, MobileTrip]] = {}
     acts: list[CustodyAct] = []
     for index, event in events:
+        if event.type in PURPOSES:
+            _filer(manifest, event, index, devices, election.hex(), report)
         report.count("V40")
         where = f"{event.type} event"
         try:
@@ -111,6 +139,45 @@ def check_paper(
                 report.fail("V43", f"custody of precinct {precinct}: {text}", index)
 
 
+def _filer(
+    manifest: Manifest,
+    event: Event,
+    index: int,
+    devices: Mapping[str, EnrolledDevice],
+    election: str,
+    report: VerificationReport,
+) -> None:
+    """V49: the record's filing device and its signature."""
+    report.count("V49")
+    payload = event.payload
+    precinct = payload.get("precinct")
+    what = f"{event.type} for {precinct!r}"
+    filer = filer_of(payload)
+    if filer is None:
+        report.fail("V49", f"{what}: not signed: it names no filing device and signature", index)
+        return
+    device_id = filer[0]
+    device = devices.get(device_id)
+    if device is None or device.enrolled_at > index:
+        report.fail("V49", f"{what}: device {device_id!r} was not enrolled before it", index)
+        return
+    if device.revoked_entry is not None and device.revoked_entry < index:
+        report.fail(
+            "V49",
+            f"{what}: device {device_id!r} was revoked before it (entry {device.revoked_entry})",
+            index,
+        )
+        return
+    if isinstance(precinct, str):
+        problem = scope_problem(manifest, event.type, precinct, device_id, device.location)
+        if problem is not None:
+            report.fail("V49", f"{what}: {problem}", index)
+            return
+    problem = signature_problem(event.type, payload, election, device.key)
+    if problem is not None:
+        report.fail("V49", f"{what}: {problem}", index)
+
+
 def _parse(
     manifest: Manifest,
     event: Event,
@@ -120,7 +187,8 @@ def _parse(
     acts: list[CustodyAct],
     index: int,
 ) -> str | None:
-    kind, payload = event.type, event.payload
+    kind = event.type
+    payload = body_of(event.payload) if kind in PURPOSES else event.payload
     if kind is EventType.PROTOCOL:
         p = parse_protocol(payload, where)
         check_protocol_against(manifest, p, where)

@@ -1,9 +1,10 @@
 """The verifier's check of witness cosignatures (V35; ``docs/board.md`` section 8).
 
 Every ``head_cosignature`` entry must be signed (tag ``cosignature``) by a trustee's announced
-key over the anchored board key and a checkpoint (tree size, root) that is one of the record's
-signed heads: V4 checks each head's root against the log, so every cosigned checkpoint is then
-a prefix of this very log (consistent with it). A cosignature of a checkpoint the record does
+key, or an observer's key from the manifest (witness ``n + i``), over the anchored board key and
+a checkpoint (tree size, root) that is one of the record's signed heads: V4 checks each head's
+root against the log, so every cosigned checkpoint is then a prefix of this very log
+(consistent with it). A cosignature of a checkpoint the record does
 not hold is a witness that was shown another history: a split view, or a rewritten log.
 
 With ``trustees.head_cosignatures = m > 0`` the final checkpoint, the largest one cosigned by
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from plebiscite.errors import PlebisciteError
 from plebiscite.services.verify_report import VerificationReport
-from plebiscite.services.witness import Cosignature
+from plebiscite.services.witness import Cosignature, witness_key
 
 if TYPE_CHECKING:
     from plebiscite.services.verify import RecordState
@@ -31,17 +32,14 @@ def check_witnesses(state: RecordState, report: VerificationReport) -> None:
         report.count("V35")
         try:
             cosignature = Cosignature.from_json(payload)
-            keys = transcript.keys.get(cosignature.witness)
-            if keys is None:
-                raise PlebisciteError(f"witness {cosignature.witness} is not an announced trustee")
-            cosignature.verify(board_key, keys[0])
+            cosignature.verify(board_key, witness_key(manifest, transcript, cosignature.witness))
         except PlebisciteError as exc:
             report.fail("V35", f"a cosignature that does not verify: {exc}", index)
             continue
         if state.head_roots.get(cosignature.tree_size) != cosignature.root_hash:
             report.fail(
                 "V35",
-                f"trustee {cosignature.witness} cosigned a checkpoint of {cosignature.tree_size} "
+                f"witness {cosignature.witness} cosigned a checkpoint of {cosignature.tree_size} "
                 "entries that is not among the record's heads: it was shown another history "
                 "(a split view, or the log was rewritten since)",
                 index,

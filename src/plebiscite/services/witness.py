@@ -6,8 +6,10 @@ tlog-cosignature, Sigsum, the Go checksum database): each witness keeps the last
 signed and signs a newer one only after checking a consistency proof from it, so two witnesses
 shown two histories cannot both cosign, and a record that needs their cosignatures shows it.
 
-Our witnesses are the trustees, with the signing key they announced in the key ceremony (so
-their keys are anchored in the record). A cosignature is the trustee's Ed25519 signature, tag
+Our witnesses are the trustees, with the signing key they announced in the key ceremony, and
+the observers the manifest names, with the key it gives them (witness ``n + 1``, ``n + 2``...
+in manifest order): either way the keys are anchored in the record. A cosignature is the
+witness's Ed25519 signature, tag
 ``cosignature``, over the canonical JSON
 
     {"board_key": hex, "cosigned_at": ms, "root_hash": hex, "tree_size": n, "witness": l}
@@ -26,6 +28,7 @@ from typing import Any, Protocol
 
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.domain.manifest import Manifest
 from plebiscite.errors import EncodingError, InputError, RecordError
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
@@ -96,6 +99,21 @@ class Cosignature:
         if len(root) != 32 or len(signature) != 64:
             raise EncodingError("a cosignature holds a 32-byte root and a 64-byte signature")
         return cls(data["witness"], data["tree_size"], root, data["cosigned_at"], signature)
+
+
+def witness_key(manifest: Manifest, transcript: Transcript | None, witness: int) -> VerifyKey:
+    """The key witness ``witness`` cosigns with: trustee ``witness``'s announced key, or for
+    ``n < witness <= n + m`` the key the manifest gives its observer ``witness - n``."""
+    n = manifest.trustees.n
+    observers = manifest.trustees.observers
+    if n < witness <= n + len(observers):
+        return VerifyKey.from_hex(observers[witness - n - 1].public_key)
+    keys = None if transcript is None else transcript.keys.get(witness)
+    if keys is None:
+        raise InputError(
+            f"witness {witness} is neither an announced trustee nor an observer of the manifest"
+        )
+    return keys[0]
 
 
 def cosign_head(
@@ -215,11 +233,11 @@ class CosignatureDesk:
         cosignature = Cosignature.from_json(body)
         with self._lock:
             self.catch_up()
-            if self.transcript is None or cosignature.witness not in self.transcript.keys:
-                raise InputError(f"witness {cosignature.witness} is not an announced trustee")
-            cosignature.verify(
-                self.election.board_key, self.transcript.keys[cosignature.witness][0]
-            )
+            manifest = self.election.manifest
+            if manifest is None:
+                raise InputError("the board holds no manifest yet")
+            key = witness_key(manifest, self.transcript, cosignature.witness)
+            cosignature.verify(self.election.board_key, key)
             if not 0 < cosignature.tree_size <= self.board.size():
                 raise InputError(f"the board has no tree of size {cosignature.tree_size}")
             if self.board.root(cosignature.tree_size) != cosignature.root_hash:
@@ -266,4 +284,5 @@ __all__ = [
     "cosign",
     "cosign_head",
     "cosignature_message",
+    "witness_key",
 ]

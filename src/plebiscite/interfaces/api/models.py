@@ -89,6 +89,10 @@ class CheckInRequest(_Strict):
     #: repeats; the voter never reaches the board.
     checkin: Hex
     signature: Hex
+    #: An offline device's upload (``docs/devices.md``): when it checked the voter in,
+    #: device-signed (tag ``check-in-at``).
+    checked_at: Annotated[str, Field(max_length=40)] | None = None
+    checked_at_signature: Hex | None = None
 
 
 class ChainEndRequest(_Strict):

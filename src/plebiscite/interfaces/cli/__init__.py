@@ -1,5 +1,9 @@
 """The ``plebiscite`` command line (the contract is in DESIGN and the README).
 
+The one-line errors speak the language of ``PLEBISCITE_LANG`` or the locale (``LANGUAGE``,
+``LC_ALL``, ``LC_MESSAGES``, ``LANG``; ``docs/languages.md``): the error's title is translated,
+the detail the services write stays English.
+
 Each command group lives in its own module and is registered in :data:`_COMMANDS`; errors are
 mapped to exit codes here and nowhere else: a :class:`~plebiscite.errors.PlebisciteError`
 prints one line ``plebiscite: <title>: <message>`` on standard error and exits with the
@@ -16,6 +20,7 @@ from typing import NoReturn
 import click
 
 from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.i18n import cli_language, tr
 
 #: (module under plebiscite.interfaces.cli, attribute, one line of help) for every top-level
 #: command; the command's name is the attribute's. The line is what ``plebiscite --help``
@@ -86,24 +91,35 @@ def main(argv: list[str] | None = None) -> None:
     read or written exit 2; anything else is a bug, reported in one line with exit 1 (set
     ``PLEBISCITE_DEBUG=1`` to see its traceback).
     """
+    lang = cli_language()
     try:
         cli.main(args=argv, prog_name="plebiscite", standalone_mode=False)
     except PlebisciteError as exc:
-        _fail(f"{exc.title}: {exc}", exc.exit_code)
+        title = tr(lang, exc.title)
+        _fail(f"{title}: {exc}", exc.exit_code)
     except click.exceptions.Abort:
-        _fail("aborted", 130)
+        _fail(tr(lang, "aborted"), 130)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "plebiscite"
-        _fail(f"invalid usage: {exc.format_message()} (see '{where} --help')", exc.exit_code)
+        usage = tr(
+            lang,
+            "invalid usage: %(problem)s (see '%(where)s --help')",
+            problem=exc.format_message(),
+            where=where,
+        )
+        _fail(usage, exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except UnicodeDecodeError as exc:
-        _fail(f"invalid input: a file is not UTF-8 text ({exc.reason})", 2)
+        _fail(
+            tr(lang, "invalid input: a file is not UTF-8 text (%(reason)s)", reason=exc.reason), 2
+        )
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"invalid input: {name}{exc.strerror or exc}", 2)
+        title = tr(lang, "invalid input")
+        _fail(f"{title}: {name}{exc.strerror or exc}", 2)
     except Exception as exc:
         if os.environ.get("PLEBISCITE_DEBUG"):
             raise

@@ -67,11 +67,14 @@ def init(queue_path: Path, server: str, device_id: str, location: str, token: st
 @device.command()
 @_QUEUE
 @click.argument("voter")
-def checkin(queue_path: Path, voter: str) -> None:
-    """Check VOTER (a roll pseudonym) in against the device's roll (offline)."""
+@click.option("--at", default=None, help="the time to record instead of the clock's")
+def checkin(queue_path: Path, voter: str, at: str | None) -> None:
+    """Check VOTER (a roll pseudonym) in against the device's roll (offline); the device
+    signs when (its clock, or --at), and the board judges the upload by that time."""
+    when = _time(at)
     d = OfflineDevice.open(queue_path)
     try:
-        d.check_in(voter)
+        d.check_in(voter, when)
         click.echo(f"checked in {voter[:16]}...")
     finally:
         d.close()
@@ -121,8 +124,8 @@ def sync(queue_path: Path, server: str) -> None:
     finally:
         d.close()
     click.echo(
-        f"sent {report.sent} rows: {report.ballots} ballots, {report.check_ins} check-ins "
-        f"({report.late_check_ins} after hours); {report.already} were synced before"
+        f"sent {report.sent} rows: {report.ballots} ballots, {report.challenged} challenged, "
+        f"{report.check_ins} check-ins; {report.already} were synced before"
     )
 
 
@@ -145,7 +148,8 @@ def end(queue_path: Path, server: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="the address to serve on")
 @click.option("--port", default=8080, show_default=True, help="the port")
 def serve(queue_path: Path, host: str, port: int) -> None:
-    """Serve the booth pages from the device itself (offline: check-in, vote, receipt)."""
+    """Serve the booth pages from the device itself (offline: check-in, choose, review,
+    tracking code, cast or challenge, receipt)."""
     import uvicorn
 
     from plebiscite.interfaces.device_pages import create_device_app

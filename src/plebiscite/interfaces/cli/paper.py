@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.paper import LINES
-from plebiscite.errors import InputError
+from plebiscite.errors import EncodingError, InputError, VotingClosedError
 from plebiscite.interfaces.cli.options import DB_HELP
+from plebiscite.record.events import Event, EventType
 from plebiscite.record.sql import SqlBoard
+from plebiscite.services.casting import check_identifier
 from plebiscite.services.election import load_election, publish_manifest
 from plebiscite.services.paper import (
     SUBMITTERS,
@@ -26,13 +30,15 @@ from plebiscite.services.paper import (
     results_document,
     submit,
 )
+from plebiscite.services.paper_signing import KINDS, sign_submission
 from plebiscite.services.setup import load_manifest
 
 _DB_HELP = DB_HELP
 _HELP = {
-    "protocol": "a precinct result protocol (or a corrected one: next version, with a reason)",
-    "trip": "a mobile-box trip",
-    "custody": "a daily custody act (one box, one day, one packet)",
+    "protocol": "a precinct result protocol (or a corrected one: next version, with a reason), "
+    "signed by the filing device (plebiscite paper sign)",
+    "trip": "a mobile-box trip, signed by the filing device (plebiscite paper sign)",
+    "custody": "a daily custody act (one box, one day, one packet), signed by the filing device",
     "report": "an observer's visit report",
     "complaint": "a complaint, or the decision on one",
 }
@@ -106,6 +112,118 @@ def _submit_command(kind: str) -> click.Command:
 
 for _kind in SUBMITTERS:
     paper.add_command(_submit_command(_kind))
+
+
+def _read_seed(path: Path) -> SigningKey:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a device key (64 hexadecimal digits)") from None
+    try:
+        return SigningKey(bytes.fromhex(text))
+    except (ValueError, EncodingError):
+        raise InputError(f"{path}: not a device key (64 hexadecimal digits)") from None
+
+
+@paper.command()
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", required=True, help=_DB_HELP)
+@click.option("--device", "device_id", required=True, help="the filing device's id")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the device's Ed25519 seed (a file of 64 hexadecimal digits)",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the signed records here (default: standard output)",
+)
+def sign(kind: str, file: Path, db: str, device_id: str, key_path: Path, out: Path | None) -> None:
+    """Sign the protocols, trips or custody acts in FILE as the filing device (docs/paper.md 9).
+
+    The records are written as the board will store them, with the device's id and signature;
+    submit the output with `plebiscite paper KIND`."""
+    data = _read_json(file)
+    key = _read_seed(key_path)
+    with SqlBoard.open(db) as board:
+        election = load_election(board)
+    if election.manifest is None:
+        raise InputError(f"{db}: the board has no manifest yet (plebiscite paper init)")
+    batch = data if isinstance(data, list) else [data]
+    signed = []
+    for i, item in enumerate(batch):
+        try:
+            signed.append(
+                sign_submission(
+                    KINDS[kind],
+                    item,
+                    device=device_id,
+                    key=key,
+                    election=election.manifest_hash.hex(),
+                )
+            )
+        except InputError as exc:
+            where = f"{file}: item {i}" if len(batch) > 1 else str(file)
+            raise InputError(f"{where}: {exc}") from None
+    result = signed if isinstance(data, list) else signed[0]
+    text = json.dumps(result, indent=1, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        Console(stderr=True).print(f"wrote {len(signed)} signed {kind} record(s) to {out}")
+
+
+@paper.command()
+@click.option("--db", required=True, help=_DB_HELP)
+@click.option("--device", "device_id", required=True, help="the new device's id")
+@click.option("--location", required=True, help="the manifest location it is enrolled at")
+@click.option(
+    "--key-out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the device's new key here (a new file, readable by its owner only)",
+)
+def enrol(db: str, device_id: str, location: str, key_out: Path) -> None:
+    """Enrol a commission's filing device on a paper board (before voting closes)."""
+    from plebiscite.interfaces.board_key import write_secret
+
+    check_identifier(device_id, "a device id")
+    if key_out.exists():
+        raise InputError(f"{key_out}: exists already (a device key is never overwritten)")
+    key = SigningKey.generate()
+    with SqlBoard.open(db) as board:
+        election = load_election(board)
+        manifest = election.manifest
+        if manifest is None:
+            raise InputError(f"{db}: the board has no manifest yet (plebiscite paper init)")
+        if election.closed_at is not None:
+            raise VotingClosedError(f"voting closed at {election.closed_at.isoformat()}")
+        if location not in manifest.location_by_id:
+            raise InputError(f"no location has the id {location[:64]!r}")
+        if board.device(device_id) is not None:
+            raise InputError(f"device {device_id!r} is enrolled already")
+        write_secret(key_out, key.seed.hex() + "\n")
+        payload = {
+            "device": device_id,
+            "location": location,
+            "public_key": key.verify_key.hex(),
+            "enrolled_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        try:
+            index = board.append(Event.create(EventType.DEVICE_ENROLMENT, payload))
+        except BaseException:
+            key_out.unlink(missing_ok=True)  # no key for a device the board did not take
+            raise
+    Console().print(
+        f"[green]enrolled[/] {device_id} at {location} (entry {index}); key in {key_out}"
+    )
 
 
 @paper.command()

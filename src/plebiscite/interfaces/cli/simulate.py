@@ -54,7 +54,10 @@ from plebiscite.errors import InputError
     default=0.15,
     show_default=True,
     type=click.FloatRange(0, 1),
-    help="share of voters who vote at home (door to door)",
+    help=(
+        "share of voters without a home-voting application who ask the mobile team anyway "
+        "(only where the manifest does not require applications; applicants always vote at home)"
+    ),
 )
 @click.option(
     "--override-share",

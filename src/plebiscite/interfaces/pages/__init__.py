@@ -8,7 +8,8 @@ them with one line in :func:`plebiscite.interfaces.app.create_app`::
     app.include_router(pages.router_for(app, service, admin_token, demo_clock))
 
 Modules: :mod:`.public` (home, receipt check, board, results, legitimacy, forensics),
-:mod:`.booth` (the station and its booth), :mod:`.authority` (officials' pages),
+:mod:`.complaints` (a voter's receipt complaint), :mod:`.booth` (the station and its booth),
+:mod:`.authority` (officials' pages),
 :mod:`.charts` (inline SVG), :mod:`.i18n` (the pages' own words), :mod:`.common`.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from plebiscite.interfaces.pages import apidocs, authority, booth, codes, kiosk, public
+from plebiscite.interfaces.pages import apidocs, authority, booth, codes, complaints, kiosk, public
 from plebiscite.interfaces.pages.booth import Stations
 from plebiscite.interfaces.pages.common import (
     AUTH_COOKIE,
@@ -63,6 +64,7 @@ def router_for(
     app.include_router(codes.build(state))  # its JSON API belongs in the OpenAPI schema
     router = APIRouter(include_in_schema=False)
     router.include_router(public.build(state))
+    router.include_router(complaints.build(state))
     router.include_router(apidocs.build(app, state))
     router.include_router(kiosk.build(state, stations))
     router.include_router(booth.build(state, stations))

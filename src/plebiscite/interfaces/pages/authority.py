@@ -6,7 +6,10 @@ Sign in with the token (the pages then hold a session cookie and a CSRF token, s
 clock when the server has one, and enter paper protocols. The protocol form asks
 ``/officials/protocol/check`` for the control relations as the official types; the same checks
 run again when the protocol is submitted (``services.paper.submit_protocol``), which stores it
-as submitted with its failing relations flagged.
+as submitted with its failing relations flagged. A protocol is filed by a device of one of the
+precinct's stations (``docs/paper.md`` section 9): a station device this server runs signs the
+typed protocol, or the official pastes one its device signed (``plebiscite paper sign``); the
+service checks the device and its signature either way.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from plebiscite.interfaces.pages.common import (
     authorised,
     form,
     language,
+    refusal,
     render,
 )
-from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.i18n import name_in, pick, tr
 from plebiscite.interfaces.pages.sessions import new_session, set_session_cookie
+from plebiscite.record.events import EventType
 from plebiscite.services.casting import parse_time
 from plebiscite.services.paper import submit_protocol
+from plebiscite.services.paper_signing import sign_submission
 from plebiscite.services.station_credentials import credentials, issue, revoke
 
 #: Line meanings in Ukrainian and Russian (English comes from ``domain.paper.LINES``).
@@ -94,7 +100,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         if not target.startswith("/") or target.startswith("//"):
             target = "/officials"
         if token is None or not hmac.compare_digest(offered.encode(), token.encode()):
-            return login_page(request, translate(language(request), "login_wrong"))
+            return login_page(request, tr(language(request), "The token is wrong."))
         response = RedirectResponse(target, status_code=303)
         set_session_cookie(response, request, AUTH_COOKIE, new_session(token))
         return response
@@ -138,7 +144,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         return dashboard(request)
 
     def done(request: Request, index: int) -> HTMLResponse:
-        return dashboard(request, translate(language(request), "done_leaf", n=index))
+        return dashboard(request, tr(language(request), "Done: board entry %(n)s.", n=index))
 
     @router.post("/officials/devices", response_class=HTMLResponse)
     async def enrol(request: Request) -> HTMLResponse:
@@ -152,7 +158,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 data.get("public_key", "").strip(),
             )
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return done(request, index)
 
     @router.post("/officials/booths", response_class=HTMLResponse)
@@ -167,7 +173,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 return dashboard(request, notice=f"/kiosk/{device}")
             index = stations.create(service, device, location)
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return done(request, index)
 
     @router.post("/officials/credentials", response_class=HTMLResponse)
@@ -181,9 +187,14 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             pending = station in stations.browser  # enrolled when its terminal pairs
             secret, _ = issue(service.board, station, service.clock.now(), pending=pending)
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         lang = language(request)
-        notice = translate(lang, "credential_issued", station=station, secret=secret)
+        notice = tr(
+            lang,
+            "Credential for %(station)s (shown once): %(secret)s",
+            station=station,
+            secret=secret,
+        )
         return dashboard(request, notice)
 
     @router.post("/officials/credentials/revoke", response_class=HTMLResponse)
@@ -194,7 +205,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         try:
             index = revoke(service.board, data.get("credential", ""), service.clock.now())
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return done(request, index)
 
     @router.post("/officials/close", response_class=HTMLResponse)
@@ -204,12 +215,16 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         data = await form(request)
         if data.get("confirm") != "yes":
             return dashboard(
-                request, error=translate(language(request), "close_confirm"), status=422
+                request,
+                error=tr(
+                    language(request), "I understand that no ballot is accepted after closing."
+                ),
+                status=422,
             )
         try:
             index = service.close_voting()
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=409)
+            return dashboard(request, error=refusal(language(request), exc), status=409)
         return done(request, index)
 
     @router.post("/officials/clock", response_class=HTMLResponse)
@@ -222,12 +237,12 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         try:
             state.demo_clock.set(parse_time(data.get("now", ""), "now"))
         except PlebisciteError as exc:
-            return dashboard(request, error=str(exc), status=422)
+            return dashboard(request, error=refusal(language(request), exc), status=422)
         return dashboard(request, notice=state.demo_clock.now().isoformat())
 
     # --- paper protocols --------------------------------------------------------------------
 
-    def pairs() -> list[tuple[str, str]]:
+    def pairs(lang: str) -> list[tuple[str, str]]:
         manifest = service.election.manifest
         if manifest is None:
             return []
@@ -235,7 +250,9 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         for p in manifest.precincts:
             region = manifest.region_by_id[p.region_id]
             for q in region.questions:
-                out.append((f"{p.id}|{q.id}", f"{region.name} / {p.name} / {q.id}"))
+                out.append(
+                    (f"{p.id}|{q.id}", f"{name_in(region, lang)} / {name_in(p, lang)} / {q.id}")
+                )
         return out
 
     def protocol_page(
@@ -255,7 +272,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             region = manifest.region_by_id[manifest.precinct_by_id[precinct_id].region_id]
             question = next((q for q in region.questions if q.id == question_id), None)
         context: dict[str, Any] = {
-            "pairs": pairs(),
+            "pairs": pairs(lang),
             "pair": chosen if question else "",
             "stored": stored,
             "error": error,
@@ -263,6 +280,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             "now": service.clock.now().isoformat(timespec="minutes"),
         }
         if question is not None:
+            context["devices"] = filing_booths(precinct_id)
             context["question_text"] = pick(question.text, lang)
             context["lines"] = [(x.number, x.code, line_label(lang, x.code)) for x in LINES]
             context["options"] = [
@@ -271,6 +289,42 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             context["precinct"] = precinct_id
             context["question"] = question_id
         return render(request, state, "protocol.html", context, status=status)
+
+    def filing_booths(precinct_id: str) -> list[tuple[str, str]]:
+        """(device, location) of the booths this server runs at the precinct's stations."""
+        with stations.lock:
+            booths = list(stations.booths.values())
+        return sorted(
+            (b.device_id, b.location.id)
+            for b in booths
+            if b.location.precinct_id == precinct_id and b.location.kind.is_booth
+        )
+
+    def filed_protocol(data: dict[str, str]) -> Any:
+        """The protocol to submit: the pasted signed one, or the typed one signed by the chosen
+        booth of this server."""
+        pasted = data.get("signed", "").strip()
+        if pasted:
+            try:
+                return json.loads(pasted)
+            except ValueError as exc:
+                raise InputError(f"the pasted protocol is not JSON: {exc}") from None
+        typed = protocol_data(data)
+        booth = stations.booths.get(data.get("device", ""))
+        if booth is None or (booth.device_id, booth.location.id) not in filing_booths(
+            typed["precinct"]
+        ):
+            raise InputError(
+                "choose a station device of this precinct run by this server, or paste a "
+                "protocol its device signed"
+            )
+        return sign_submission(
+            EventType.PROTOCOL,
+            typed,
+            device=booth.device_id,
+            key=booth.key,
+            election=booth.election,
+        )
 
     @router.get("/officials/protocol", response_class=HTMLResponse)
     def protocol(request: Request) -> HTMLResponse:
@@ -331,8 +385,10 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                         "ok": c.ok,
                         "rule": c.rule,
                         "message": c.message,
-                        "state": translate(
-                            lang, "rel_ok" if c.ok else ("rel_hard" if c.hard else "rel_soft")
+                        "state": (
+                            tr(lang, "holds")
+                            if c.ok
+                            else (tr(lang, "broken") if c.hard else tr(lang, "warning"))
                         ),
                     }
                     for c in checks
@@ -351,9 +407,9 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         if manifest is None:
             return protocol_page(request, data, error="the board has no manifest", status=409)
         try:
-            submission = submit_protocol(service.board, protocol_data(data), manifest=manifest)
+            submission = submit_protocol(service.board, filed_protocol(data), manifest=manifest)
         except PlebisciteError as exc:
-            return protocol_page(request, data, error=str(exc), status=422)
+            return protocol_page(request, data, error=refusal(language(request), exc), status=422)
         return protocol_page(request, data, stored=submission)
 
     return router

@@ -24,8 +24,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from plebiscite.domain.manifest import Question
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages.access import may_run_station
-from plebiscite.interfaces.pages.common import PagesState, form, render
-from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, translate
+from plebiscite.interfaces.pages.common import PagesState, form, language, refusal, render
+from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, tr
 from plebiscite.interfaces.pages.stations import BrowserBooth, Session, Stations
 from plebiscite.services.booth import Booth
 from plebiscite.services.casting import check_identifier
@@ -57,7 +57,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             request,
             state,
             "message.html",
-            {"title": translate(lang, "booth"), "message": translate(lang, "no_session")},
+            {"title": tr(lang, "Voting booth"), "message": tr(lang, "No such booth session.")},
             status=404,
             lang=lang,
         )
@@ -69,7 +69,10 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             request,
             state,
             "message.html",
-            {"title": translate(lang, "booth"), "message": translate(lang, "session_finished")},
+            {
+                "title": tr(lang, "Voting booth"),
+                "message": tr(lang, "This ballot is already cast: the booth session is over."),
+            },
             status=409,
             lang=lang,
         )
@@ -115,7 +118,12 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 request,
                 state,
                 "message.html",
-                {"title": device, "message": f"no booth {device!r} runs on this server"},
+                {
+                    "title": device,
+                    "message": tr(
+                        language(request), "No booth %(device)s runs on this server.", device=device
+                    ),
+                },
                 status=404,
             )
         return station_page(request, booth, checked=checked == "1")
@@ -142,7 +150,13 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             try:
                 check_identifier(voter, "a voter pseudonym", 128)
             except PlebisciteError as exc:
-                return station_page(request, stations.browser[device], str(exc), 422, voter=voter)
+                return station_page(
+                    request,
+                    stations.browser[device],
+                    refusal(language(request), exc),
+                    422,
+                    voter=voter,
+                )
             stations.open_session(device, voter, str(lang))
             return RedirectResponse(f"/station/{device}?checked=1", status_code=303)
         if booth is None:
@@ -151,7 +165,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             body = booth.check_in(voter)
             service.check_in(device, body["voter"], body["checkin"], body["signature"])
         except PlebisciteError as exc:
-            return station_page(request, booth, str(exc), 422, voter=voter)
+            return station_page(request, booth, refusal(language(request), exc), 422, voter=voter)
         # The booth opens on the station's terminal, not in this (the official's) browser.
         stations.open_session(device, voter, str(lang))
         return RedirectResponse(f"/station/{device}?checked=1", status_code=303)
@@ -202,7 +216,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             out.append(
                 {
                     "question": pick(q.text, lang),
-                    "answer": pick(option.label, lang) if option else translate(lang, "blank"),
+                    "answer": pick(option.label, lang) if option else tr(lang, "blank"),
                 }
             )
         return out
@@ -226,7 +240,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 missing = True
         session.selections = picked
         if missing:
-            return choose_page(request, sid, session, translate(lang, "answer_all"))
+            return choose_page(request, sid, session, tr(lang, "Answer every question."))
         return render(
             request,
             state,
@@ -252,7 +266,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             booth.previous_code = service.device_chain_head(session.device)
             session.prepared = booth.prepare(session.voter, selections)
         except PlebisciteError as exc:
-            return choose_page(request, sid, session, str(exc))
+            return choose_page(request, sid, session, refusal(lang, exc))
         return code_page(request, sid, session, lang)
 
     def code_page(request: Request, sid: str, session: Session, lang: str) -> Response:
@@ -275,7 +289,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             request,
             state,
             "message.html",
-            {"title": translate(lang, "refused"), "message": str(exc)},
+            {"title": tr(lang, "Refused"), "message": refusal(lang, exc)},
             status=409,
             lang=lang,
         )
@@ -375,7 +389,7 @@ def opened_words(booth: Booth, payload: dict[str, Any], lang: str) -> list[dict[
         out.append(
             {
                 "question": pick(q.text, lang),
-                "answer": ", ".join(chosen) or translate(lang, "blank"),
+                "answer": ", ".join(chosen) or tr(lang, "blank"),
             }
         )
     return out

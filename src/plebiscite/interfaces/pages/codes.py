@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
 from plebiscite.errors import InputError
-from plebiscite.interfaces.pages.common import PagesState, render
+from plebiscite.interfaces.pages.common import PagesState, language, refusal, render
 from plebiscite.services.codes import grouped, normalise
 
 PAGE = 100
@@ -85,7 +85,7 @@ def build(state: PagesState) -> APIRouter:
                 row["shown"] = grouped(row["tracking_code"])
             context.update(rows=rows, next=following, total=total)
         except InputError as exc:
-            context["error"] = str(exc)
+            context["error"] = refusal(language(request), exc)
             status = 422
         return render(request, state, "codes.html", context, status=status)
 

@@ -13,6 +13,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -20,13 +21,17 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
+from plebiscite.errors import PlebisciteError
+from plebiscite.interfaces.i18n import translations
 from plebiscite.interfaces.pages.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_NAMES,
     LANGUAGES,
+    name_in,
     pick,
-    translate,
+    tr,
 )
 from plebiscite.interfaces.pages.sessions import (
     add_token_to_forms,
@@ -45,12 +50,20 @@ STATION_COOKIE = "plebiscite_station"  # a station official's session (pages/kio
 KIOSK_COOKIE = "plebiscite_kiosk"  # a paired booth terminal, no official power
 MAX_FORM_BYTES = 64 * 1024
 
-_ENV = Environment(
-    loader=FileSystemLoader(str(TEMPLATES)),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def environment(lang: str) -> Environment:
+    """The templates with Jinja2's i18n extension, its ``_``/``gettext``/``pgettext`` bound
+    to the catalog of ``lang`` (new-style: ``_("%(n)s entries", n=5)`` fills and escapes)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 @dataclass
@@ -123,6 +136,16 @@ async def form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
+def refusal(lang: str, exc: Exception) -> Markup:
+    """A service's refusal on a page: the error's title in the page's language, then its
+    detail, which the services write in English (marked ``lang="en"``)."""
+    if lang == DEFAULT_LANGUAGE:
+        return Markup("{}").format(str(exc))
+    return Markup('{}: <span lang="en">{}</span>').format(
+        tr(lang, getattr(exc, "title", PlebisciteError.title)), str(exc)
+    )
+
+
 def switch_links(request: Request) -> list[tuple[str, str, str]]:
     """(code, name, href) for each language: the same page with ``?lang=``."""
     params = {k: v for k, v in request.query_params.items() if k != "lang"}
@@ -143,20 +166,20 @@ def render(
     lang: str | None = None,
 ) -> HTMLResponse:
     lang = lang or language(request)
-
-    def t(key: str, **values: object) -> str:
-        return translate(lang, key, **values)
-
-    html = _ENV.get_template(template).render(
-        {
-            "lang": lang,
-            "t": t,
-            "pick": lambda labels: pick(labels, lang),
-            "languages": switch_links(request),
-            "path": request.url.path,
-            "signed_in": authorised(request, state),
-            **context,
-        }
+    html = (
+        environment(lang)
+        .get_template(template)
+        .render(
+            {
+                "lang": lang,
+                "pick": lambda labels: pick(labels, lang),
+                "name_in": lambda thing: name_in(thing, lang),
+                "languages": switch_links(request),
+                "path": request.url.path,
+                "signed_in": authorised(request, state),
+                **context,
+            }
+        )
     )
     sid = session_id(request.cookies.get(AUTH_COOKIE, ""), state.admin_token)
     if sid is None:
@@ -186,8 +209,10 @@ __all__ = [
     "STATION_COOKIE",
     "PagesState",
     "authorised",
+    "environment",
     "find_record_dir",
     "form",
     "language",
+    "refusal",
     "render",
 ]

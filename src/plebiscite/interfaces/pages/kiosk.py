@@ -27,9 +27,10 @@ from plebiscite.interfaces.pages.common import (
     PagesState,
     form,
     language,
+    refusal,
     render,
 )
-from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.i18n import N_, pick, tr
 from plebiscite.interfaces.pages.sessions import (
     SESSION_SECONDS,
     new_station_session,
@@ -40,12 +41,47 @@ from plebiscite.services.station_credentials import public_part, station_of
 #: How often the waiting kiosk reloads, in seconds.
 KIOSK_REFRESH = 2
 #: The pages' words the browser terminal shows (it renders the booth itself).
-KIOSK_WORDS = (
-    "booth", "choose_help", "review", "you_chose", "change", "seal", "tracking_code",
-    "code_help", "cast", "cast_help", "cast_done", "cast_done_help", "blank", "answer_all",
-    "kiosk_next", "kiosk_wait", "kiosk_wait_help", "refused", "challenge", "challenge_help",
-    "challenged_title", "device_recorded", "challenged_help", "vote_again", "entry",
-)  # fmt: skip
+KIOSK_WORDS = {
+    "booth": N_("Voting booth"),
+    "choose_help": N_("Choose one answer. You can review your choice before casting."),
+    "review": N_("Review my choice"),
+    "you_chose": N_("You chose"),
+    "change": N_("Change"),
+    "seal": N_("Encrypt and show my tracking code"),
+    "tracking_code": N_("Tracking code"),
+    "code_help": N_(
+        "Your ballot is encrypted. Write down or photograph the code: with it "
+        "you will find your ballot on the board. Now choose:"
+    ),
+    "cast": N_("Cast my ballot"),
+    "cast_help": N_("The ballot counts."),
+    "cast_done": N_("Your ballot is cast"),
+    "cast_done_help": N_(
+        "It is recorded on the board. Keep the tracking code to check your ballot at home."
+    ),
+    "blank": N_("blank"),
+    "answer_all": N_("Answer every question."),
+    "kiosk_next": N_("Finish"),
+    "kiosk_wait": N_("The booth is free"),
+    "kiosk_wait_help": N_(
+        "An official of the station checks the next voter in; the ballot then appears here."
+    ),
+    "refused": N_("Refused"),
+    "challenge": N_("Check the device (challenge)"),
+    "challenge_help": N_(
+        "The device opens this ballot and shows what it recorded. This ballot "
+        "will not count; you then vote again with a fresh ballot."
+    ),
+    "challenged_title": N_("The ballot was opened"),
+    "device_recorded": N_("This device recorded"),
+    "challenged_help": N_(
+        "Compare it with what you chose. If it is not your choice, tell an "
+        "official and an observer: the device may be faulty. This ballot is "
+        "published opened and never counts."
+    ),
+    "vote_again": N_("Vote again with a fresh ballot"),
+    "entry": N_("Board entry"),
+}
 #: A browser terminal runs libsodium's WebAssembly: its pages allow compiling it, nothing else.
 KIOSK_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -73,7 +109,9 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         offered = data.get("credential", "").strip()
         station = station_of(service.board, public_part(offered)) if offered else None
         if station is None or not state.admin_token:
-            return login_page(request, translate(language(request), "station_login_wrong"))
+            return login_page(
+                request, tr(language(request), "This credential is unknown or has been revoked.")
+            )
         response = RedirectResponse(f"/station/{station}", status_code=303)
         set_session_cookie(
             response,
@@ -114,7 +152,12 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 request,
                 state,
                 "message.html",
-                {"title": device, "message": f"no booth {device!r} runs on this server"},
+                {
+                    "title": device,
+                    "message": tr(
+                        language(request), "No booth %(device)s runs on this server.", device=device
+                    ),
+                },
                 status=404,
             )
         if not stations.kiosks.device_of(request, device):
@@ -140,7 +183,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
         known = device in stations.booths or device in stations.browser
         if not known or token is None:
             lang = language(request)
-            return pair_page(request, device, translate(lang, "kiosk_pair_wrong"), 403)
+            return pair_page(request, device, tr(lang, "The code is wrong or already used."), 403)
         browser = stations.browser.get(device)
         if browser is not None:
             try:
@@ -148,7 +191,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
             except PlebisciteError as exc:
                 with stations.kiosks.lock:
                     stations.kiosks.paired.pop(device, None)
-                return pair_page(request, device, str(exc), 422)
+                return pair_page(request, device, refusal(language(request), exc), 422)
         response = RedirectResponse(f"/kiosk/{device}", status_code=303)
         set_session_cookie(response, request, KIOSK_COOKIE, token, SESSION_SECONDS * 3)
         return response
@@ -219,7 +262,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
                 }
                 for q in booth.questions
             ],
-            "words": {key: translate(lang, key) for key in KIOSK_WORDS},
+            "words": {key: tr(lang, text) for key, text in KIOSK_WORDS.items()},
         }
 
     return router

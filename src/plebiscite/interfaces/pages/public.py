@@ -20,16 +20,25 @@ from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.offline import ballot_time
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages import charts
-from plebiscite.interfaces.pages.common import STATIC, PagesState, form, language, render
-from plebiscite.interfaces.pages.i18n import pick, translate
+from plebiscite.interfaces.pages.common import (
+    STATIC,
+    PagesState,
+    form,
+    language,
+    refusal,
+    render,
+)
+from plebiscite.interfaces.pages.i18n import N_, name_in, pick, tr
 from plebiscite.interfaces.pages.legitimacy_view import report_context
 from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
 from plebiscite.services.codes import expand_on_board
 from plebiscite.services.legitimacy import evaluate
+from plebiscite.services.legitimacy.home import read_home_ballots
 from plebiscite.services.paper import read_paper
 from plebiscite.services.receipts import check_receipt
 from plebiscite.services.results import ballot_dispositions, summary
+from plebiscite.services.team_syncs import TeamSync, TeamSyncs
 
 RECENT = 25
 HEADS_SHOWN = 10
@@ -100,6 +109,7 @@ def activity(state: PagesState) -> dict[str, Any]:
     by_location: Counter[tuple[str, str, str]] = Counter()
     days: set[str] = set()
     results: dict[str, Any] | None = None
+    syncs = TeamSyncs()
     for entry in board.entries(0, size):
         kind = entry.event.type
         if kind is EventType.RESULTS:
@@ -108,6 +118,8 @@ def activity(state: PagesState) -> dict[str, Any]:
         if kind not in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
             continue
         payload = entry.event.payload
+        if kind is EventType.BALLOT_CAST:
+            syncs.add(payload)
         where = str(payload.get("ballot", {}).get("location"))
         location = manifest.location_by_id.get(where) if manifest else None
         region = location.region_id if location else "?"
@@ -126,8 +138,32 @@ def activity(state: PagesState) -> dict[str, Any]:
         "by_location": by_location,
         "results": results,
         "dispositions": ballot_dispositions(board.entries(0, size)),
+        "syncs": syncs.rows(),
     }
     return dict(state.remember("activity", size, value))
+
+
+def sync_rows(teams: list[TeamSync], manifest: Manifest | None) -> list[dict[str, Any]]:
+    """The mobile teams' syncs as the board and results pages show them (the manifest's zone)."""
+    zone = manifest.zone if manifest else dt.UTC
+
+    def at(t: dt.datetime | None) -> str:
+        return "" if t is None else t.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return [
+        {
+            "device": team.device,
+            "location": team.location,
+            "ballots": team.ballots,
+            "cast": f"{at(team.first_cast)} – {at(team.last_cast)}",
+            "first_sync": at(team.first_received),
+            "last_sync": at(team.last_received),
+            "syncs": team.syncs,
+            "wait_h": f"{team.longest_wait.total_seconds() / 3600:.1f}",
+            "late": team.custody_late,
+        }
+        for team in teams
+    ]
 
 
 def _table(
@@ -148,11 +184,52 @@ def _table(
 
 
 def _channel_label(lang: str, unit: str) -> str:
-    return translate(lang, f"ch_{unit}") if unit in charts_channels() else unit
+    return tr(lang, CHANNEL_NAMES[unit]) if unit in CHANNEL_NAMES else unit
+
+
+#: The board's event types as the board page names them (the type's code is shown beside).
+EVENT_NAMES = {
+    "manifest": N_("manifest"),
+    "ceremony_message": N_("key ceremony message"),
+    "roll_commitment": N_("roll commitment"),
+    "roll_addition": N_("roll addition"),
+    "device_enrolment": N_("device enrolment"),
+    "check_in": N_("voter check-in"),
+    "ballot_cast": N_("ballot cast"),
+    "ballot_challenged": N_("ballot challenged"),
+    "voting_closed": N_("voting closed"),
+    "shuffle": N_("ballot shuffle"),
+    "tag_conversion": N_("voter tag conversion"),
+    "tag_shares": N_("voter tag decryption shares"),
+    "encrypted_tally": N_("encrypted tally"),
+    "decryption_share": N_("decryption share"),
+    "results": N_("results"),
+    "device_chain_end": N_("end of a device's chain"),
+    "head_cosignature": N_("head cosignature"),
+    "station_credential": N_("station credential"),
+    "protocol": N_("precinct protocol"),
+    "mobile_trip": N_("mobile team trip"),
+    "custody_act": N_("custody act"),
+    "observer_report": N_("observer report"),
+    "complaint": N_("complaint"),
+}
+
+
+def _event_name(event_type: str, lang: str) -> str:
+    return tr(lang, EVENT_NAMES[event_type]) if event_type in EVENT_NAMES else event_type
+
+
+#: The channels' names on the pages, translated where the language is known.
+CHANNEL_NAMES = {
+    "door_to_door": N_("door to door"),  # the count's one door-to-door cell per region
+    "mobile_team": N_("door to door"),
+    "makeshift_station": N_("makeshift station"),
+    "regular_station": N_("regular station"),
+}
 
 
 def charts_channels() -> tuple[str, ...]:
-    return ("door_to_door", "mobile_team", "makeshift_station", "regular_station")
+    return tuple(CHANNEL_NAMES)
 
 
 def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
@@ -160,13 +237,14 @@ def _cell_name(manifest: Manifest, level: str, unit: str, lang: str) -> str:
         return _channel_label(lang, unit)
     if level == "day":
         day = manifest.days[int(unit) - 1]
-        return f"{translate(lang, 'day')} {unit} ({day.date:%d.%m})"
+        word = tr(lang, "Day")
+        return f"{word} {unit} ({day.date:%d.%m})"
     if level == "district":
         d = manifest.district_by_id.get(unit)
-        return d.name if d else unit
+        return name_in(d, lang) if d else unit
     if level == "precinct":
         p = manifest.precinct_by_id.get(unit)
-        return p.name if p else unit
+        return name_in(p, lang) if p else unit
     return unit
 
 
@@ -206,7 +284,16 @@ def territorial_rows(
         out.extend(row(p, 1) for p in mine)
         placed.update(p["id"] for p in mine)
         if not mine:
-            out.append({"level": "note", "depth": 1, "name": translate(lang, "precincts_merged")})
+            out.append(
+                {
+                    "level": "note",
+                    "depth": 1,
+                    "name": tr(
+                        lang,
+                        "this district's precincts are not published one by one (small-cell rule)",
+                    ),
+                }
+            )
     out.extend(row(p, 1) for p in precincts if p["id"] not in placed)
     return out
 
@@ -243,7 +330,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
                     )
                     for c in cells
                 ]
-                title = translate(lang, "by_channel" if level == "channel" else "by_day")
+                title = tr(lang, "By channel") if level == "channel" else tr(lang, "By day")
                 detail = "; ".join(
                     f"{b.label}: "
                     + ", ".join(f"{n} {v}" for n, v in zip(names, b.values, strict=True))
@@ -255,7 +342,7 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
                         "svg": charts.stacked_bars(
                             bars,
                             names,
-                            f"{region['name']}: {title}",
+                            f"{name_in(spec, lang) if spec else region['name']}: {title}",
                             detail or title,
                             f"c{r_i}{q_i}{level}",
                         )
@@ -275,7 +362,8 @@ def results_view(manifest: Manifest, results: dict[str, Any], lang: str) -> list
         territorial = territorial_rows(manifest, region["cells"], questions, lang)
         regions.append(
             {
-                "name": region["name"],
+                "id": region["region"],
+                "name": name_in(spec, lang) if spec else region["name"],
                 "registered": region["registered"],
                 "ballots": region["ballots"],
                 "turnout": region["turnout_percent"],
@@ -338,7 +426,7 @@ def build(state: PagesState) -> APIRouter:
                 code = str(json.loads(receipt_text).get("tracking_code", ""))
                 context["code"] = code
             except (ValueError, AttributeError):
-                context["error"] = "the receipt is not JSON"
+                context["error"] = tr(language(request), "the receipt is not JSON")
         if not code:
             return render(request, state, "receipt.html", context)
         receipt = None
@@ -346,10 +434,10 @@ def build(state: PagesState) -> APIRouter:
             try:
                 receipt = json.loads(receipt_text)
             except ValueError:
-                context["error"] = "the receipt is not JSON"
+                context["error"] = tr(language(request), "the receipt is not JSON")
                 return render(request, state, "receipt.html", context, status=422)
         if not isinstance(receipt, dict | None):
-            context["error"] = "the receipt is not a JSON object"
+            context["error"] = tr(language(request), "the receipt is not a JSON object")
             return render(request, state, "receipt.html", context, status=422)
         service.flush_head()  # the head the latest receipts were given, stored if newer
         try:
@@ -357,7 +445,9 @@ def build(state: PagesState) -> APIRouter:
             found = check_receipt(service.board, code, receipt)
         except PlebisciteError as exc:
             missing = "no ballot with tracking code" in str(exc)
-            context["not_found" if missing else "error"] = str(exc)
+            context["not_found" if missing else "error"] = (
+                str(exc) if missing else refusal(language(request), exc)
+            )
             return render(request, state, "receipt.html", context, status=404 if missing else 422)
         head = service.board.latest_head()
         m = manifest()
@@ -397,15 +487,17 @@ def build(state: PagesState) -> APIRouter:
             {
                 "index": e.index,
                 "type": e.event.type.value,
+                "type_name": _event_name(e.event.type.value, language(request)),
                 "summary": _entry_summary(e.event.type, e.event.payload),
             }
             for e in service.board.entries(max(0, size - RECENT), size)
         ]
         recent.reverse()
         act = activity(state)
-        region_names = {r.id: r.name for r in m.regions} if m else {}
+        lang = language(request)
+        region_names = {r.id: name_in(r, lang) for r in m.regions} if m else {}
         location_names = (
-            {loc.id: f"{loc.id} ({loc.kind.value.replace('_', ' ')})" for loc in m.locations}
+            {loc.id: f"{loc.id} ({tr(lang, CHANNEL_NAMES[loc.kind.value])})" for loc in m.locations}
             if m
             else {}
         )
@@ -422,6 +514,7 @@ def build(state: PagesState) -> APIRouter:
                 "days": act["days"],
                 "regions": _table(act["by_region"], act["days"], region_names),
                 "locations": _table(act["by_location"], act["days"], location_names),
+                "syncs": sync_rows(act["syncs"], m),
             },
         )
 
@@ -440,6 +533,7 @@ def build(state: PagesState) -> APIRouter:
             "dispositions": act["dispositions"],
             "files": files,
             "verification": _verification(record),
+            "syncs": sync_rows(act["syncs"], m),
         }
         if m is not None and results is not None:
             context["regions"] = results_view(m, results, language(request))
@@ -476,8 +570,11 @@ def build(state: PagesState) -> APIRouter:
         report = state.cached("legitimacy", size)
         if report is None:
             paper = read_paper(service.board.entries(0, size))
+            home = read_home_ballots(m, service.board.entries(0, size))
             report = state.remember(
-                "legitimacy", size, evaluate(m, None if paper.empty else paper, "board")
+                "legitimacy",
+                size,
+                evaluate(m, None if paper.empty else paper, "board", home),
             )
         return render(request, state, "legitimacy.html", report_context(report, language(request)))
 
@@ -490,7 +587,7 @@ def build(state: PagesState) -> APIRouter:
             source = state.record_dir if has_results else None
         context: dict[str, Any] = {"source": source}
         if source is not None:
-            context.update(_forensics(state, source))
+            context.update(_forensics(state, source, language(request)))
         if state.record_dir is not None and (state.record_dir / "results.json").is_file():
             context["paper"] = _paper_compare(state, state.record_dir)
         return render(request, state, "forensics.html", context)
@@ -498,7 +595,21 @@ def build(state: PagesState) -> APIRouter:
     return router
 
 
-def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
+#: The forensics tests' titles, as ``services/forensics/html.py`` writes them in English (a
+#: test keeps the two equal), marked for the catalogs.
+FORENSICS_TITLES = {
+    "control_relations": N_("Control relations of the protocol"),
+    "integer_percentages": N_("Integer percentages (Kobak, Shpilkin & Pshenichnikov 2016)"),
+    "fingerprint": N_("Fingerprint and fraud model (Klimek et al. 2012)"),
+    "shpilkin": N_("Excess leader votes (Shpilkin)"),
+    "sobyanin": N_("Leader votes against turnout (Sobyanin-Sukhovolsky)"),
+    "second_digit": N_("Second digits (Mebane's 2BL)"),
+    "last_digit": N_("Last digits (Beber & Scacco 2012)"),
+    "channels": N_("Ballots by channel"),
+}
+
+
+def _forensics(state: PagesState, source: Path, lang: str) -> dict[str, Any]:
     from plebiscite.services.forensics import analyse, read_results
     from plebiscite.services.forensics.html import TITLES
 
@@ -513,7 +624,11 @@ def _forensics(state: PagesState, source: Path) -> dict[str, Any]:
         except Exception as exc:  # the analysis is someone else's data: show why, never crash
             hit = {"error": f"{type(exc).__name__}: {exc}"}
         state.remember(key, stamp, hit)
-    return {**hit, "titles": TITLES}
+    titles = {
+        name: tr(lang, FORENSICS_TITLES[name]) if name in FORENSICS_TITLES else title
+        for name, title in TITLES.items()
+    }
+    return {**hit, "titles": titles}
 
 
 def _paper_compare(state: PagesState, record: Path) -> dict[str, Any]:
@@ -547,7 +662,7 @@ def _opened(manifest: Manifest, payload: dict[str, Any], lang: str) -> list[dict
         out.append(
             {
                 "question": pick(question.text, lang),
-                "answer": ", ".join(chosen) or translate(lang, "blank"),
+                "answer": ", ".join(chosen) or tr(lang, "blank"),
             }
         )
     return out

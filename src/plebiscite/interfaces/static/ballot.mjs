@@ -3,8 +3,10 @@
 //
 // It follows docs/protocol.md exactly: the typed encoding and hashes of section 3, exponential
 // ElGamal with nonces derived from a nonce seed (4.1, 4.3), the disjunctive range proof of 5.3
-// carrying its commitments a_j, b_j (5.4), the encrypted answer of section 6, the ballot, its
-// tracking code and its Ed25519 signature under purpose "ballot" (6.1, 8). The group
+// carrying its commitments a_j, b_j (5.4), the encrypted answer of section 6, the voter's
+// encrypted tag with its Schnorr proof (5.1, 6.3), the ballot, its tracking code and its
+// Ed25519 signature under purpose "ballot" (6.1, 8), and the check-in (a random id the device
+// draws, signed under purpose "check-in"; the voter never enters a signed message). The group
 // arithmetic is libsodium's ristretto255 (npm package libsodium-wrappers-sumo, ISC licence),
 // passed in as `sodium` once `sodium.ready` has resolved; nothing here reads the network.
 // The Python side (crypto/ballot.py, domain/ballot.py) verifies what this module makes.
@@ -12,6 +14,7 @@
 const PROTOCOL = "plebiscite-v2";
 const UTF8 = new TextEncoder();
 const ZERO = new Uint8Array(32);
+const CHECKIN_BYTES = 16;
 
 /** A group element in a hash input (type byte P). */
 export class Pt {
@@ -92,6 +95,8 @@ export function canonicalJson(value) {
 export function protocol(sodium) {
   const H = (tag, ...parts) => sodium.crypto_hash_sha512(encode(PROTOCOL, tag, ...parts));
   const Hs = (tag, ...parts) => sodium.crypto_core_ristretto255_scalar_reduce(H(tag, ...parts));
+  // hash_to_group: RFC 9496's one-way map over the 64-byte hash (crypto/hashing.py).
+  const Hg = (tag, ...parts) => sodium.crypto_core_ristretto255_from_hash(H(tag, ...parts));
   const isZero = (b) => b.every((x) => x === 0);
   const small = (j) => {
     const out = new Uint8Array(32);
@@ -105,7 +110,7 @@ export function protocol(sodium) {
   const sub = (p, q) => (isZero(q) ? p : sodium.crypto_core_ristretto255_sub(p, q));
   const G = sodium.crypto_scalarmult_ristretto255_base(small(1));
   const random = () => sodium.crypto_core_ristretto255_scalar_random();
-  return { H, Hs, small, mulG, mul, add, sub, G, random, sodium };
+  return { H, Hs, Hg, small, mulG, mul, add, sub, G, random, sodium };
 }
 
 /** The range proof of section 5.3 that (alpha, beta) = Enc_K(m; r) with lo <= m <= hi. */
@@ -149,6 +154,45 @@ export function proveRange(p, context, K, ct, m, r, lo, hi) {
   };
 }
 
+/**
+ * Scalars H("rng", seed, counter) for counter = 1, 2, ...: Python's SeededRng
+ * (crypto/randomness.py), for known-answer tests only (whoever knows the seed knows r).
+ */
+export function seededRng(p, seed) {
+  let counter = 0;
+  return () => p.Hs("rng", seed, ++counter);
+}
+
+/** The Schnorr proof of section 5.1 that the prover knows x = secret with X = x*G. */
+export function proveSchnorr(p, context, secret, rng = p.random) {
+  const S = p.sodium;
+  const u = rng();
+  const c = p.Hs("schnorr", context, new Pt(p.G), new Pt(p.mulG(secret)), new Pt(p.mulG(u)));
+  const v = S.crypto_core_ristretto255_scalar_sub(u, S.crypto_core_ristretto255_scalar_mul(c, secret));
+  return { c: S.to_hex(c), v: S.to_hex(v) };
+}
+
+/**
+ * The voter's encrypted tag of section 6.3 for one ballot: (r*G, T_v + r*K) with
+ * T_v = hash_to_group("voter-tag", context, pseudonym) and a Schnorr proof of knowledge of r
+ * bound to H("ballot-tag", context, device, checkin, alpha, beta). Returns the tag JSON and
+ * r (the cast request's tag_opening; a challenge never sends it). `rng` draws r, then the
+ * proof's nonce.
+ */
+export function encryptTag(p, K, context, device, checkin, pseudonym, rng = p.random) {
+  const S = p.sodium;
+  const r = rng();
+  const T = p.Hg("voter-tag", context, S.from_hex(pseudonym));
+  const alpha = p.mulG(r);
+  const beta = p.add(T, p.mul(r, K));
+  const tagContext = p.H("ballot-tag", context, device, checkin, new Pt(alpha), new Pt(beta));
+  const tag = {
+    ciphertext: [S.to_hex(alpha), S.to_hex(beta)],
+    proof: proveSchnorr(p, tagContext, r, rng),
+  };
+  return { tag, r };
+}
+
 /** The encrypted answer of section 6 for one question: {id, n, min, max} and a 0/1 vector. */
 export function encryptAnswer(p, K, context, question, choices, nonceSeed) {
   const S = p.sodium;
@@ -187,22 +231,33 @@ export function encryptAnswer(p, K, context, question, choices, nonceSeed) {
 
 /**
  * A signed ballot (section 6.1): `spec` holds election (manifest hash, hex), electionKey (hex),
- * device, location, voter, previousCode (hex), questions [{id, n, min, max}], choices (one 0/1
- * vector per question), secretKey (the device's Ed25519 secret key, 64 bytes) and, for tests
- * only, nonceSeed (32 bytes; fresh from libsodium's CSPRNG otherwise).
+ * device, location, voter (the roll pseudonym, hex: it goes into the encrypted tag only),
+ * checkin (the id of the device's check-in of the voter, newCheckIn), previousCode (hex),
+ * questions [{id, n, min, max}], choices (one 0/1 vector per question), secretKey (the
+ * device's Ed25519 secret key, 64 bytes) and, for tests only, nonceSeed (32 bytes) and
+ * tagRng (a scalar source such as seededRng; both from libsodium's CSPRNG otherwise).
+ * Returns the ballot, its signature and tracking code, the challenge opening and the
+ * tag_opening (hex r) that only a cast sends.
  */
 export function makeBallot(sodium, spec) {
   const p = protocol(sodium);
   const S = sodium;
   const K = S.from_hex(spec.electionKey);
   const context = p.H("election", S.from_hex(spec.election), new Pt(K));
+  if (!new RegExp(`^[0-9a-f]{${2 * CHECKIN_BYTES}}$`).test(spec.checkin || "")) {
+    throw new Error(`the ballot needs its check-in id (${2 * CHECKIN_BYTES} lowercase hex digits)`);
+  }
   const nonceSeed = spec.nonceSeed || S.randombytes_buf(32);
+  const { tag, r } = encryptTag(
+    p, K, context, spec.device, spec.checkin, spec.voter, spec.tagRng || p.random,
+  );
   const ballot = {
     election: spec.election,
     device: spec.device,
     location: spec.location,
-    voter: spec.voter,
+    checkin: spec.checkin,
     previous_code: spec.previousCode,
+    tag,
     answers: spec.questions.map((q, i) =>
       encryptAnswer(p, K, context, q, spec.choices[i], nonceSeed),
     ),
@@ -216,6 +271,7 @@ export function makeBallot(sodium, spec) {
     signature: S.to_hex(signature),
     tracking_code: S.to_hex(code),
     opening: { nonce_seed: S.to_hex(nonceSeed), choices: spec.choices },
+    tag_opening: S.to_hex(r),
   };
 }
 
@@ -224,8 +280,16 @@ export function genesisCode(sodium, election, device) {
   return sodium.to_hex(protocol(sodium).H("tracking-genesis", sodium.from_hex(election), device).slice(0, 32));
 }
 
-/** The device's signature (purpose "check-in", section 8.1) on checking `voter` in. */
-export function signCheckIn(sodium, secretKey, election, device, voter) {
-  const message = UTF8.encode(canonicalJson({ device, election, voter }));
+/** A fresh check-in id: 16 random bytes from libsodium's CSPRNG, lowercase hex. */
+export function newCheckIn(sodium) {
+  return sodium.to_hex(sodium.randombytes_buf(CHECKIN_BYTES));
+}
+
+/**
+ * The device's signature (purpose "check-in", section 8.1) on its check-in `checkin`: the
+ * signed message names the id, never the voter (the voter travels beside it in the request).
+ */
+export function signCheckIn(sodium, secretKey, election, device, checkin) {
+  const message = UTF8.encode(canonicalJson({ checkin, device, election }));
   return sodium.to_hex(sodium.crypto_sign_detached(encode(PROTOCOL, "sig:check-in", message), secretKey));
 }

@@ -1,12 +1,13 @@
 // The booth terminal that encrypts in the voter's browser (docs/pages.md, "Encryption in the
 // browser"). It holds the station device's Ed25519 key (made here, kept in this browser's
 // storage, its public part enrolled when the terminal is paired), takes the voter an official
-// checked in, signs the check-in, shows the questions, encrypts, proves and signs the ballot
-// (ballot.mjs) and posts only the signed encrypted ballot to the API. The server never
-// receives a choice.
+// checked in, draws the check-in's random id and signs it, shows the questions, encrypts the
+// voter's tag and the choices, proves and signs the ballot (ballot.mjs) and posts only the
+// signed encrypted ballot to the API (with the tag's randomness when it is cast, so that the
+// service can check the tag is this voter's). The server never receives a choice.
 
 import sodium from "/static/libsodium-wrappers.mjs";
-import { makeBallot, signCheckIn } from "/static/ballot.mjs";
+import { makeBallot, newCheckIn, signCheckIn } from "/static/ballot.mjs";
 
 await sodium.ready;
 
@@ -73,8 +74,13 @@ class Terminal {
     this.sheet = sheet;
     this.words = sheet.words;
     document.documentElement.lang = sheet.lang;
-    const signature = signCheckIn(sodium, this.secretKey, sheet.election, sheet.device, sheet.voter);
-    const checked = await post(`/devices/${sheet.device}/check-ins`, { voter: sheet.voter, signature });
+    // One check-in per voter at this terminal: a challenged ballot and the one cast after it
+    // repeat its id.
+    this.checkin = newCheckIn(sodium);
+    const signature = signCheckIn(sodium, this.secretKey, sheet.election, sheet.device, this.checkin);
+    const checked = await post(`/devices/${sheet.device}/check-ins`, {
+      voter: sheet.voter, checkin: this.checkin, signature,
+    });
     if (checked.status !== 201) return this.refused(checked.body);
     this.choices = {};
     this.choose("");
@@ -145,6 +151,7 @@ class Terminal {
       device: s.device,
       location: s.location,
       voter: s.voter,
+      checkin: this.checkin,
       previousCode: s.previous_code,
       questions: s.questions,
       choices: s.questions.map((q) => q.options.map((o) => (this.choices[q.id] === o.id ? 1 : 0))),
@@ -202,7 +209,9 @@ class Terminal {
     const made = this.made;
     this.made = null;
     this.choices = {};  // forgotten once the ballot is sealed and sent
-    const r = await post("/ballots", { ballot: made.ballot, signature: made.signature });
+    const r = await post("/ballots", {
+      ballot: made.ballot, signature: made.signature, tag_opening: made.tag_opening,
+    });
     if (r.status !== 201) return this.refused(r.body);
     const code = groups(r.body.tracking_code);
     const next = el("button", { type: "button", id: "next-voter" }, this.words.kiosk_next);
@@ -217,6 +226,7 @@ class Terminal {
 
   async finish() {
     this.sheet = null;
+    this.checkin = null;
     await fetch(`/kiosk/${this.device}/finished`, { method: "POST" });
     this.wait();
   }

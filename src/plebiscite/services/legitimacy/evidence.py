@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from plebiscite.domain.manifest import LocationKind, Manifest
+from plebiscite.services.legitimacy.home import HomeBallots
 from plebiscite.services.paper import Finding, PaperRecord
 
 
@@ -46,6 +47,7 @@ class Subject:
     manifest: Manifest
     record: PaperRecord | None
     findings: list[Finding]
+    home: HomeBallots | None = None  # door-to-door ballots and applications, from the board
 
     def flag(self, key: str) -> bool | None:
         """A fact of ``facts.KEY``."""

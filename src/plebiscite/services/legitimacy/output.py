@@ -13,10 +13,12 @@ from plebiscite.crypto.hashing import canonical_json
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_load import parse_manifest_json
 from plebiscite.errors import InputError, ManifestError
+from plebiscite.record.events import EventType
 from plebiscite.record.export import EVENTS, import_export
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
 from plebiscite.services.legitimacy.evidence import Status
+from plebiscite.services.legitimacy.home import read_home_ballots
 from plebiscite.services.legitimacy.report import Report, evaluate
 from plebiscite.services.paper import load_paper
 from plebiscite.services.setup import load_manifest
@@ -45,14 +47,21 @@ def evaluate_path(path: Path) -> Report:
         memory = MemoryBoard()
         import_export(path, memory)
         manifest, record = load_paper(memory)
-        return evaluate(manifest, record, f"record {path}")
+        home = read_home_ballots(manifest, memory.entries())
+        return evaluate(manifest, record, f"record {path}", home)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     if path.suffix in (".toml", ".json"):
         return evaluate(_manifest_file(path), None, f"manifest {path}")
     with SqlBoard.open(str(path)) as sql:
         manifest, record = load_paper(sql)
-    return evaluate(manifest, record, f"board {path}")
+        home = read_home_ballots(
+            manifest,
+            sql.entries_of_type(
+                (EventType.ROLL_COMMITMENT, EventType.ROLL_ADDITION, EventType.BALLOT_CAST)
+            ),
+        )
+    return evaluate(manifest, record, f"board {path}", home)
 
 
 def _provenance_entry(key: str, text: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from plebiscite.services.legitimacy.evidence import (
     unknown,
     verdict,
 )
+from plebiscite.services.legitimacy.home import HomeBallots
 from plebiscite.services.legitimacy.sources import Citation
 from plebiscite.services.paper import PaperRecord, paper_findings
 
@@ -170,7 +171,7 @@ _EVALUATORS: dict[str, Callable[[Subject], Verdict]] = {
     "P9": v.observers_admitted,
     "OM1": k.om1,
     "Q3": k.q3,
-    "M1": v.mobile({"T5"}, "no applications register to check"),
+    "M1": v.m1,
     "M2": v.mobile({"T1"}, "no team to check"),
     "M3": v.mobile({"T2", "T6"}, "no trip to check"),
     "M4": v.mobile({"T4"}, "no seals to check"),
@@ -212,10 +213,16 @@ def _count_once(conditions: list[Condition]) -> list[Condition]:
     return out
 
 
-def evaluate(manifest: Manifest, record: PaperRecord | None = None, subject: str = "") -> Report:
-    """Every condition, from the manifest and (if given) the board's paper record."""
+def evaluate(
+    manifest: Manifest,
+    record: PaperRecord | None = None,
+    subject: str = "",
+    home: HomeBallots | None = None,
+) -> Report:
+    """Every condition, from the manifest and (if given) the board's paper record and its
+    door-to-door ballots against the roll's home-voting applications (``home``)."""
     findings = [] if record is None else paper_findings(manifest, record)
-    facts = Subject(manifest, record, findings)
+    facts = Subject(manifest, record, findings, home)
     conditions = []
     for spec in SPECS:
         result = _EVALUATORS[spec.id](facts)

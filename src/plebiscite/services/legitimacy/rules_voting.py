@@ -300,6 +300,35 @@ def mobile(ids: set[str], none: str) -> Callable[[Subject], Verdict]:
     return evaluate
 
 
+def m1(s: Subject) -> Verdict:
+    """Home voting on application: the trips' T5 (issued against applications), and the
+    door-to-door ballots on the board against the roll's applications, per region."""
+    trips = mobile({"T5"}, "no applications register to check")(s)
+    home = s.home
+    if trips.status is NA or home is None or not home.roll_read:
+        return trips
+    counts = home.describe()
+    over = home.over()
+    if over:
+        excess = "; ".join(
+            f"{r}: {home.ballots[r]} door-to-door ballots against {home.applications[r]} "
+            "applications"
+            for r in over
+        )
+        kept = [i for r in over for i in home.entries.get(r, [])]
+        return verdict(
+            FAIL,
+            f"more door-to-door ballots than home-voting applications in {excess} ({counts}); "
+            f"mobile trips: {trips.evidence}",
+            *entries(kept),
+        )
+    if trips.status is FAIL:
+        return verdict(FAIL, f"{trips.evidence}; {counts}", *trips.keys)
+    if trips.status is PASS or home.ballots.total():
+        return verdict(PASS, f"{counts}; mobile trips: {trips.evidence}", *trips.keys)
+    return verdict(trips.status, f"{trips.evidence}; {counts}", *trips.keys)
+
+
 def m6(s: Subject) -> Verdict:
     if not s.has(MOBILE):
         return verdict(NA, "the manifest has no mobile teams", "locations")

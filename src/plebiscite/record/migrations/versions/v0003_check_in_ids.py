@@ -1,5 +1,6 @@
 """Check-ins by opaque id (the voter a check-in names lives only in this index), and each
-device's chain length and end in its row (a server reads no entry to judge a chain end).
+device's chain length and end in its row (a server reads no entry to judge a chain end), and
+whether a door-to-door location needs the voter's home-voting application.
 
 Revision ID: 0003
 Revises: 0002
@@ -24,6 +25,10 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("ended", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("cast_locations") as batch:
+        batch.add_column(
+            sa.Column("by_application", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.drop_table("cast_check_ins")
     op.create_table(
         "cast_check_ins",
@@ -35,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cast_locations") as batch:
+        batch.drop_column("by_application")
     with op.batch_alter_table("cast_devices") as batch:
         batch.drop_column("ended")
         batch.drop_column("chain_count")

@@ -134,36 +134,41 @@ def build_world(
     board = MemoryBoard()
     publish_manifest(board, MANIFEST)
     digest = manifest_hash(MANIFEST)
-    entries = generate_roll(MANIFEST, 400, random.Random(7))
+    entries = generate_roll(MANIFEST, 1200, random.Random(7))
     publish_roll(board, build_roll(MANIFEST, digest, entries, b"r" * 32))
     trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
     run_local_ceremony(board, trustees, SeededRng(b"ceremony"))
     board.append_batch(enrolment_events(MANIFEST))
     election = load_election(board)
     rng = random.Random(seed)
-    roll = sorted(
+    donetsk = sorted(
         (v for v in election.voters.values() if v.region_id == "donetsk"),
         key=lambda v: v.pseudonym,
     )
-    rng.shuffle(roll)
+    rng.shuffle(donetsk)
+    # door-to-door ballots only from voters who applied to vote at home (the casting rules)
+    applicants = iter([v for v in donetsk if v.home_voting])
+    others = iter([v for v in donetsk if not v.home_voting])
     world = World(board, trustees)
     caster = _Caster(board, election, world)
     truth = world.truth.setdefault("donetsk", {"yes": 0, "no": 0})
     options = ["yes", "no"]
-    for n, voter in enumerate(roll[:voters]):
+    first_home: str | None = None
+    for n in range(voters):
         choice = rng.randrange(2)
         if n < overrides:  # at home first, then in a booth with the other answer
+            voter = next(applicants)
             home = caster.cast(voter, LocationKind.MOBILE_TEAM, 1 - choice)
             caster.cast(voter, LocationKind.REGULAR_STATION, choice)
             world.overridden.append(home)
             world.home_codes.append(home)
         elif n % 2:
-            copy = (
-                {"tag_of": roll[overrides | 1].pseudonym} if copied_tag and n == voters - 1 else {}
-            )
-            world.home_codes.append(caster.cast(voter, LocationKind.MOBILE_TEAM, choice, **copy))
+            voter = next(applicants)
+            first_home = first_home or voter.pseudonym
+            tag_of = first_home if copied_tag and n == voters - 1 else None
+            world.home_codes.append(caster.cast(voter, LocationKind.MOBILE_TEAM, choice, tag_of))
         else:
-            caster.cast(voter, LocationKind.REGULAR_STATION, choice)
+            caster.cast(next(others), LocationKind.REGULAR_STATION, choice)
         truth[options[choice]] += 1
     last = max(end for loc in MANIFEST.locations for _, end in MANIFEST.open_spans(loc))
     publish_close(board, last + dt.timedelta(hours=1))

@@ -49,7 +49,12 @@ CHANNEL_LINE = {
     "makeshift_station": "issued_early",
     "regular_station": "issued_in_station",
     "mobile_team": "issued_at_home",
+    "door_to_door": "issued_at_home",  # the count's one door-to-door cell per region
 }
+#: Below the region the decrypted cells hold booth ballots only (door-to-door ballots are
+#: counted per region, ``docs/tally.md`` 2), and a protocol gives its votes for all channels
+#: together: there only the booth ballots issued are compared, never the votes.
+BOOTH_LINES = ("issued_early", "issued_in_station")
 
 
 @dataclass(frozen=True)
@@ -136,9 +141,12 @@ def compare(
             level = cell["level"]
             if level in ("region", "district", "precinct"):
                 members = _covered(district_of, level, cell["units"])
+                booth_only = level != "region"
                 for qi, q in enumerate(cell["questions"]):
                     qid = str(q["question"])
-                    paper: dict[str, int] = {o: 0 for o in q["options"]}
+                    if booth_only and qi > 0:
+                        continue  # the ballots issued are the same for every question
+                    paper: dict[str, int] = {} if booth_only else {o: 0 for o in q["options"]}
                     paper["ballots"] = 0
                     missing: list[str] = []
                     gone: list[str] = []
@@ -150,10 +158,13 @@ def compare(
                         if found is None:
                             missing.append(precinct)
                             continue
+                        if booth_only:
+                            paper["ballots"] += sum(found.line(line) for line in BOOTH_LINES)
+                            continue
                         for option, n in found.options.items():
                             paper[option] = paper.get(option, 0) + n
                         paper["ballots"] += found.line("valid") + found.line("invalid")
-                    decrypted = {o: int(n) for o, n in q["options"].items()}
+                    decrypted = {} if booth_only else {o: int(n) for o, n in q["options"].items()}
                     decrypted["ballots"] = (
                         int(cell["ballots"])
                         if qi == 0

@@ -123,7 +123,7 @@ def setup_election(db: str, key_file: Path, voters: int, seed: int = 7) -> Elect
     3-of-5 key ceremony (all five trustees honest, their states kept for the tally)."""
     manifest = _manifest(str(SEED_MANIFEST))
     digest = manifest_hash(manifest)
-    entries = generate_roll(manifest, voters, random.Random(seed))
+    entries = generate_roll(manifest, voters, random.Random(seed), home_share=0.3)
     roll = build_roll(manifest, digest, entries, random.Random(seed).randbytes(32))
     trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
     board = SqlBoard.open(db, create=True)

@@ -203,8 +203,12 @@ def test_compare_finds_a_rewritten_protocol(manifest: Any) -> None:
     same = compare(manifest, [honest], [], [], _results(1400, 90))
     assert not [r for r in same.differing if r.level in ("region", "precinct")]
     found = compare(manifest, [rewritten], [], [], _results(1400, 90))
-    precinct = next(r for r in found.differing if r.level == "precinct")
-    assert precinct.differences == {"yes": 50, "no": -50}
+    # votes are compared per region (door-to-door ballots are counted only there); below it,
+    # the booth ballots issued, never the votes
+    changed = next(r for r in found.differing if r.level == "region")
+    assert changed.differences == {"yes": 50, "no": -50}
+    precinct = next(r for r in found.rows if r.level == "precinct")
+    assert set(precinct.paper) == set(precinct.decrypted) == {"ballots"}
     # the channel cell: 0 ballots door to door decrypted, 0 on line 5: no difference there
     assert all(r.level != "channel" for r in found.differing)
     # other precincts of the region have no protocol and are named
@@ -227,7 +231,9 @@ def test_compare_leaves_out_annulled_precincts(manifest: Any) -> None:
     )  # fmt: skip
     result = compare(manifest, [honest], [], [complaint], _results(1400, 90))
     precinct = next(r for r in result.rows if r.level == "precinct")
-    assert precinct.annulled == ("dn-0101",) and precinct.paper["yes"] == 0
+    assert precinct.annulled == ("dn-0101",) and precinct.paper["ballots"] == 0
+    region = next(r for r in result.rows if r.level == "region")
+    assert region.annulled == ("dn-0101",) and region.paper["yes"] == 0
 
 
 def test_compare_command_on_a_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -32,6 +32,7 @@ from plebiscite.crypto.hashing import canonical_json
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_load import parse_manifest_json
 from plebiscite.domain.paper import (
+    BoxKind,
     Complaint,
     CustodyAct,
     Protocol,
@@ -206,12 +207,13 @@ def compare(
                 )
             elif level == "day" and acts:
                 dates = {manifest.days[int(u) - 1].date for u in cell["units"]}
-                total = sum(
+                total = sum(  # booth boxes only: day cells hold booth ballots
                     a.count
                     for a in acts
                     if a.precinct_id in district_of
                     and a.date in dates
                     and a.precinct_id not in annulled
+                    and a.box_kind is not BoxKind.MOBILE
                 )
                 out.rows.append(
                     Row(

@@ -127,7 +127,7 @@ def build(db: str, manifest: Manifest, home: int) -> list[TrusteeState]:
     board = SqlBoard.open(db, create=True)
     try:
         publish_manifest(board, manifest)
-        entries = generate_roll(manifest, int(home * 1.1) + 50, random.Random(1))
+        entries = generate_roll(manifest, int(home * 1.1) + 50, random.Random(1), home_share=1.0)
         publish_roll(board, build_roll(manifest, digest, entries, os.urandom(32)))
         trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
         run_local_ceremony(board, trustees, SystemRng())

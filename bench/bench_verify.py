@@ -32,13 +32,14 @@ from typing import Any
 from plebiscite.crypto.ballot import EncryptedAnswer, encrypt_answer
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.crypto.signing import SigningKey
-from plebiscite.domain.ballot import Ballot, genesis_code, region_specs
+from plebiscite.domain.ballot import CHECKIN_BYTES, Ballot, encrypt_tag, genesis_code, region_specs
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import export_board
 from plebiscite.record.sql import SqlBoard
+from plebiscite.services.casting_records import sign_check_in
 from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
 from plebiscite.services.election import (
     Election,
@@ -47,17 +48,19 @@ from plebiscite.services.election import (
     publish_manifest,
     publish_roll,
 )
+from plebiscite.services.mixing import run_local_mixing
 from plebiscite.services.results import ballot_dispositions, write_results
 from plebiscite.services.setup import load_manifest
 from plebiscite.services.synthetic import device_key, enrolment_events
 from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
 
 ROOT = Path(__file__).resolve().parents[1]
-POOL = 200
 PROJECT = 5_000_000
 
 
-def _pools(election: Election, manifest: Manifest) -> dict[str, list[tuple[EncryptedAnswer, ...]]]:
+def _pools(
+    election: Election, manifest: Manifest, sizes: dict[str, int]
+) -> dict[str, list[tuple[EncryptedAnswer, ...]]]:
     key, context, rng = election.election_key, election.context, SystemRng()
     assert key is not None
     pools: dict[str, list[tuple[EncryptedAnswer, ...]]] = {}
@@ -75,46 +78,68 @@ def _pools(election: Election, manifest: Manifest) -> dict[str, list[tuple[Encry
                 )
                 for s in specs
             )
-            for i in range(POOL)
+            for i in range(sizes.get(region.id, 0))
         ]
     return pools
 
 
 def _ballots(election: Election, manifest: Manifest, n: int) -> list[Event]:
-    """n cast ballots, one per voter, chained per device (answers from a pool)."""
+    """n cast ballots, each after its check-in, one per voter, chained per device (answers
+    from a pool; each ballot's encrypted tag its own)."""
     rng = random.Random(5)
-    pools = _pools(election, manifest)
+    crypto = SystemRng()
     voters = sorted(election.voters.values(), key=lambda v: v.pseudonym)[:n]
+    sizes: dict[str, int] = {}
+    for voter in voters:
+        sizes[voter.region_id] = sizes.get(voter.region_id, 0) + 1
+    pools = _pools(election, manifest, sizes)  # one answer per ballot: no ciphertext twice (V29)
+    taken: dict[str, int] = {}
     locations = {(loc.precinct_id, loc.kind): loc for loc in manifest.locations}
     keys: dict[str, SigningKey] = {}
     tips: dict[str, str] = {}
     events = []
-    for i, voter in enumerate(voters):
+    for voter in voters:
         day = manifest.days[rng.randrange(len(manifest.days))]
         kinds = sorted({k for w in day.windows for k in w.kinds}, key=lambda k: k.value)
         location = locations[(voter.precinct_id, rng.choice(kinds))]
         start, end = next(s for s in manifest.open_spans(location) if s[0].date() == day.date)
         at = start + (end - start) * rng.random()
         device = f"synthetic-{location.id}"
+        key = keys.setdefault(location.id, device_key(location.id))
+        checkin = rng.randbytes(CHECKIN_BYTES).hex()
+        election_hex = election.manifest_hash.hex()
+        when = at.astimezone(dt.UTC).isoformat()
+        check_in = {
+            "device": device,
+            "checkin": checkin,
+            "at": when,
+            "signature": sign_check_in(key, election_hex, device, checkin),
+        }
+        assert election.election_key is not None
+        tag, _ = encrypt_tag(
+            election.election_key, election.context, device, checkin, voter.pseudonym, crypto
+        )
         ballot = Ballot(
-            election.manifest_hash.hex(),
+            election_hex,
             device,
             location.id,
-            voter.pseudonym,
+            checkin,
             tips.get(device, genesis_code(election.manifest_hash, device)),
-            pools[voter.region_id][i % POOL],
+            tag,
+            pools[voter.region_id][taken.setdefault(voter.region_id, 0)],
         )
+        taken[voter.region_id] += 1
         code = ballot.tracking_code()
         tips[device] = code
-        key = keys.setdefault(location.id, device_key(location.id))
         payload = {
             "ballot": ballot.to_json(),
             "signature": ballot.sign(key),
             "tracking_code": code,
-            "received_at": at.astimezone(dt.UTC).isoformat(),
-            "supersedes": None,
+            "received_at": when,
         }
-        events.append(Event.create(EventType.BALLOT_CAST, payload))
+        private = {"voter": voter.pseudonym}
+        events.append(Event.create(EventType.CHECK_IN, check_in, private=private))
+        events.append(Event.create(EventType.BALLOT_CAST, payload, private=private))
     return events
 
 
@@ -125,7 +150,7 @@ def build(n: int, out: Path, db: str) -> float:
     board = SqlBoard.open(db, create=True)
     head_key = SigningKey(os.urandom(32))
     publish_manifest(board, manifest, head_key.verify_key)
-    roll = generate_roll(manifest, n, random.Random(1), home_share=0.0)
+    roll = generate_roll(manifest, n, random.Random(1), home_share=1.0)  # all may vote at home
     publish_roll(board, build_roll(manifest, digest, roll, os.urandom(32)))
     trustees = [TrusteeState.create(i, digest) for i in range(1, 6)]
     run_local_ceremony(board, trustees, SystemRng())
@@ -138,6 +163,7 @@ def build(n: int, out: Path, db: str) -> float:
             board.sign_head(head_key)
     del events
     publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=manifest.zone))
+    run_local_mixing(board, trustees[:3], SystemRng(), workers=2)
     publish_tally(board)
     for trustee in trustees[:3]:
         trustee_decrypt(board, trustee, SystemRng())

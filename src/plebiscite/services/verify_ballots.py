@@ -186,7 +186,7 @@ def _ballot(
             ballot.tag.verify(statics.context, ballot.device, ballot.checkin)
         except PlebisciteError as exc:
             out.append((index, "V44", f"{who}: {exc}"))
-            return ballot  # add_proofs would stop at the tag too: V44 says it
+            return ballot  # V44 says it; the answers' proofs are judged with a valid tag only
     if key is not None and region in specs:
         ballot.add_proofs(batch, index, key, statics.context, specs[region])
     if kind == "ballot_challenged" and key is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from plebiscite.domain.manifest import Manifest
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.board import Board
 from plebiscite.record.events import EventType
@@ -28,6 +29,7 @@ from plebiscite.record.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from plebiscite.services.election import Election
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,12 @@ def check_receipt(
         raise InputError("the board has no signed head yet: nothing can be proven")
     found = None
     shuffled = False
+    election = Election()  # the manifest says which locations are door to door
     for entry in board.entries(0, head.tree_size):
         event = entry.event
-        if event.type == "shuffle":  # the count has begun (docs/protocol.md 12)
+        if event.type is EventType.MANIFEST:
+            election.apply(entry)
+        if event.type is EventType.SHUFFLE:  # the count has begun (docs/protocol.md 12)
             shuffled = True
         if event.type not in (EventType.BALLOT_CAST, EventType.BALLOT_CHALLENGED):
             continue
@@ -79,7 +84,7 @@ def check_receipt(
             "challenged",
             "opened at the voter's request; never counted",
         )
-    elif _door_to_door(board, payload):
+    elif _door_to_door(election.manifest, payload):
         kind, status = "cast", "home"
         why = (
             "a door-to-door ballot: it counts unless you voted again in a booth; the count "
@@ -105,12 +110,9 @@ def check_receipt(
     )
 
 
-def _door_to_door(board: Board, payload: dict[str, Any]) -> bool:
+def _door_to_door(manifest: Manifest | None, payload: dict[str, Any]) -> bool:
     """Was the ballot cast by a mobile team (its location's kind, public in the manifest)?"""
-    from plebiscite.services.election import load_election
-
     location = str(payload.get("ballot", {}).get("location"))
-    manifest = load_election(board).manifest
     found = None if manifest is None else manifest.location_by_id.get(location)
     return found is not None and not found.kind.is_booth
 

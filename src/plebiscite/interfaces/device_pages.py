@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.domain.manifest import Question
@@ -40,6 +40,7 @@ from plebiscite.interfaces.pages.common import (
     environment,
     form,
     language,
+    receipt_download,
     switch_links,
 )
 from plebiscite.interfaces.pages.i18n import LANGUAGES, N_, pick, tr
@@ -285,12 +286,7 @@ def create_device_app(queue: Path, clock: dt.datetime | None = None) -> FastAPI:
     @app.get("/booth/{sid}/receipt.json")
     def receipt_file(sid: str) -> Response:
         session = sessions.get(sid)
-        if session is None or session.receipt is None:
-            return JSONResponse({"detail": "no receipt"}, status_code=404)
-        return JSONResponse(
-            session.receipt.to_json(),
-            headers={"Content-Disposition": 'attachment; filename="receipt.json"'},
-        )
+        return receipt_download(None if session is None else session.receipt)
 
     @app.post("/booth/{sid}/challenge", response_class=HTMLResponse)
     def challenge(request: Request, sid: str) -> Response:

@@ -19,12 +19,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from plebiscite.domain.manifest import Question
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages.access import may_run_station
-from plebiscite.interfaces.pages.common import PagesState, form, language, refusal, render
+from plebiscite.interfaces.pages.common import (
+    PagesState,
+    form,
+    language,
+    receipt_download,
+    refusal,
+    render,
+)
 from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, tr
 from plebiscite.interfaces.pages.stations import BrowserBooth, Session, Stations
 from plebiscite.services.booth import Booth
@@ -338,12 +345,7 @@ def build(state: PagesState, stations: Stations) -> APIRouter:
     @router.get("/booth/{sid}/receipt.json")
     def receipt_file(request: Request, sid: str) -> Response:
         session = session_or_none(request, sid)
-        if session is None or session.receipt is None:
-            return JSONResponse({"detail": "no receipt"}, status_code=404)
-        return JSONResponse(
-            session.receipt.to_json(),
-            headers={"Content-Disposition": 'attachment; filename="receipt.json"'},
-        )
+        return receipt_download(None if session is None else session.receipt)
 
     @router.post("/booth/{sid}/challenge", response_class=HTMLResponse)
     def challenge(request: Request, sid: str) -> Response:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -98,6 +98,17 @@ def find_record_dir(service: CastingService) -> Path | None:
         if (sibling / "events.jsonl").is_file():
             return sibling
     return None
+
+
+def receipt_download(receipt: Any) -> JSONResponse:
+    """A finished booth session's receipt as a file to keep (``receipt.json``); 404 without
+    one. ``receipt`` is a ``Receipt`` or ``DeviceReceipt`` (anything with ``to_json``)."""
+    if receipt is None:
+        return JSONResponse({"detail": "no receipt"}, status_code=404)
+    return JSONResponse(
+        receipt.to_json(),
+        headers={"Content-Disposition": 'attachment; filename="receipt.json"'},
+    )
 
 
 def language(request: Request) -> str:

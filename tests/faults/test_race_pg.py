@@ -53,7 +53,8 @@ def _slug(response: httpx.Response) -> str:
 def test_two_servers_on_one_postgresql_board_allow_only_what_the_rules_allow(
     pg_url: str, tmp_path: Path
 ) -> None:
-    election = setup_election(pg_url, tmp_path / "board.key", voters=600)
+    # enough voters that every region keeps home-voting applicants after the booth rounds
+    election = setup_election(pg_url, tmp_path / "board.key", voters=1000)
     manifest = election.manifest
     key = Point.from_hex(election.election_key)
     # Two makeshift stations of one region (both open at the start time), and that region's

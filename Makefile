@@ -3,6 +3,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 DEMO_ARGS ?=
 
 .PHONY: setup demo test check lint format typecheck layers bench clean mutation i18n
@@ -47,7 +49,7 @@ demo: setup
 	$(BIN)/plebiscite demo --out demo-out $(DEMO_ARGS)
 
 test: setup
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 format:
 	$(BIN)/ruff format src tests bench

@@ -41,8 +41,8 @@ from plebiscite.domain.ballot import election_context, region_specs
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.booth import Booth, PreparedBallot
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.booth import Booth, PreparedBallot
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "seed-referendum" / "manifest.toml"
@@ -252,7 +252,7 @@ def statements_per_ballot(db: str, ballots: int = 400, threads: int = 8) -> dict
     SQLAlchemy events on the board's engine, with ``threads`` devices casting at once."""
     from sqlalchemy import event
 
-    from plebiscite.services.casting import CastingService, SimulatedClock
+    from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
     manifest = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
     board = SqlBoard.open(db, create=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from plebiscite.services.bench import run_crypto_bench
+from plebiscite.services.simulation.bench import run_crypto_bench
 
 if __name__ == "__main__":
     ballots = int(sys.argv[1]) if len(sys.argv) > 1 else 1000

@@ -25,8 +25,8 @@ from harness import TOKEN, Server, setup_election
 
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces.api.client import HttpVotingServer
-from plebiscite.services.device import OfflineDevice, init_device
-from plebiscite.services.device_sync import sync
+from plebiscite.services.voting.device import OfflineDevice, init_device
+from plebiscite.services.voting.device_sync import sync
 
 
 def main() -> None:

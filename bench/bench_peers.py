@@ -43,7 +43,7 @@ from plebiscite.crypto.threshold import (
     verify_decryption_share,
     verify_share,
 )
-from plebiscite.services.bench import YES_NO, run_crypto_bench
+from plebiscite.services.simulation.bench import YES_NO, run_crypto_bench
 
 BENCH = Path(__file__).resolve().parent
 SETUP = BENCH / "peers" / "setup_electionguard.sh"

@@ -34,19 +34,19 @@ from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting_records import sign_check_in
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     Election,
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.mixing import convert, filter_tags, mix, post_tag_shares
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.synthetic import device_key, enrolment_events
-from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.synthetic import device_key, enrolment_events
+from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import convert, filter_tags, mix, post_tag_shares
+from plebiscite.services.voting.records import sign_check_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESENT = (1, 3, 4)  # the trustees who convert and decrypt (k = 3)

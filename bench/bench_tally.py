@@ -25,17 +25,17 @@ from plebiscite.domain.ballot import Ballot, region_specs
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.mixing import run_local_mixing
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
-from plebiscite.services.tally import aggregate, combine, publish_tally, trustee_decrypt
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.tally.count import aggregate, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import run_local_mixing
 
 ROOT = Path(__file__).resolve().parents[1]
 

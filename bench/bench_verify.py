@@ -39,20 +39,20 @@ from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import export_board
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting_records import sign_check_in
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     Election,
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.mixing import run_local_mixing
-from plebiscite.services.results import ballot_dispositions, write_results
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.synthetic import device_key, enrolment_events
-from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.synthetic import device_key, enrolment_events
+from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import run_local_mixing
+from plebiscite.services.tally.results import ballot_dispositions, write_results
+from plebiscite.services.voting.records import sign_check_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = 5_000_000
@@ -198,7 +198,7 @@ def own_peak_mib() -> float:
 def verify_child(record: Path, workers: int) -> None:
     """Run in a fresh process: verify, print seconds and peak RSS as JSON."""
     from plebiscite.crypto import linear
-    from plebiscite.services.verify import verify_record
+    from plebiscite.verifier.verify import verify_record
 
     cluster = None
     scheduler = None

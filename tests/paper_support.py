@@ -10,9 +10,9 @@ from typing import Any
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.record.board import Board
-from plebiscite.services.paper import Submission, load_paper, submit
-from plebiscite.services.paper_signing import KINDS, sign_submission
-from plebiscite.services.synthetic import device_key, enrolment_events
+from plebiscite.services.paper.filing import Submission, load_paper, submit
+from plebiscite.services.paper.signing import KINDS, sign_submission
+from plebiscite.services.simulation.synthetic import device_key, enrolment_events
 
 HONEST_LINES = {
     "voters_on_list": 1855,

@@ -47,16 +47,16 @@ from plebiscite.record.export import export_board, import_export
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.merkle import leaf_hash
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.booth import Booth
-from plebiscite.services.casting import Receipt
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import Election as ElectionState
-from plebiscite.services.election import publish_manifest, publish_roll
-from plebiscite.services.mixing import run_local_mixing
-from plebiscite.services.receipts import check_receipt
-from plebiscite.services.results import ballot_dispositions, write_results
-from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
-from plebiscite.services.verify import verify_record
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import Election as ElectionState
+from plebiscite.services.election.definition import publish_manifest, publish_roll
+from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import run_local_mixing
+from plebiscite.services.tally.results import ballot_dispositions, write_results
+from plebiscite.services.voting.booth import Booth
+from plebiscite.services.voting.casting import Receipt
+from plebiscite.services.voting.receipts import check_receipt
+from plebiscite.verifier.verify import verify_record
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_MANIFEST = ROOT / "examples" / "seed-referendum" / "manifest.toml"

@@ -22,13 +22,13 @@ from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces.api.client import HttpVotingServer
 from plebiscite.record.events import EventType
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.device import OfflineDevice, init_device
-from plebiscite.services.device_sync import sync
+from plebiscite.services.voting.device import OfflineDevice, init_device
+from plebiscite.services.voting.device_sync import sync
 
 _CAST_LOOP = """
 import datetime as dt, sys
 from pathlib import Path
-from plebiscite.services.device import OfflineDevice
+from plebiscite.services.voting.device import OfflineDevice
 device = OfflineDevice.open(Path(sys.argv[1]))
 start = dt.datetime.fromisoformat(sys.argv[2])
 choice = {q.id: q.options[0].id for q in device.booth.questions}
@@ -42,8 +42,8 @@ _SYNC_LOOP = """
 import sys
 from pathlib import Path
 from plebiscite.interfaces.api.client import HttpVotingServer
-from plebiscite.services.device import OfflineDevice
-from plebiscite.services.device_sync import sync
+from plebiscite.services.voting.device import OfflineDevice
+from plebiscite.services.voting.device_sync import sync
 device = OfflineDevice.open(Path(sys.argv[1]))
 sync(device, HttpVotingServer(sys.argv[2]), on_row=lambda seq: print(seq, flush=True))
 """

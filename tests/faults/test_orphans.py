@@ -1,7 +1,7 @@
 """kill -9 of a parent: its worker processes end too, instead of holding the board open.
 
 The attacker here is the operating system (or an operator's ``kill -9``): the parent gets no
-chance to shut its pool down. Before ``services.workers.watch_parent`` the workers lived on
+chance to shut its pool down. Before ``verifier.workers.watch_parent`` the workers lived on
 under PID 1 indefinitely.
 """
 
@@ -66,7 +66,7 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
         """
         import os, sys, time
         from concurrent.futures import ProcessPoolExecutor
-        from plebiscite.services.workers import watch_parent
+        from plebiscite.verifier.workers import watch_parent
 
         pool = ProcessPoolExecutor(2, initializer=watch_parent, initargs=(os.getpid(),))
         futures = [pool.submit(time.sleep, 600) for _ in range(2)]

@@ -26,7 +26,7 @@ from plebiscite.crypto.group import Point
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.rules import location_open
-from plebiscite.services.booth import Booth, PreparedBallot
+from plebiscite.services.voting.booth import Booth, PreparedBallot
 
 ROUNDS = 6
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -25,8 +25,8 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.record.board import Board
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting import Receipt
-from plebiscite.services.simulate import simulate
+from plebiscite.services.simulation.simulate import simulate
+from plebiscite.services.voting.casting import Receipt
 
 TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -5,7 +5,7 @@ vendored ``static/libsodium-*.mjs``, its one absolute import pointed at the copy
 With the scalars of :class:`~plebiscite.crypto.randomness.SeededRng` for a fixed seed, the
 JavaScript tag ``(r*G, T_v + r*K)`` and its Schnorr proof are byte for byte those of
 :func:`plebiscite.domain.ballot.encrypt_tag`; the check-in signature is that of
-:func:`plebiscite.services.casting.sign_check_in` (Ed25519 is deterministic); the whole
+:func:`plebiscite.services.voting.casting.sign_check_in` (Ed25519 is deterministic); the whole
 ballot ``makeBallot`` signs passes the Python checks a cast ballot meets. The attacker's
 side: a tag proof made for one check-in does not verify for another, nor a tag moved to
 another ballot, and the tag opens to the voter's tag point only.
@@ -36,7 +36,7 @@ from plebiscite.domain.ballot import (
     voter_tag,
 )
 from plebiscite.errors import ProofError
-from plebiscite.services.casting import check_checkin_id, sign_check_in
+from plebiscite.services.voting.casting import check_checkin_id, sign_check_in
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "plebiscite" / "interfaces" / "static"
 NODE = shutil.which("node")

@@ -22,7 +22,7 @@ from plebiscite.crypto import keyfile
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.interfaces import cli
-from plebiscite.services.ceremony import TrusteeState, key_file_purpose
+from plebiscite.services.ceremony.steps import TrusteeState, key_file_purpose
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-referendum" / "manifest.toml"

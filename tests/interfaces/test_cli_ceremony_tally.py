@@ -12,8 +12,8 @@ from cli_support import fails, run
 from plebiscite.crypto.keyfile import seal
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.election import load_election
-from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.election.definition import load_election
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "examples" / "seed-referendum" / "manifest.toml"

@@ -265,7 +265,7 @@ def test_paper_refuses_what_its_station_did_not_sign(
     assert code == 2 and "exists already" in err
     # after the close no device is enrolled, and no key file is left behind
     from plebiscite.record.sql import SqlBoard
-    from plebiscite.services.election import publish_close
+    from plebiscite.services.election.definition import publish_close
 
     with SqlBoard.open(db) as board:
         publish_close(board, dt.datetime(2022, 9, 27, 21, tzinfo=dt.UTC))

@@ -24,15 +24,15 @@ from plebiscite.interfaces import cli
 from plebiscite.interfaces.board_key import resolve
 from plebiscite.record.events import EventType
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, key_file_purpose, run_local_ceremony
+from plebiscite.services.election.definition import (
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.mixing import run_local_mixing
-from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.tally.mixing import run_local_mixing
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-referendum" / "manifest.toml"

@@ -14,10 +14,10 @@ from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces import cli
 from plebiscite.record.events import EventType
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.station_credentials import credentials, public_part, station_of
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
+from plebiscite.services.voting.station_credentials import credentials, public_part, station_of
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 

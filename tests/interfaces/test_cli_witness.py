@@ -19,9 +19,9 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.interfaces.demo import free_port, running_server
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
-from plebiscite.services.election import publish_manifest
+from plebiscite.services.ceremony.steps import TrusteeState, key_file_purpose, run_local_ceremony
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 T0 = dt.datetime(2022, 9, 1, 9, tzinfo=dt.UTC)
 

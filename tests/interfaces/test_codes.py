@@ -17,12 +17,12 @@ from plebiscite.errors import InputError, NotFoundError
 from plebiscite.interfaces import cli
 from plebiscite.interfaces.app import create_app
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.codes import expand, grouped, normalise
-from plebiscite.services.election import load_election, publish_manifest, publish_roll
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import load_election, publish_manifest, publish_roll
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
+from plebiscite.services.voting.codes import expand, grouped, normalise
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 KEY = SigningKey(bytes(range(32)))

@@ -13,9 +13,9 @@ from plebiscite.interfaces import cli
 from plebiscite.interfaces.demo import DemoResult, run_demo
 from plebiscite.record.export import check_export, import_export
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.election import load_election
-from plebiscite.services.receipts import check_receipt
-from plebiscite.services.tally import counted, latest_tally
+from plebiscite.services.election.definition import load_election
+from plebiscite.services.tally.count import counted, latest_tally
+from plebiscite.services.voting.receipts import check_receipt
 from subtraction_support import small_group_openings
 
 
@@ -90,7 +90,7 @@ def test_no_subtraction_of_the_demo_cells_opens_a_small_group(sqlite_demo: DemoR
 
 def test_demo_paper_count_differs_where_it_was_rewritten(sqlite_demo: DemoResult) -> None:
     from plebiscite.services.forensics import analyse, read_results
-    from plebiscite.services.paper_compare import compare_record
+    from plebiscite.services.paper.compare import compare_record
 
     assert sqlite_demo.verification is not None
     checks = {c["id"]: c for c in sqlite_demo.verification["checks"]}

@@ -8,7 +8,7 @@ from plebiscite.crypto.signing import SigningKey
 from plebiscite.interfaces.head_timer import HeadTimer
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 START = dt.datetime(2022, 9, 23, 8, 0, tzinfo=dt.UTC)
 

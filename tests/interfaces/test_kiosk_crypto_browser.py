@@ -40,10 +40,10 @@ from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces.app import create_app
 from plebiscite.interfaces.demo import free_port, running_server
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.booth import Booth, choice_vectors
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.booth import Booth, choice_vectors
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -19,8 +19,8 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.interfaces.cli import main
 from plebiscite.interfaces.i18n import cli_language
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.election import publish_manifest
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 TITLE = "title = { uk = "

@@ -20,9 +20,9 @@ from plebiscite.interfaces.app import create_app, open_app
 from plebiscite.interfaces.demo import run_demo
 from plebiscite.interfaces.pages.i18n import LANGUAGES, tr
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 TOKEN = "pages-test-token"
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
@@ -147,8 +147,8 @@ def test_receipt_page_reports_not_found_clearly(demo: tuple[TestClient, Any]) ->
 def test_receipt_page_says_a_door_to_door_ballot_is_cast_at_home(
     demo: tuple[TestClient, Any],
 ) -> None:
-    """A mobile team's ballot is "home" (services/receipts.py): the page names that status and
-    its rule in the reader's language, never a "superseded" one."""
+    """A mobile team's ballot is "home" (services/voting/receipts.py): the page names that status
+    and its rule in the reader's language, never a "superseded" one."""
     client, _ = demo
     entries = client.get("/board/entries", params={"stop": 1000}).json()["entries"]
     manifest = next(e for e in entries if e["event"]["type"] == "manifest")["event"]["payload"]

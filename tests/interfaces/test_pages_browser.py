@@ -22,9 +22,9 @@ from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces.app import create_app, open_app
 from plebiscite.interfaces.demo import free_port, run_demo, running_server
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"

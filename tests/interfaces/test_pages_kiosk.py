@@ -20,10 +20,10 @@ from plebiscite.domain.manifest import LocationKind
 from plebiscite.interfaces.app import create_app
 from plebiscite.record.events import EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.station_credentials import public_part
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
+from plebiscite.services.voting.station_credentials import public_part
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 TOKEN = "kiosk-test-token"

@@ -14,10 +14,10 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.interfaces.pages.i18n import LANGUAGES, tr
 from plebiscite.interfaces.pages.legitimacy_view import TIERS, VERDICTS
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.election import publish_manifest
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.election.setup import load_manifest
 from plebiscite.services.legitimacy import SPECS, Tier
-from plebiscite.services.setup import load_manifest
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 

@@ -21,9 +21,9 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.interfaces.pages.common import AUTH_COOKIE
 from plebiscite.interfaces.pages.sessions import SESSION_SECONDS, new_session
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.voting_testbed import publish_test_election
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.simulation.testbed import publish_test_election
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 TOKEN = "officials-test-token"

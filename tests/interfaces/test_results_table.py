@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from plebiscite.interfaces.pages.public import territorial_rows
-from plebiscite.services.setup import load_manifest
+from plebiscite.services.election.setup import load_manifest
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 M = load_manifest(SEED)

@@ -59,8 +59,8 @@ def test_every_event_of_a_record_validates(built: Built) -> None:
 def test_check_in_and_cosignature_payloads_validate() -> None:
     from plebiscite.crypto.signing import SigningKey
     from plebiscite.record.heads import sign_head
-    from plebiscite.services.casting import sign_check_in
-    from plebiscite.services.witness import cosign_head
+    from plebiscite.services.election.witness import cosign_head
+    from plebiscite.services.voting.casting import sign_check_in
 
     key = SigningKey(bytes(32))
     check_in = {
@@ -98,7 +98,7 @@ def test_station_credential_payloads_validate() -> None:
     import datetime as dt
 
     from plebiscite.record.memory import MemoryBoard
-    from plebiscite.services.station_credentials import issue, public_part, revoke
+    from plebiscite.services.voting.station_credentials import issue, public_part, revoke
 
     board = MemoryBoard()
     now = dt.datetime(2022, 9, 23, 8, tzinfo=dt.UTC)

@@ -35,7 +35,7 @@ from plebiscite.errors import (
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard import AlreadyRecordedError
-from plebiscite.services.booth import Booth, PreparedBallot
+from plebiscite.services.voting.booth import Booth, PreparedBallot
 
 
 def _event(day: Day, prepared: PreparedBallot, voter: str | None) -> Event:

@@ -8,7 +8,7 @@ import pytest
 
 from plebiscite.domain.roll import PublicEntry, roll_commitment
 from plebiscite.record.scratch import ScratchCheckins, ScratchRoll
-from plebiscite.services.verify_voters import roll_commitment_of
+from plebiscite.verifier.voters import roll_commitment_of
 
 
 def test_the_roll_is_a_mapping_on_disk() -> None:

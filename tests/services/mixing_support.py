@@ -23,16 +23,16 @@ from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.domain.roll import PublicEntry, build_roll, generate_roll
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting_records import sign_check_in
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     Election,
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.synthetic import device_key, enrolment_events
+from plebiscite.services.simulation.synthetic import device_key, enrolment_events
+from plebiscite.services.voting.records import sign_check_in
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))

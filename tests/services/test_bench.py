@@ -6,7 +6,7 @@ from plebiscite.crypto import linear
 from plebiscite.crypto.ballot import encrypt_answer, verify_answer
 from plebiscite.crypto.elgamal import KeyPair
 from plebiscite.crypto.randomness import SeededRng
-from plebiscite.services.bench import YES_NO, count_scalar_mults, run_crypto_bench
+from plebiscite.services.simulation.bench import YES_NO, count_scalar_mults, run_crypto_bench
 
 
 def test_one_yes_no_verification_costs_fifteen_arbitrary_multiplications() -> None:

@@ -9,7 +9,7 @@ from plebiscite.crypto.ballot import verify_opening
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.errors import InputError
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.booth import choice_vectors
+from plebiscite.services.voting.booth import choice_vectors
 
 
 def test_choice_vectors_and_their_errors() -> None:
@@ -47,7 +47,7 @@ def test_a_booth_encrypts_only_for_a_voter_it_checked_in_and_keeps_the_tag_openi
     find the voter on the roll."""
     from plebiscite.crypto.group import Point, Scalar
     from plebiscite.domain.ballot import voter_tag
-    from plebiscite.services.booth import Booth
+    from plebiscite.services.voting.booth import Booth
 
     day = new_day(MemoryBoard(), voters=20)
     loc = location(LocationKind.MAKESHIFT_STATION)

@@ -30,8 +30,9 @@ from plebiscite.errors import (
 from plebiscite.record.board import Board
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.merkle import verify_consistency, verify_inclusion
-from plebiscite.services.booth import Booth
-from plebiscite.services.casting import (
+from plebiscite.services.election.definition import publish_close
+from plebiscite.services.voting.booth import Booth
+from plebiscite.services.voting.casting import (
     CastingService,
     ChainError,
     ReplayError,
@@ -40,7 +41,6 @@ from plebiscite.services.casting import (
     VotingClosedError,
     WrongElectionError,
 )
-from plebiscite.services.election import publish_close
 
 MS = LocationKind.MAKESHIFT_STATION
 MT = LocationKind.MOBILE_TEAM

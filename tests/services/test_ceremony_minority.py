@@ -18,8 +18,7 @@ from plebiscite.crypto.signing import SigningKey
 from plebiscite.errors import InputError
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.ceremony import (
+from plebiscite.services.ceremony.steps import (
     SIGNATURE_TAG,
     TrusteeState,
     announce,
@@ -32,8 +31,13 @@ from plebiscite.services.ceremony import (
     post_signed,
     run_local_ceremony,
 )
-from plebiscite.services.ceremony_transcript import check_box_key, transcript_from, unsigned
-from plebiscite.services.election import load_election, publish_election_key, publish_manifest
+from plebiscite.services.ceremony.transcript import check_box_key, transcript_from, unsigned
+from plebiscite.services.election.definition import (
+    load_election,
+    publish_election_key,
+    publish_manifest,
+)
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 T0 = dt.datetime(2022, 9, 1, 9, tzinfo=dt.UTC)
 WINDOW = dt.timedelta(minutes=MANIFEST.trustees.complaint_window_minutes)

@@ -23,9 +23,14 @@ from plebiscite.interfaces.api.client import HttpVotingServer
 from plebiscite.interfaces.app import create_app
 from plebiscite.record.events import EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.device import DeviceReceipt, OfflineDevice, init_device, write_receipt
-from plebiscite.services.device_sync import SyncStoppedError, sync
-from plebiscite.services.simulate import RefusedError
+from plebiscite.services.simulation.simulate import RefusedError
+from plebiscite.services.voting.device import (
+    DeviceReceipt,
+    OfflineDevice,
+    init_device,
+    write_receipt,
+)
+from plebiscite.services.voting.device_sync import SyncStoppedError, sync
 
 TOKEN = "device-test-token"
 TEAM = location(LocationKind.MOBILE_TEAM)
@@ -214,7 +219,7 @@ def test_the_receipt_is_signed_by_the_device_and_printable(tmp_path: Path) -> No
 def test_a_receipt_whose_ballot_never_reached_the_board_is_filed_a_forged_one_is_not(
     tmp_path: Path,
 ) -> None:
-    from plebiscite.services.receipt_complaint import file_receipt_complaint
+    from plebiscite.services.voting.receipt_complaint import file_receipt_complaint
 
     day, server, device = _setup(tmp_path)
     first, second = _home_voters(day)[:2]
@@ -331,9 +336,9 @@ def test_a_check_in_without_a_signed_time_waits_for_the_teams_hours(tmp_path: Pa
 
 
 def test_a_moved_or_unsigned_checked_at_is_refused_and_flagged(tmp_path: Path) -> None:
-    from plebiscite.services.verify import RecordState
-    from plebiscite.services.verify_offline import check_check_in_record
-    from plebiscite.services.verify_report import VerificationReport
+    from plebiscite.verifier.offline import check_check_in_record
+    from plebiscite.verifier.report import VerificationReport
+    from plebiscite.verifier.verify import RecordState
 
     day, server, device = _setup(tmp_path)
     voter = _home_voters(day)[0]

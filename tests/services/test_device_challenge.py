@@ -23,11 +23,11 @@ from plebiscite.domain.ballot import genesis_code
 from plebiscite.errors import InputError
 from plebiscite.record.event_schemas import event_schema
 from plebiscite.record.events import EventType
-from plebiscite.services.device import OfflineDevice
-from plebiscite.services.device_sync import SyncStoppedError, sync
-from plebiscite.services.results import ballot_dispositions
-from plebiscite.services.verify_offline import check_upload_record
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.tally.results import ballot_dispositions
+from plebiscite.services.voting.device import OfflineDevice
+from plebiscite.services.voting.device_sync import SyncStoppedError, sync
+from plebiscite.verifier.offline import check_upload_record
+from plebiscite.verifier.report import VerificationReport
 
 OTHER = {
     q.id: q.options[-1].id for q in MANIFEST.region_by_id[TEAM.region_id].questions

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plebiscite.domain.manifest_load import parse_manifest
-from plebiscite.services.cells import BaseKey, _region_layout, published_cells
-from plebiscite.services.disclosure import find_opening
+from plebiscite.services.tally.cells import BaseKey, _region_layout, published_cells
+from plebiscite.services.tally.disclosure import find_opening
 from subtraction_support import small_group_openings
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"

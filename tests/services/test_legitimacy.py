@@ -24,7 +24,8 @@ from plebiscite.domain.manifest_load import parse_manifest_data
 from plebiscite.record.export import export_board
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.election import publish_manifest
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.election.setup import load_manifest
 from plebiscite.services.legitimacy import (
     SPECS,
     Report,
@@ -34,8 +35,7 @@ from plebiscite.services.legitimacy import (
     evaluate_path,
     report_document,
 )
-from plebiscite.services.paper import load_paper
-from plebiscite.services.setup import load_manifest
+from plebiscite.services.paper.filing import load_paper
 
 MANIFEST = load_manifest(SEED)
 

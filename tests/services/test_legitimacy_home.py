@@ -20,9 +20,9 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.record.board import Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import export_board
-from plebiscite.services.device_sync import sync
 from plebiscite.services.legitimacy import Status, evaluate, evaluate_path
 from plebiscite.services.legitimacy.home import read_home_ballots
+from plebiscite.services.voting.device_sync import sync
 
 STATION = next(
     loc

@@ -24,17 +24,9 @@ from plebiscite.domain import mixing
 from plebiscite.errors import RuleError
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.ceremony import post_signed
-from plebiscite.services.election import load_election
-from plebiscite.services.mixing import (
-    convert,
-    filter_tags,
-    mix,
-    post_tag_shares,
-    read_mix,
-    tags_converted,
-)
-from plebiscite.services.tally import (
+from plebiscite.services.ceremony.steps import post_signed
+from plebiscite.services.election.definition import load_election
+from plebiscite.services.tally.count import (
     Waiting,
     combine,
     counted,
@@ -43,7 +35,15 @@ from plebiscite.services.tally import (
     tally_payload,
     trustee_decrypt,
 )
-from plebiscite.services.tally_guard import refuse_unless_sound
+from plebiscite.services.tally.guard import refuse_unless_sound
+from plebiscite.services.tally.mixing import (
+    convert,
+    filter_tags,
+    mix,
+    post_tag_shares,
+    read_mix,
+    tags_converted,
+)
 
 CHUNK = 5  # small chunks: every batch of the test election has several
 

@@ -13,8 +13,9 @@ from plebiscite.domain.paper import LINE_CODES
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.election import publish_manifest
-from plebiscite.services.paper import (
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.paper.filing import (
     load_paper,
     paper_findings,
     paper_results,
@@ -24,7 +25,6 @@ from plebiscite.services.paper import (
     submit_protocol,
     submit_trip,
 )
-from plebiscite.services.setup import load_manifest
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = load_manifest(SEED)

@@ -28,14 +28,14 @@ from plebiscite.errors import (
 )
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.election import publish_manifest
-from plebiscite.services.paper import load_paper, submit, submit_custody_act, submit_protocol
-from plebiscite.services.paper_signing import sign_submission, signed_message
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.synthetic import device_key
-from plebiscite.services.verify import verify_record
-from plebiscite.services.verify_paper import check_paper
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.paper.filing import load_paper, submit, submit_custody_act, submit_protocol
+from plebiscite.services.paper.signing import sign_submission, signed_message
+from plebiscite.services.simulation.synthetic import device_key
+from plebiscite.verifier.paper import check_paper
+from plebiscite.verifier.report import VerificationReport
+from plebiscite.verifier.verify import verify_record
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = load_manifest(SEED)

@@ -11,7 +11,7 @@ from plebiscite.crypto.elgamal import KeyPair
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.domain.ballot import Ballot, encrypt_tag
 from plebiscite.errors import ProofError
-from plebiscite.services.proof_pool import ProofPool
+from plebiscite.services.voting.proof_pool import ProofPool
 
 SPEC = QuestionSpec("q", 2, 1, 1)
 

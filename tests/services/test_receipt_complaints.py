@@ -1,5 +1,5 @@
 """Receipt complaints judged by the verifier (V72, ``docs/verifier.md``) and filed by the
-checker (``services/receipt_complaint.py``).
+checker (``services/voting/receipt_complaint.py``).
 
 Real parts: an offline device over the FastAPI app and an in-memory board, the exported record
 and the whole verifier. Each attack test plays the attacker: a forged receipt, and a receipt
@@ -19,11 +19,11 @@ from test_device import DAY1, _home_voters, _setup, _vote_day
 from plebiscite.errors import InputError, SignatureError
 from plebiscite.record.events import EventType
 from plebiscite.record.export import export_board
-from plebiscite.services.device import DeviceReceipt
-from plebiscite.services.device_sync import sync
-from plebiscite.services.paper import submit_complaint
-from plebiscite.services.receipt_complaint import complaint_id, file_receipt_complaint
-from plebiscite.services.verify import verify_record
+from plebiscite.services.paper.filing import submit_complaint
+from plebiscite.services.voting.device import DeviceReceipt
+from plebiscite.services.voting.device_sync import sync
+from plebiscite.services.voting.receipt_complaint import complaint_id, file_receipt_complaint
+from plebiscite.verifier.verify import verify_record
 
 NOW = DAY1 + dt.timedelta(hours=6)
 

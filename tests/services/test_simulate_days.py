@@ -17,7 +17,7 @@ from plebiscite.interfaces.api.client import HttpVotingServer
 from plebiscite.interfaces.app import create_app
 from plebiscite.record.events import EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.simulate import simulate
+from plebiscite.services.simulation.simulate import simulate
 
 TOKEN = "simulate-days-token"
 

@@ -18,20 +18,20 @@ from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.errors import InputError, RuleError, ThresholdError
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.cells import published_cells
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.disclosure import find_opening
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.mixing import run_local_mixing
-from plebiscite.services.nist import build_report, validate
-from plebiscite.services.results import ballot_dispositions, write_results
-from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
-from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.tally.cells import published_cells
+from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.disclosure import find_opening
+from plebiscite.services.tally.mixing import run_local_mixing
+from plebiscite.services.tally.nist import build_report, validate
+from plebiscite.services.tally.results import ballot_dispositions, write_results
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))

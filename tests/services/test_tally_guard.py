@@ -22,16 +22,16 @@ from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.errors import RuleError
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
 )
-from plebiscite.services.mixing import run_local_mixing
-from plebiscite.services.synthetic import enrolment_events, synthetic_ballots
-from plebiscite.services.tally import latest_tally, publish_tally, trustee_decrypt
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
+from plebiscite.services.tally.count import latest_tally, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import run_local_mixing
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))

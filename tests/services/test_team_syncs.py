@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from test_device import DAY1, _home_voters, _setup, _vote_day
 
 from plebiscite.interfaces.app import create_app
-from plebiscite.services.device_sync import sync
-from plebiscite.services.team_syncs import team_syncs
+from plebiscite.services.voting.device_sync import sync
+from plebiscite.services.voting.team_syncs import team_syncs
 
 
 def test_each_teams_first_and_last_sync_are_read_from_the_board(tmp_path: Path) -> None:

@@ -21,8 +21,8 @@ from test_verify_support import (
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.errors import VerificationError
 from plebiscite.record.heads import sign_head
-from plebiscite.services.verify import verify_record
-from plebiscite.services.verify_report import CHECKS, VerificationReport
+from plebiscite.verifier.report import CHECKS, VerificationReport
+from plebiscite.verifier.verify import verify_record
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from test_verify_support import Built, Lines, ballots, build_record, tampered
 
-from plebiscite.services.verify import verify_record
+from plebiscite.verifier.verify import verify_record
 
 
 @pytest.fixture(scope="module")

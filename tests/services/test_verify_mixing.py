@@ -44,11 +44,11 @@ from plebiscite.domain.ballot import genesis_code
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.election import Election, load_election
-from plebiscite.services.synthetic import device_key
-from plebiscite.services.tally import tally_payload
-from plebiscite.services.verify import verify_record
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.election.definition import Election, load_election
+from plebiscite.services.simulation.synthetic import device_key
+from plebiscite.services.tally.count import tally_payload
+from plebiscite.verifier.report import VerificationReport
+from plebiscite.verifier.verify import verify_record
 
 RNG = SeededRng(b"attacker")
 

@@ -13,9 +13,9 @@ from typing import Any
 from test_device import DAY1, TEAM, _ballots, _home_voters, _setup, _vote_day
 from voting_support import MANIFEST
 
-from plebiscite.services.device_sync import sync
-from plebiscite.services.verify_offline import check_upload_record
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.voting.device_sync import sync
+from plebiscite.verifier.offline import check_upload_record
+from plebiscite.verifier.report import VerificationReport
 
 
 def _check(payload: dict[str, Any], key: str) -> VerificationReport:

@@ -25,12 +25,12 @@ from plebiscite.domain.paper import parse_complaint, parse_custody_act, parse_pr
 from plebiscite.errors import InputError
 from plebiscite.interfaces.cli import main
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.paper_compare import compare
-from plebiscite.services.paper_signing import PURPOSES
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.synthetic import device_key
-from plebiscite.services.verify_paper import check_paper
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.paper.compare import compare
+from plebiscite.services.paper.signing import PURPOSES
+from plebiscite.services.simulation.synthetic import device_key
+from plebiscite.verifier.paper import check_paper
+from plebiscite.verifier.report import VerificationReport
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 

@@ -5,7 +5,7 @@ it. The record: the seed manifest, a roll with one addition, a 3-of-5 ceremony w
 dealer, synthetic enrolment, check-ins and ballots, a challenged ballot, a booth ballot that
 overrides its voter's door-to-door ballot, the close, the shuffles in chunks of
 :data:`CHUNK_ROWS`, two trustees' tag conversions and three trustees' tag shares
-(``services/mixing.py``), the tally with the door-to-door cells, three trustees' shares,
+(``services/tally/mixing.py``), the tally with the door-to-door cells, three trustees' shares,
 the results, signed heads, the export and ``results.json`` with the NIST file.
 """
 
@@ -42,20 +42,20 @@ from plebiscite.record.export import export_board
 from plebiscite.record.heads import sign_head
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.merkle import Frontier, leaf_hash
-from plebiscite.services.casting_records import sign_check_in
-from plebiscite.services.ceremony import SIGNATURE_TAG, TrusteeState, run_local_ceremony
-from plebiscite.services.chain_ends import ChainEnds, sign_chain_end
-from plebiscite.services.election import (
+from plebiscite.services.ceremony.steps import SIGNATURE_TAG, TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import (
     load_election,
     publish_close,
     publish_manifest,
     publish_roll,
     publish_roll_addition,
 )
-from plebiscite.services.mixing import convert, mix, post_tag_shares
-from plebiscite.services.results import ballot_dispositions, write_results
-from plebiscite.services.synthetic import device_key, enrolment_events, synthetic_ballots
-from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.simulation.synthetic import device_key, enrolment_events, synthetic_ballots
+from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import convert, mix, post_tag_shares
+from plebiscite.services.tally.results import ballot_dispositions, write_results
+from plebiscite.services.voting.chain_ends import ChainEnds, sign_chain_end
+from plebiscite.services.voting.records import sign_check_in
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))

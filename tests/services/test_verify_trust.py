@@ -27,8 +27,8 @@ from plebiscite.crypto.signing import SigningKey
 from plebiscite.interfaces.cli import main
 from plebiscite.record.heads import sign_head
 from plebiscite.record.merkle import Frontier, leaf_hash
-from plebiscite.services.verify import verify_record
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.verifier.report import VerificationReport
+from plebiscite.verifier.verify import verify_record
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,11 @@ from plebiscite.interfaces.app import create_app
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import export_board
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import publish_manifest
-from plebiscite.services.verify import verify_record
-from plebiscite.services.witness import LocalBoardView, SplitViewError, cosign, cosign_head
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.election.witness import LocalBoardView, SplitViewError, cosign, cosign_head
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
+from plebiscite.verifier.verify import verify_record
 
 # The seed referendum, asking for two cosignatures of the final head.
 WITNESSED = dataclasses.replace(

@@ -22,10 +22,10 @@ from plebiscite.interfaces.cli import cli
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import export_board
 from plebiscite.record.memory import MemoryBoard
-from plebiscite.services.ceremony import TrusteeState, run_local_ceremony
-from plebiscite.services.election import publish_manifest
-from plebiscite.services.verify import verify_record
-from plebiscite.services.witness import LocalBoardView, cosign, cosign_head
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
+from plebiscite.services.election.definition import publish_manifest
+from plebiscite.services.election.witness import LocalBoardView, cosign, cosign_head
+from plebiscite.verifier.verify import verify_record
 
 OBSERVER = SigningKey(bytes(range(100, 132)))
 # Two cosignatures of the final head; one observer besides the five trustees (witness 6).

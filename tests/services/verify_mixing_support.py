@@ -22,12 +22,12 @@ from plebiscite.crypto.threshold import decrypt_share
 from plebiscite.domain import mixing
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.ceremony import TrusteeState, post_signed
-from plebiscite.services.ceremony_transcript import transcript_from
-from plebiscite.services.chain_ends import name_unreported_devices
-from plebiscite.services.election import Election, load_election
-from plebiscite.services.mixing import check_region, filter_tags, read_mix
-from plebiscite.services.tally import Partial, base_key, tally_payload
+from plebiscite.services.ceremony.steps import TrusteeState, post_signed
+from plebiscite.services.ceremony.transcript import transcript_from
+from plebiscite.services.election.definition import Election, load_election
+from plebiscite.services.tally.count import Partial, base_key, tally_payload
+from plebiscite.services.tally.mixing import check_region, filter_tags, read_mix
+from plebiscite.services.voting.chain_ends import name_unreported_devices
 
 
 @dataclass

@@ -12,9 +12,9 @@ from plebiscite.domain.manifest import Location, LocationKind, Manifest
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.domain.roll import PublicEntry
 from plebiscite.record.board import Board
-from plebiscite.services.booth import Booth, PreparedBallot
-from plebiscite.services.casting import CastingService, SimulatedClock
-from plebiscite.services.voting_testbed import Testbed, publish_test_election
+from plebiscite.services.simulation.testbed import Testbed, publish_test_election
+from plebiscite.services.voting.booth import Booth, PreparedBallot
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"
 MANIFEST: Manifest = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))

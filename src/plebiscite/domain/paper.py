@@ -832,7 +832,7 @@ def observer_report_payload(r: ObserverReport) -> Json:
 
 _COMPLAINT_KEYS: tuple[str, ...] = ("complaint", "precinct", "filed_by", "filed_at", "grounds")
 _COMPLAINT_KEYS += ("decision", "receipt", "board_size")
-#: The fields of a device receipt (``services/device.py``, ``DeviceReceipt``).
+#: The fields of a device receipt (``services/voting/device.py``, ``DeviceReceipt``).
 RECEIPT_KEYS = ("election", "device", "location", "tracking_code", "cast_at", "signature")
 _DECISION_KEYS = ("outcome", "annul", "decided_by", "decided_at", "reasons")
 

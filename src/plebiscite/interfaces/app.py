@@ -45,7 +45,8 @@ from plebiscite.interfaces.api.problems import (
     problem_body,
 )
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting import (
+from plebiscite.services.election.witness import CosignatureDesk
+from plebiscite.services.voting.casting import (
     CastingService,
     Clock,
     NotFoundError,
@@ -53,10 +54,9 @@ from plebiscite.services.casting import (
     SystemClock,
     parse_time,
 )
-from plebiscite.services.chain_ends import ChainEnds
-from plebiscite.services.clock import BoardClock
-from plebiscite.services.proof_pool import ProofPool
-from plebiscite.services.witness import CosignatureDesk
+from plebiscite.services.voting.chain_ends import ChainEnds
+from plebiscite.services.voting.clock import BoardClock
+from plebiscite.services.voting.proof_pool import ProofPool
 
 #: Larger bodies are refused before they are read whole (a ballot is a few kilobytes).
 MAX_BODY_BYTES = 256 * 1024
@@ -584,7 +584,8 @@ def open_app(
     """Open (creating if needed) the board in ``db`` and build the app over it.
 
     ``proof_workers > 0`` checks ballot proofs in that many worker processes
-    (:class:`~plebiscite.services.proof_pool.ProofPool`); close ``service.proof_checker`` after.
+    (:class:`~plebiscite.services.voting.proof_pool.ProofPool`); close ``service.proof_checker``
+    after.
     """
     key = signing_key
     if key is None:  # ``plebiscite serve`` resolves and checks it first (interfaces.board_key)

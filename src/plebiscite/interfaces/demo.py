@@ -47,15 +47,15 @@ from plebiscite.domain.roll import build_roll, generate_roll, render_roll_csv
 from plebiscite.errors import BoardError, InputError, PlebisciteError
 from plebiscite.record.export import export_board
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.ceremony import TrusteeState, key_file_purpose, run_local_ceremony
-from plebiscite.services.election import load_election, publish_manifest, publish_roll
-from plebiscite.services.mixing import convert, mix, post_tag_shares
-from plebiscite.services.paper_demo import enrol_commissions, file_demo_paper
-from plebiscite.services.results import ballot_dispositions, write_results
-from plebiscite.services.setup import load_manifest
-from plebiscite.services.simulate import simulate
-from plebiscite.services.tally import Waiting, combine, publish_tally, trustee_decrypt
-from plebiscite.services.witness import LocalBoardView, cosign
+from plebiscite.services.ceremony.steps import TrusteeState, key_file_purpose, run_local_ceremony
+from plebiscite.services.election.definition import load_election, publish_manifest, publish_roll
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.election.witness import LocalBoardView, cosign
+from plebiscite.services.paper.demo import enrol_commissions, file_demo_paper
+from plebiscite.services.simulation.simulate import simulate
+from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
+from plebiscite.services.tally.mixing import convert, mix, post_tag_shares
+from plebiscite.services.tally.results import ballot_dispositions, write_results
 
 SEED_MANIFEST = (
     Path(__file__).resolve().parents[3] / "examples" / "seed-referendum" / "manifest.toml"
@@ -485,7 +485,7 @@ def _new_board(db: str) -> SqlBoard:
 def _verify(record: Path, workers: int, progress: Progress) -> dict[str, Any] | None:
     """Run the independent verifier if this installation has it."""
     try:
-        verifier = importlib.import_module("plebiscite.services.verify")
+        verifier = importlib.import_module("plebiscite.verifier.verify")
     except ImportError:  # pragma: no cover - the verifier ships with plebiscite
         return None
     run = getattr(verifier, "verify_record", None)

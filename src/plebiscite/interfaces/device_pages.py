@@ -44,9 +44,9 @@ from plebiscite.interfaces.pages.common import (
     switch_links,
 )
 from plebiscite.interfaces.pages.i18n import LANGUAGES, N_, pick, tr
-from plebiscite.services.booth import PreparedBallot
-from plebiscite.services.codes import grouped
-from plebiscite.services.device import DeviceReceipt, OfflineDevice
+from plebiscite.services.voting.booth import PreparedBallot
+from plebiscite.services.voting.codes import grouped
+from plebiscite.services.voting.device import DeviceReceipt, OfflineDevice
 
 _STYLE = "body{font-family:sans-serif;max-width:40em;margin:2em auto}code{font-size:1.4em}"
 

@@ -14,7 +14,7 @@ import threading
 
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.board_key import sign_if_moved
-from plebiscite.services.casting import CastingService
+from plebiscite.services.voting.casting import CastingService
 
 
 class HeadTimer:

@@ -8,7 +8,7 @@ marked synced with the board's receipt once the board took it, so a sync killed 
 resumes where it stopped, and a row sent twice gets the same receipt from the board.
 
 The file holds the device's signing key: it is the device's secret, as a booth's key is.
-Nothing here checks a signature; :mod:`plebiscite.services.device` signs and checks.
+Nothing here checks a signature; :mod:`plebiscite.services.voting.device` signs and checks.
 """
 
 from __future__ import annotations

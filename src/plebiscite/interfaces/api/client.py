@@ -1,9 +1,9 @@
 """An HTTP client of the board service (httpx), for ``simulate``, the booth CLI and the bench.
 
-It implements :class:`plebiscite.services.simulate.VotingServer`; a problem-details answer
-raises :class:`~plebiscite.services.simulate.RefusedError` with its stable type. A 503 (load
-shed, or the board restarting) is not an answer: the client waits as ``Retry-After`` says,
-with jitter, and sends the same request again.
+It implements :class:`plebiscite.services.simulation.simulate.VotingServer`; a
+problem-details answer raises :class:`~plebiscite.services.simulation.simulate.RefusedError`
+with its stable type. A 503 (load shed, or the board restarting) is not an answer: the
+client waits as ``Retry-After`` says, with jitter, and sends the same request again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from plebiscite.errors import BoardError
-from plebiscite.services.simulate import RefusedError
+from plebiscite.services.simulation.simulate import RefusedError
 
 
 class HttpVotingServer:

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from plebiscite import errors
-from plebiscite.services import casting
+from plebiscite.services.voting import casting
 
 PROBLEM_PREFIX = "urn:plebiscite:problem:"
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -1,6 +1,6 @@
 """A witness's view of a board served over HTTP (``plebiscite witness``; ``docs/board.md`` 8).
 
-It implements :class:`plebiscite.services.witness.BoardView` with the public board routes:
+It implements :class:`plebiscite.services.election.witness.BoardView` with the public board routes:
 the first entry (the manifest event, which anchors the board key), the latest signed head,
 consistency proofs, and ``POST /board/cosignatures``.
 """

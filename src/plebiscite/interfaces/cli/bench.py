@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from plebiscite.services.bench import arithmetic_note, run_crypto_bench
+from plebiscite.services.simulation.bench import arithmetic_note, run_crypto_bench
 
 
 @click.group()

@@ -142,7 +142,7 @@ def export_command(db: str, out: Path) -> None:
     """
     from rich.console import Console
 
-    from plebiscite.services.publish import export_record
+    from plebiscite.services.tally.publish import export_record
 
     console = Console()
     with open_existing(db) as opened, _progress(console, "exporting") as bar:

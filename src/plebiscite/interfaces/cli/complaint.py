@@ -11,7 +11,7 @@ import click
 from plebiscite.errors import InputError
 from plebiscite.interfaces.cli.options import DB_HELP
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.receipt_complaint import file_receipt_complaint
+from plebiscite.services.voting.receipt_complaint import file_receipt_complaint
 
 
 @click.command()

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from plebiscite.errors import InputError
-from plebiscite.services.codes import grouped
-from plebiscite.services.device import OfflineDevice, init_device, write_receipt
+from plebiscite.services.voting.codes import grouped
+from plebiscite.services.voting.device import OfflineDevice, init_device, write_receipt
 
 if TYPE_CHECKING:
     from plebiscite.interfaces.api.client import HttpVotingServer
@@ -116,7 +116,7 @@ def vote(queue_path: Path, voter: str, choices: tuple[str, ...], at: str | None,
 @click.option("--server", required=True, help="the board service")
 def sync(queue_path: Path, server: str) -> None:
     """Upload the queue in order; keep the board's receipts (idempotent, resumable)."""
-    from plebiscite.services.device_sync import sync as run_sync
+    from plebiscite.services.voting.device_sync import sync as run_sync
 
     d = OfflineDevice.open(queue_path)
     try:

@@ -11,8 +11,8 @@ from rich.table import Table
 from plebiscite.errors import InputError
 from plebiscite.interfaces.cli.options import DB_HELP, db_option, open_existing
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.election import load_election, publish_manifest, publish_roll
-from plebiscite.services.setup import load_manifest, load_roll
+from plebiscite.services.election.definition import load_election, publish_manifest, publish_roll
+from plebiscite.services.election.setup import load_manifest, load_roll
 
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -13,7 +13,7 @@ from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_file import manifest_json_schema
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.errors import ManifestError
-from plebiscite.services.setup import load_manifest
+from plebiscite.services.election.setup import load_manifest
 
 _KINDS = (LocationKind.MOBILE_TEAM, LocationKind.MAKESHIFT_STATION, LocationKind.REGULAR_STATION)
 _SHORT = {

@@ -19,9 +19,9 @@ from plebiscite.errors import EncodingError, InputError, VotingClosedError
 from plebiscite.interfaces.cli.options import DB_HELP
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.casting import check_identifier
-from plebiscite.services.election import load_election, publish_manifest
-from plebiscite.services.paper import (
+from plebiscite.services.election.definition import load_election, publish_manifest
+from plebiscite.services.election.setup import load_manifest
+from plebiscite.services.paper.filing import (
     SUBMITTERS,
     Submission,
     load_paper,
@@ -30,8 +30,8 @@ from plebiscite.services.paper import (
     results_document,
     submit,
 )
-from plebiscite.services.paper_signing import KINDS, sign_submission
-from plebiscite.services.setup import load_manifest
+from plebiscite.services.paper.signing import KINDS, sign_submission
+from plebiscite.services.voting.casting import check_identifier
 
 _DB_HELP = DB_HELP
 _HELP = {
@@ -320,7 +320,7 @@ def checks(db: str) -> None:
 )
 def compare(record_dir: Path, show_all: bool, json_out: Path | None) -> None:
     """The paper protocols beside the decrypted counts, per published cell; every difference."""
-    from plebiscite.services.paper_compare import compare_record
+    from plebiscite.services.paper.compare import compare_record
 
     result = compare_record(record_dir)
     console = Console()

@@ -16,8 +16,8 @@ from plebiscite.record.board import Board
 from plebiscite.record.export import import_export
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
-from plebiscite.services.codes import expand_on_board, grouped
-from plebiscite.services.receipts import check_receipt
+from plebiscite.services.voting.codes import expand_on_board, grouped
+from plebiscite.services.voting.receipts import check_receipt
 
 
 def _kept_receipt(path: Path, code: str) -> dict[str, Any]:

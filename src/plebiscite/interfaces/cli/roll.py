@@ -12,7 +12,7 @@ from rich.table import Table
 
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.roll import build_roll
-from plebiscite.services.setup import (
+from plebiscite.services.election.setup import (
     load_manifest,
     load_roll_entries,
     read_roll_key,

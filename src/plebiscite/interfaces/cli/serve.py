@@ -94,7 +94,7 @@ def serve(
     from plebiscite.interfaces.api.guards import GuardedH11Protocol
     from plebiscite.interfaces.app import SERVE_ENV, new_admin_token, open_app
     from plebiscite.interfaces.head_timer import HeadTimer
-    from plebiscite.services.casting import parse_time
+    from plebiscite.services.voting.casting import parse_time
 
     start = parse_time(demo_start, "--demo-start") if demo_start else None
     if start is not None and not demo_clock:

@@ -96,7 +96,7 @@ def simulate(
 ) -> None:
     """Drive devices and synthetic voters over HTTP through the schedule; print the truth."""
     from plebiscite.interfaces.api.client import HttpVotingServer
-    from plebiscite.services.simulate import simulate as run
+    from plebiscite.services.simulation.simulate import simulate as run
 
     console = Console(stderr=True)
     client = HttpVotingServer(server, admin_token, connections=concurrency + 2)

@@ -25,7 +25,7 @@ def station() -> None:
 @click.option("--device", required=True, help="the station device the credential is for")
 def credential(db: str, device: str) -> None:
     """Issue a credential for DEVICE's officials; print the secret (once) and its public part."""
-    from plebiscite.services.station_credentials import issue, public_part
+    from plebiscite.services.voting.station_credentials import issue, public_part
 
     with open_existing(db) as board:
         secret, index = issue(board, device, dt.datetime.now(dt.UTC))
@@ -39,7 +39,7 @@ def credential(db: str, device: str) -> None:
 @click.argument("public")
 def revoke(db: str, public: str) -> None:
     """Revoke the station credential whose public part is PUBLIC."""
-    from plebiscite.services.station_credentials import revoke as revoke_credential
+    from plebiscite.services.voting.station_credentials import revoke as revoke_credential
 
     with open_existing(db) as board:
         index = revoke_credential(board, public, dt.datetime.now(dt.UTC))

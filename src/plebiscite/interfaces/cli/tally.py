@@ -76,8 +76,8 @@ def tally() -> None:
 def close(db: str, board_key: Path | None, at: str | None) -> None:
     """Close voting: the board refuses ballots afterwards. Signs a head."""
     from plebiscite.errors import InputError
-    from plebiscite.services.casting import parse_time
-    from plebiscite.services.election import load_election, publish_close
+    from plebiscite.services.election.definition import load_election, publish_close
+    from plebiscite.services.voting.casting import parse_time
 
     when = parse_time(at, "--at") if at else dt.datetime.now(dt.UTC)
     with open_existing(db) as board:
@@ -119,7 +119,7 @@ def mix(db: str, board_key: Path | None, workers: int, chunk_rows: int | None) -
     from rich.console import Console
 
     from plebiscite.crypto.randomness import SystemRng
-    from plebiscite.services.mixing import mix as mix_rows
+    from plebiscite.services.tally.mixing import mix as mix_rows
 
     console = Console()
     with open_existing(db) as board:
@@ -152,8 +152,8 @@ def run(db: str, board_key: Path | None, workers: int, scheduler: str | None) ->
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from plebiscite.errors import InputError
-    from plebiscite.services.election import load_election
-    from plebiscite.services.tally import publish_tally
+    from plebiscite.services.election.definition import load_election
+    from plebiscite.services.tally.count import publish_tally
 
     console = Console()
     with open_existing(db) as board:
@@ -198,9 +198,9 @@ def combine_command(db: str, board_key: Path | None, out: Path | None) -> None:
     from rich.console import Console
 
     from plebiscite.errors import NotReadyError
-    from plebiscite.services.election import load_election
-    from plebiscite.services.results import ballot_dispositions, write_results
-    from plebiscite.services.tally import Waiting, combine
+    from plebiscite.services.election.definition import load_election
+    from plebiscite.services.tally.count import Waiting, combine
+    from plebiscite.services.tally.results import ballot_dispositions, write_results
 
     console = Console()
     with open_existing(db) as board:
@@ -231,7 +231,7 @@ def print_results(console: Console, results: dict[str, object]) -> None:
     """A table per region: options with counts and shares, ballots, turnout."""
     from rich.table import Table
 
-    from plebiscite.services.results import percent
+    from plebiscite.services.tally.results import percent
 
     regions = results["regions"]
     assert isinstance(regions, list)

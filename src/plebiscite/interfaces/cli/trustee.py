@@ -36,11 +36,11 @@ if TYPE_CHECKING:  # the board and the services load SQLAlchemy: only when a ste
     from rich.console import Console
 
     from plebiscite.record.sql import SqlBoard
-    from plebiscite.services.ceremony import TrusteeState
+    from plebiscite.services.ceremony.steps import TrusteeState
 
 
 def _svc() -> ModuleType:
-    from plebiscite.services import ceremony
+    from plebiscite.services.ceremony import steps as ceremony
 
     return ceremony
 
@@ -95,7 +95,7 @@ def _passphrase(confirm: bool = False) -> str:
 @contextmanager
 def _trustee(db: str, key_path: Path) -> Iterator[tuple[SqlBoard, TrusteeState]]:
     """Open the board and the key file; write the key file back after the step."""
-    from plebiscite.services.election import load_election
+    from plebiscite.services.election.definition import load_election
 
     board = open_existing(db)
     try:
@@ -148,7 +148,7 @@ def trustee() -> None:
 @_KEY
 def init(db: str, index: int, key_path: Path) -> None:
     """Create this trustee's key file (refuses to overwrite one)."""
-    from plebiscite.services.election import load_election
+    from plebiscite.services.election.definition import load_election
 
     if key_path.exists():
         raise InputError(f"{key_path} exists: a key file is never overwritten")
@@ -241,7 +241,7 @@ def convert(db: str, key_path: Path, board_key: Path | None) -> None:
     only the chunks it has not. With the board's key at hand it also signs a head.
     """
     from plebiscite.interfaces.cli.tally import progress_bar, signed
-    from plebiscite.services.mixing import convert as convert_tags
+    from plebiscite.services.tally.mixing import convert as convert_tags
 
     console = _console()
     with _trustee(db, key_path) as (board, state), progress_bar(console) as report:
@@ -270,7 +270,7 @@ def decrypt(db: str, key_path: Path, board_key: Path | None) -> None:
     hand (--board-key, or the SQLite default places) it also signs a head.
     """
     from plebiscite.interfaces.cli.tally import progress_bar, signed
-    from plebiscite.services.tally import decrypt_next
+    from plebiscite.services.tally.count import decrypt_next
 
     console = _console()
     with _trustee(db, key_path) as (board, state), progress_bar(console) as report:
@@ -296,7 +296,7 @@ def status(db: str) -> None:
     """Who has announced, dealt, complained and answered."""
     from rich.table import Table
 
-    from plebiscite.services.election import load_election
+    from plebiscite.services.election.definition import load_election
 
     board = open_existing(db)
     try:

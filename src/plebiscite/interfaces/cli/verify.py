@@ -11,10 +11,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 
 from plebiscite.errors import InputError, VerificationError
-from plebiscite.services.bench import arithmetic_note
-from plebiscite.services.verify import verify_record
-from plebiscite.services.verify_anchor import parse_key
-from plebiscite.services.verify_report import VerificationReport
+from plebiscite.services.simulation.bench import arithmetic_note
+from plebiscite.verifier.anchor import parse_key
+from plebiscite.verifier.report import VerificationReport
+from plebiscite.verifier.verify import verify_record
 
 _STAGES = {"events": "checking the log and the ballots", "tally": "recounting the tally"}
 _SHOWN = 10

@@ -29,8 +29,8 @@ from plebiscite.crypto import keyfile
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.errors import InputError
 from plebiscite.interfaces.cli.trustee import _index_hint, _passphrase
-from plebiscite.services.ceremony import TrusteeState
-from plebiscite.services.witness import WitnessState, cosign
+from plebiscite.services.ceremony.steps import TrusteeState
+from plebiscite.services.election.witness import WitnessState, cosign
 
 
 def _read_state(path: Path) -> WitnessState | None:

@@ -29,7 +29,7 @@ from plebiscite.interfaces.pages.common import (
     find_record_dir,
 )
 from plebiscite.interfaces.pages.sessions import CsrfGuard
-from plebiscite.services.casting import CastingService, SimulatedClock
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 
 def router_for(

@@ -4,7 +4,7 @@ Three kinds of browser, three cookies, no power shared between them:
 
 - the authority: its session (:mod:`.sessions`), every page;
 - a station's official: a station session bound to a station credential on the board
-  (``services/station_credentials.py``), the station page of that one station only, checked
+  (``services/voting/station_credentials.py``), the station page of that one station only, checked
   against the board on every request so a revocation holds at once;
 - a station's booth terminal (the *kiosk*): a random kiosk token set when it was paired with
   the code its station's page shows. It opens that station's current booth session and
@@ -28,7 +28,7 @@ from plebiscite.interfaces.pages.common import (
     authorised,
 )
 from plebiscite.interfaces.pages.sessions import station_session
-from plebiscite.services.station_credentials import station_of
+from plebiscite.services.voting.station_credentials import station_of
 
 
 def _digest(secret: str) -> str:

@@ -1,15 +1,15 @@
 """The authority's and officials' pages, behind the admin token (``docs/pages.md``).
 
 Sign in with the token (the pages then hold a session cookie and a CSRF token, see
-:mod:`.sessions`); then enrol devices
-(an external device's public key, or a booth this server runs), close voting, set the demo
-clock when the server has one, and enter paper protocols. The protocol form asks
-``/officials/protocol/check`` for the control relations as the official types; the same checks
-run again when the protocol is submitted (``services.paper.submit_protocol``), which stores it
-as submitted with its failing relations flagged. A protocol is filed by a device of one of the
-precinct's stations (``docs/paper.md`` section 9): a station device this server runs signs the
-typed protocol, or the official pastes one its device signed (``plebiscite paper sign``); the
-service checks the device and its signature either way.
+:mod:`.sessions`); then enrol devices (an external device's public key, or a booth this server
+runs), close voting, set the demo clock when the server has one, and enter paper protocols. The
+protocol form asks ``/officials/protocol/check`` for the control relations as the official types;
+the same checks run again when the protocol is submitted
+(``services.paper.filing.submit_protocol``), which stores it as submitted with its failing
+relations flagged. A protocol is filed by a device of one of the precinct's stations
+(``docs/paper.md`` section 9): a station device this server runs signs the typed protocol, or the
+official pastes one its device signed (``plebiscite paper sign``); the service checks the device
+and its signature either way.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from plebiscite.interfaces.pages.common import (
 from plebiscite.interfaces.pages.i18n import name_in, pick, tr
 from plebiscite.interfaces.pages.sessions import new_session, set_session_cookie
 from plebiscite.record.events import EventType
-from plebiscite.services.casting import parse_time
-from plebiscite.services.paper import submit_protocol
-from plebiscite.services.paper_signing import sign_submission
-from plebiscite.services.station_credentials import credentials, issue, revoke
+from plebiscite.services.paper.filing import submit_protocol
+from plebiscite.services.paper.signing import sign_submission
+from plebiscite.services.voting.casting import parse_time
+from plebiscite.services.voting.station_credentials import credentials, issue, revoke
 
 #: Line meanings in Ukrainian and Russian (English comes from ``domain.paper.LINES``).
 LINE_WORDS: dict[str, tuple[str, str]] = {

@@ -34,8 +34,8 @@ from plebiscite.interfaces.pages.common import (
 )
 from plebiscite.interfaces.pages.i18n import LANGUAGE_NAMES, LANGUAGES, pick, tr
 from plebiscite.interfaces.pages.stations import BrowserBooth, Session, Stations
-from plebiscite.services.booth import Booth
-from plebiscite.services.casting import check_identifier
+from plebiscite.services.voting.booth import Booth
+from plebiscite.services.voting.casting import check_identifier
 
 
 def build(state: PagesState, stations: Stations) -> APIRouter:

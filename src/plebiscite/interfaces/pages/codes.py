@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
 from plebiscite.errors import InputError
 from plebiscite.interfaces.pages.common import PagesState, language, refusal, render
-from plebiscite.services.codes import grouped, normalise
+from plebiscite.services.voting.codes import grouped, normalise
 
 PAGE = 100
 

@@ -39,7 +39,7 @@ from plebiscite.interfaces.pages.sessions import (
     session_id,
     station_session,
 )
-from plebiscite.services.casting import CastingService, SimulatedClock
+from plebiscite.services.voting.casting import CastingService, SimulatedClock
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE.parent / "templates"

@@ -2,7 +2,7 @@
 the board (``docs/devices.md``, "A receipt whose ballot is not on the board").
 
 The one public page that writes to the board, and only through
-:func:`plebiscite.services.receipt_complaint.file_receipt_complaint`, the same checker as
+:func:`plebiscite.services.voting.receipt_complaint.file_receipt_complaint`, the same checker as
 ``plebiscite complaint --receipt``: the device's signature must verify under its enrolled
 key (a forged or altered receipt is refused, 422, and nothing is filed), a receipt whose
 ballot is on the board is answered with where it is (nothing filed), and only then is the
@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 
 from plebiscite.errors import PlebisciteError, SignatureError
 from plebiscite.interfaces.pages.common import PagesState, form, render
-from plebiscite.services.receipt_complaint import file_receipt_complaint
+from plebiscite.services.voting.receipt_complaint import file_receipt_complaint
 
 
 def build(state: PagesState) -> APIRouter:

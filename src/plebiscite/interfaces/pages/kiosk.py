@@ -1,7 +1,7 @@
 """Station officials' sign-in and the booth terminal (kiosk) of a station (``docs/pages.md``).
 
 ``/station/login``: an official signs in with the station credential the authority issued
-(``services/station_credentials.py``); the session is scoped to that credential's station and
+(``services/voting/station_credentials.py``); the session is scoped to that credential's station and
 is refused as soon as the credential is revoked on the board (:mod:`.access`).
 
 ``/kiosk/{device}``: the station's booth terminal. The first time, it asks for the pairing
@@ -36,7 +36,7 @@ from plebiscite.interfaces.pages.sessions import (
     new_station_session,
     set_session_cookie,
 )
-from plebiscite.services.station_credentials import public_part, station_of
+from plebiscite.services.voting.station_credentials import public_part, station_of
 
 #: How often the waiting kiosk reloads, in seconds.
 KIOSK_REFRESH = 2

@@ -32,13 +32,13 @@ from plebiscite.interfaces.pages.i18n import N_, name_in, pick, tr
 from plebiscite.interfaces.pages.legitimacy_view import report_context
 from plebiscite.record.events import EventType
 from plebiscite.record.heads import SignedHead
-from plebiscite.services.codes import expand_on_board
 from plebiscite.services.legitimacy import evaluate
 from plebiscite.services.legitimacy.home import read_home_ballots
-from plebiscite.services.paper import read_paper
-from plebiscite.services.receipts import check_receipt
-from plebiscite.services.results import ballot_dispositions, summary
-from plebiscite.services.team_syncs import TeamSync, TeamSyncs
+from plebiscite.services.paper.filing import read_paper
+from plebiscite.services.tally.results import ballot_dispositions, summary
+from plebiscite.services.voting.codes import expand_on_board
+from plebiscite.services.voting.receipts import check_receipt
+from plebiscite.services.voting.team_syncs import TeamSync, TeamSyncs
 
 RECENT = 25
 HEADS_SHOWN = 10
@@ -550,7 +550,7 @@ def build(state: PagesState) -> APIRouter:
 
     @router.get("/results/results-nist.json")
     def nist_live() -> Response:
-        from plebiscite.services.nist import build_report
+        from plebiscite.services.tally.nist import build_report
 
         m = manifest()
         results = activity(state)["results"]
@@ -633,7 +633,7 @@ def _forensics(state: PagesState, source: Path, lang: str) -> dict[str, Any]:
 
 def _paper_compare(state: PagesState, record: Path) -> dict[str, Any]:
     """The paper count beside the decrypted one (``plebiscite paper compare``), cached."""
-    from plebiscite.services.paper_compare import compare_record
+    from plebiscite.services.paper.compare import compare_record
 
     events = record / "events.jsonl"
     stamp = int(events.stat().st_mtime_ns) if events.exists() else 0

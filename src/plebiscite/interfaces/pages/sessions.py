@@ -22,7 +22,7 @@ Pages put the token in every POST form they render (:func:`add_token_to_forms`);
 authenticated by ``Authorization: Bearer`` carry no ambient credential and need none.
 
 **Station sessions.** An official of one station signs in with a station credential
-(``services/station_credentials.py``), never the authority's token; the cookie names the
+(``services/voting/station_credentials.py``), never the authority's token; the cookie names the
 credential's public part and is otherwise the same (under another derived key)::
 
     s1.<credential public part>.<session id>.<expiry>.<HMAC-SHA256(station key, "s1.<...>") hex>

@@ -16,8 +16,8 @@ from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest import Location, Question
 from plebiscite.errors import InputError
 from plebiscite.interfaces.pages.access import Kiosks
-from plebiscite.services.booth import Booth, PreparedBallot
-from plebiscite.services.casting import CastingService, Receipt, check_identifier
+from plebiscite.services.voting.booth import Booth, PreparedBallot
+from plebiscite.services.voting.casting import CastingService, Receipt, check_identifier
 
 MAX_SESSIONS = 1000
 

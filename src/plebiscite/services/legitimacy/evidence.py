@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.services.legitimacy.home import HomeBallots
-from plebiscite.services.paper import Finding, PaperRecord
+from plebiscite.services.paper.filing import Finding, PaperRecord
 
 
 class Status(StrEnum):

@@ -17,11 +17,11 @@ from plebiscite.record.events import EventType
 from plebiscite.record.export import EVENTS, import_export
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.sql import SqlBoard
+from plebiscite.services.election.setup import load_manifest
 from plebiscite.services.legitimacy.evidence import Status
 from plebiscite.services.legitimacy.home import read_home_ballots
 from plebiscite.services.legitimacy.report import Report, evaluate
-from plebiscite.services.paper import load_paper
-from plebiscite.services.setup import load_manifest
+from plebiscite.services.paper.filing import load_paper
 
 REPORT_FORMAT = "plebiscite-legitimacy-v2"
 

@@ -27,7 +27,7 @@ from plebiscite.services.legitimacy.evidence import (
 )
 from plebiscite.services.legitimacy.home import HomeBallots
 from plebiscite.services.legitimacy.sources import Citation
-from plebiscite.services.paper import PaperRecord, paper_findings
+from plebiscite.services.paper.filing import PaperRecord, paper_findings
 
 NA = Status.NOT_APPLICABLE
 

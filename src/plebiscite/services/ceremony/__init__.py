@@ -1,0 +1,1 @@
+"""The key ceremony: trustees' steps, their secrets, and the transcript on the board."""

@@ -1,0 +1,1 @@
+"""The election's definition on the board: setup, manifest, roll, key, witnesses."""

@@ -1,0 +1,1 @@
+"""The paper count on the board: protocols, custody, signatures and the comparison."""

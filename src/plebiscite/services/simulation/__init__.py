@@ -1,0 +1,1 @@
+"""Synthetic referendums for the demo, tests and benchmarks."""

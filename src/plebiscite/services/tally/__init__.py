@@ -1,0 +1,1 @@
+"""The count after the close: shuffle, filter, tally, decryption, results and publication."""

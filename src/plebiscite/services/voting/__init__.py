@@ -1,0 +1,1 @@
+"""Voting: devices, check-ins, casting, receipts and offline teams."""

@@ -22,9 +22,10 @@ from plebiscite.crypto.proofs import EqualityProof
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.crypto.threshold import DecryptionShare, decrypt_share, verify_decryption_share
-from plebiscite.services.ceremony.transcript import ceremony_context
-from plebiscite.services.election.witness import cosignature_message
-from plebiscite.services.voting.chain_ends import chain_end_message, sign_chain_end
+from plebiscite.domain.ceremony import ceremony_context
+from plebiscite.domain.chain_end import chain_end_message
+from plebiscite.domain.cosignature import cosignature_message
+from plebiscite.services.voting.chain_ends import sign_chain_end
 
 PATH = Path(__file__).parent.parent / "vectors" / "plebiscite-v2-trust.json"
 G = Point.base_mul(Scalar(1))
@@ -116,7 +117,7 @@ def test_the_decryption_share_challenge_from_the_written_formula() -> None:
 
 def test_the_chain_end_signature_verifies_under_the_device_key() -> None:
     from plebiscite.crypto.signing import VerifyKey
-    from plebiscite.services.voting.chain_ends import CHAIN_END_TAG
+    from plebiscite.domain.chain_end import CHAIN_END_TAG
 
     vector = json.loads(PATH.read_text(encoding="utf-8"))["chain_end"]
     key = VerifyKey.from_hex(vector["public_key"])

@@ -26,8 +26,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.domain.chain_end import CHAIN_END_TAG, chain_end_message
 from plebiscite.errors import (
     EncodingError,
     InputError,
@@ -39,15 +39,7 @@ from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard_rows import DeviceRow
 
-CHAIN_END_TAG = "chain-end"
 UNREPORTED_REASON = "the device did not sign the end of its chain"
-
-
-def chain_end_message(election: str, device: str, count: int, last_code: str) -> bytes:
-    """The bytes a device signs (tag ``chain-end``) to say where its chain ends."""
-    return canonical_json(
-        {"count": count, "device": device, "election": election, "last_code": last_code}
-    )
 
 
 def sign_chain_end(
@@ -138,9 +130,7 @@ def name_unreported_devices(board: Board, at: dt.datetime | None = None) -> list
 
 
 __all__ = [
-    "CHAIN_END_TAG",
     "ChainEnds",
-    "chain_end_message",
     "name_unreported_devices",
     "sign_chain_end",
 ]

@@ -26,7 +26,7 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}" if whole else "n/a"
 
 
-def counted_ballots(cells: Iterable[Mapping[str, Any]]) -> int:
+def counted_in_tally(cells: Iterable[Mapping[str, Any]]) -> int:
     """The ballots an encrypted tally counts: the sum over its region cells."""
     return sum(int(c.get("ballots", 0)) for c in cells if c.get("level") == "region")
 
@@ -57,4 +57,4 @@ def summary(results: Mapping[str, Any], ballots: Mapping[str, int]) -> dict[str,
     return {**results, "regions": regions, "ballots": dict(ballots)}
 
 
-__all__ = ["counted_ballots", "dispositions", "percent", "summary"]
+__all__ = ["counted_in_tally", "dispositions", "percent", "summary"]

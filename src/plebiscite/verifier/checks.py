@@ -36,7 +36,7 @@ from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.nist import build_report, sidecar
 from plebiscite.domain.offline import ballot_time
-from plebiscite.domain.results import counted_ballots, dispositions, summary
+from plebiscite.domain.results import counted_in_tally, dispositions, summary
 from plebiscite.domain.tally import Partial, registered_by_region, results_payload, tally_payload
 from plebiscite.errors import PlebisciteError
 from plebiscite.record.export import EVENTS
@@ -431,7 +431,7 @@ def _check_files(
     # totals only (no ballot is named as set aside); the counted ones are the region cells of
     # the tally V23 recomputed
     _, tally = state.tallies[-1]
-    ballots = dispositions(state.cast, state.challenged, counted_ballots(tally["cells"]))
+    ballots = dispositions(state.cast, state.challenged, counted_in_tally(tally["cells"]))
     path = directory / "results.json"
     if not path.is_file():
         report.fail("V27", "the record has no results.json")

@@ -16,7 +16,7 @@ from typing import Any
 
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.nist import build_report, sidecar
-from plebiscite.domain.results import counted_ballots, dispositions, summary
+from plebiscite.domain.results import counted_in_tally, dispositions, summary
 from plebiscite.record.board import Entry
 from plebiscite.record.events import EventType
 from plebiscite.services.tally.nist import validate
@@ -43,7 +43,7 @@ def ballot_dispositions(entries: Iterable[Entry]) -> dict[str, int]:
         elif entry.event.type is EventType.BALLOT_CHALLENGED:
             challenged += 1
         elif entry.event.type is EventType.ENCRYPTED_TALLY:
-            counted = counted_ballots(entry.event.payload.get("cells", []))
+            counted = counted_in_tally(entry.event.payload.get("cells", []))
     return dispositions(cast, challenged, counted)
 
 

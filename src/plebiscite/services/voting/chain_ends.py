@@ -8,7 +8,8 @@ chain ends, and the board records it as a ``device_chain_end`` event::
     {"at": ISO-8601, "count": n, "device": id, "last_code": hex, "signature": hex}
 
 ``signature`` is the device's Ed25519 signature, tag ``chain-end``, over the canonical JSON
-``{"count", "device", "election", "last_code"}`` (``election`` = the manifest hash in hex).
+``{"count", "device", "election", "last_code"}`` (``election`` = the manifest hash in hex;
+:mod:`plebiscite.domain.chain_end`, shared with the verifier).
 ``count`` is the number of the device's ballots, cast and challenged; ``last_code`` the
 tracking code of the last one (the device's genesis code if it has none).
 

@@ -1,5 +1,6 @@
-"""What casting hands out and takes in: devices, ballot records, receipts, check-in messages,
-identifiers and openings (``docs/voting.md``). The service itself is :mod:`.casting`."""
+"""What casting hands out and takes in: devices, ballot records, receipts, check-in signatures,
+identifiers and openings (``docs/voting.md``). The service itself is :mod:`.casting`; the bytes
+a check-in signature covers are :mod:`plebiscite.domain.check_in` (shared with the verifier)."""
 
 from __future__ import annotations
 

@@ -128,5 +128,25 @@ def test_the_chain_end_signature_verifies_under_the_device_key() -> None:
     )
 
 
+def test_the_cosignature_verifies_as_the_verifier_reads_it() -> None:
+    """The pinned message and signature, read back as a ``head_cosignature`` payload and
+    checked by :meth:`Cosignature.verify` (the verifier's V35) under the witness's key."""
+    from plebiscite.crypto.signing import VerifyKey
+    from plebiscite.domain.cosignature import Cosignature
+
+    vector = json.loads(PATH.read_text(encoding="utf-8"))["cosignature"]
+    inputs = vector["inputs"]
+    cosignature = Cosignature.from_json(
+        {
+            "cosigned_at": inputs["cosigned_at"],
+            "root_hash": inputs["root_hash"],
+            "signature": vector["signature"],
+            "tree_size": inputs["tree_size"],
+            "witness": inputs["witness"],
+        }
+    )
+    cosignature.verify(inputs["board_key"], VerifyKey.from_hex(vector["public_key"]))
+
+
 if __name__ == "__main__":  # pragma: no cover
     PATH.write_text(json.dumps(build_vectors(), indent=1, sort_keys=True) + "\n")

@@ -30,7 +30,8 @@ from plebiscite.domain.ballot import (
     tag_context,
     voter_tag,
 )
-from plebiscite.services.voting.records import check_in_message, sign_check_in
+from plebiscite.domain.check_in import check_in_message
+from plebiscite.services.voting.records import sign_check_in
 
 PATH = Path(__file__).parent.parent / "vectors" / "ballot-v2.json"
 G = Point.base_mul(Scalar(1))

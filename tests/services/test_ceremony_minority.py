@@ -15,11 +15,11 @@ from test_verify_support import DIGEST, HEAD_KEY, MANIFEST
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
+from plebiscite.domain.ceremony import SIGNATURE_TAG, check_box_key, unsigned
 from plebiscite.errors import InputError
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.services.ceremony.steps import (
-    SIGNATURE_TAG,
     TrusteeState,
     announce,
     answer_complaints,
@@ -30,8 +30,8 @@ from plebiscite.services.ceremony.steps import (
     finish,
     post_signed,
     run_local_ceremony,
+    transcript_from,
 )
-from plebiscite.services.ceremony.transcript import check_box_key, transcript_from, unsigned
 from plebiscite.services.election.definition import (
     load_election,
     publish_election_key,

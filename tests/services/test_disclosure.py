@@ -13,9 +13,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from plebiscite.domain.cells import BaseKey, _region_layout, published_cells
+from plebiscite.domain.disclosure import find_opening
 from plebiscite.domain.manifest_load import parse_manifest
-from plebiscite.services.tally.cells import BaseKey, _region_layout, published_cells
-from plebiscite.services.tally.disclosure import find_opening
 from subtraction_support import small_group_openings
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"

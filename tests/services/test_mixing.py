@@ -21,6 +21,7 @@ from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.shuffle import prove_shuffle, shuffle
 from plebiscite.crypto.tagging import conversion_exponent, convert_tags_with
 from plebiscite.domain import mixing
+from plebiscite.domain.tally import tally_payload
 from plebiscite.errors import RuleError
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
@@ -32,7 +33,6 @@ from plebiscite.services.tally.count import (
     counted,
     latest_tally,
     publish_tally,
-    tally_payload,
     trustee_decrypt,
 )
 from plebiscite.services.tally.guard import refuse_unless_sound
@@ -303,7 +303,8 @@ def test_a_tally_that_keeps_a_set_aside_ballot_is_refused_by_the_trustees(run: R
     partial.counts[cell] += 1
     board.append(
         Event.create(
-            EventType.ENCRYPTED_TALLY, tally_payload(election, partial, election.closed_entry)
+            EventType.ENCRYPTED_TALLY,
+            tally_payload(election.require_manifest(), partial, election.closed_entry),
         )
     )
     with pytest.raises(

@@ -20,6 +20,7 @@ from test_verify_support import Built, Lines, build_record, tampered
 from paper_support import enrol_stations, protocol_data, sign, station_location
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.manifest_hash import manifest_hash
+from plebiscite.domain.paper_signing import signed_message
 from plebiscite.errors import (
     RevokedDeviceError,
     RuleError,
@@ -31,7 +32,7 @@ from plebiscite.record.memory import MemoryBoard
 from plebiscite.services.election.definition import publish_manifest
 from plebiscite.services.election.setup import load_manifest
 from plebiscite.services.paper.filing import load_paper, submit, submit_custody_act, submit_protocol
-from plebiscite.services.paper.signing import sign_submission, signed_message
+from plebiscite.services.paper.signing import sign_submission
 from plebiscite.services.simulation.synthetic import device_key
 from plebiscite.verifier.paper import check_paper
 from plebiscite.verifier.report import VerificationReport

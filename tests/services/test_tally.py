@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from plebiscite.crypto.randomness import SeededRng
+from plebiscite.domain.cells import published_cells
+from plebiscite.domain.disclosure import find_opening
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
 from plebiscite.domain.mixing import door_to_door_key
+from plebiscite.domain.nist import build_report
 from plebiscite.domain.roll import build_roll, generate_roll
 from plebiscite.errors import InputError, RuleError, ThresholdError
 from plebiscite.record.memory import MemoryBoard
@@ -26,11 +29,9 @@ from plebiscite.services.election.definition import (
     publish_roll,
 )
 from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
-from plebiscite.services.tally.cells import published_cells
 from plebiscite.services.tally.count import Waiting, combine, publish_tally, trustee_decrypt
-from plebiscite.services.tally.disclosure import find_opening
 from plebiscite.services.tally.mixing import run_local_mixing
-from plebiscite.services.tally.nist import build_report, validate
+from plebiscite.services.tally.nist import validate
 from plebiscite.services.tally.results import ballot_dispositions, write_results
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-referendum" / "manifest.toml"

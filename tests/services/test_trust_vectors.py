@@ -22,9 +22,10 @@ from plebiscite.crypto.proofs import EqualityProof
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.crypto.threshold import DecryptionShare, decrypt_share, verify_decryption_share
-from plebiscite.services.ceremony.transcript import ceremony_context
-from plebiscite.services.election.witness import cosignature_message
-from plebiscite.services.voting.chain_ends import chain_end_message, sign_chain_end
+from plebiscite.domain.ceremony import ceremony_context
+from plebiscite.domain.chain_end import chain_end_message
+from plebiscite.domain.cosignature import cosignature_message
+from plebiscite.services.voting.chain_ends import sign_chain_end
 
 PATH = Path(__file__).parent.parent / "vectors" / "plebiscite-v2-trust.json"
 G = Point.base_mul(Scalar(1))
@@ -116,7 +117,7 @@ def test_the_decryption_share_challenge_from_the_written_formula() -> None:
 
 def test_the_chain_end_signature_verifies_under_the_device_key() -> None:
     from plebiscite.crypto.signing import VerifyKey
-    from plebiscite.services.voting.chain_ends import CHAIN_END_TAG
+    from plebiscite.domain.chain_end import CHAIN_END_TAG
 
     vector = json.loads(PATH.read_text(encoding="utf-8"))["chain_end"]
     key = VerifyKey.from_hex(vector["public_key"])
@@ -125,6 +126,26 @@ def test_the_chain_end_signature_verifies_under_the_device_key() -> None:
         vector["message"].encode(),
         bytes.fromhex(vector["body"]["signature"]),
     )
+
+
+def test_the_cosignature_verifies_as_the_verifier_reads_it() -> None:
+    """The pinned message and signature, read back as a ``head_cosignature`` payload and
+    checked by :meth:`Cosignature.verify` (the verifier's V35) under the witness's key."""
+    from plebiscite.crypto.signing import VerifyKey
+    from plebiscite.domain.cosignature import Cosignature
+
+    vector = json.loads(PATH.read_text(encoding="utf-8"))["cosignature"]
+    inputs = vector["inputs"]
+    cosignature = Cosignature.from_json(
+        {
+            "cosigned_at": inputs["cosigned_at"],
+            "root_hash": inputs["root_hash"],
+            "signature": vector["signature"],
+            "tree_size": inputs["tree_size"],
+            "witness": inputs["witness"],
+        }
+    )
+    cosignature.verify(inputs["board_key"], VerifyKey.from_hex(vector["public_key"]))
 
 
 if __name__ == "__main__":  # pragma: no cover

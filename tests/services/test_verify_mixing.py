@@ -42,11 +42,11 @@ from plebiscite.crypto.randomness import SeededRng
 from plebiscite.domain import mixing
 from plebiscite.domain.ballot import genesis_code
 from plebiscite.domain.manifest import LocationKind
+from plebiscite.domain.tally import tally_payload
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.services.election.definition import Election, load_election
 from plebiscite.services.simulation.synthetic import device_key
-from plebiscite.services.tally.count import tally_payload
 from plebiscite.verifier.report import VerificationReport
 from plebiscite.verifier.verify import verify_record
 
@@ -352,7 +352,7 @@ def _door_tally(built: Built, tmp_path: Path, row_index: int, sign: int) -> Veri
                 sums[q][o] = ct + extra
         election = load_election(board)
         assert election.closed_entry is not None
-        payload = tally_payload(election, partial, election.closed_entry)
+        payload = tally_payload(election.require_manifest(), partial, election.closed_entry)
         next(e for e in events if e["type"] == "encrypted_tally")["payload"] = payload
 
     return _verify(tampered(built, tmp_path, edit))

@@ -22,12 +22,12 @@ import pytest
 from paper_support import protocol_data, sign
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.paper import parse_complaint, parse_custody_act, parse_protocol
+from plebiscite.domain.paper_signing import PURPOSES
 from plebiscite.errors import InputError
 from plebiscite.interfaces.cli import main
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.election.setup import load_manifest
 from plebiscite.services.paper.compare import compare
-from plebiscite.services.paper.signing import PURPOSES
 from plebiscite.services.simulation.synthetic import device_key
 from plebiscite.verifier.paper import check_paper
 from plebiscite.verifier.report import VerificationReport

@@ -33,6 +33,7 @@ from plebiscite.crypto.ballot import encrypt_answer
 from plebiscite.crypto.randomness import SeededRng
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.ballot import Ballot, encrypt_tag, genesis_code, region_specs
+from plebiscite.domain.ceremony import SIGNATURE_TAG
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
@@ -42,7 +43,7 @@ from plebiscite.record.export import export_board
 from plebiscite.record.heads import sign_head
 from plebiscite.record.memory import MemoryBoard
 from plebiscite.record.merkle import Frontier, leaf_hash
-from plebiscite.services.ceremony.steps import SIGNATURE_TAG, TrusteeState, run_local_ceremony
+from plebiscite.services.ceremony.steps import TrusteeState, run_local_ceremony
 from plebiscite.services.election.definition import (
     load_election,
     publish_close,

@@ -20,12 +20,12 @@ from plebiscite.crypto.shuffle import Row, prove_shuffle, shuffle
 from plebiscite.crypto.tagging import conversion_exponent, convert_tags_with, prove_tag_shares
 from plebiscite.crypto.threshold import decrypt_share
 from plebiscite.domain import mixing
+from plebiscite.domain.tally import Partial, tally_payload
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.ceremony.steps import TrusteeState, post_signed
-from plebiscite.services.ceremony.transcript import transcript_from
+from plebiscite.services.ceremony.steps import TrusteeState, post_signed, transcript_from
 from plebiscite.services.election.definition import Election, load_election
-from plebiscite.services.tally.count import Partial, base_key, tally_payload
+from plebiscite.services.tally.count import base_key
 from plebiscite.services.tally.mixing import check_region, filter_tags, read_mix
 from plebiscite.services.voting.chain_ends import name_unreported_devices
 
@@ -272,7 +272,7 @@ def publish_counted_tally(board: Board, mixed: Mixed) -> int:
     election = load_election(board)
     closed = election.closed_entry
     assert closed is not None
-    payload = tally_payload(election, counted_partial(board, mixed), closed)
+    payload = tally_payload(election.require_manifest(), counted_partial(board, mixed), closed)
     return board.append(Event.create(EventType.ENCRYPTED_TALLY, payload))
 
 

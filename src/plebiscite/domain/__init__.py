@@ -1,7 +1,11 @@
 """The referendum's definition and its pure rules (no I/O, no clock).
 
 The manifest and its loader, hash, the roll and the rules are documented in
-``docs/manifest.md``; the names below are the stable entry points.
+``docs/manifest.md``; the names below are the stable entry points. The other modules hold the
+definitions the producer (``services``) and the verifier share, each once: the signed messages
+(``check_in``, ``chain_end``, ``cosignature``, ``paper_signing``), the ceremony transcript
+(``ceremony``), the count (``cells``, ``disclosure``, ``tally``, ``results``, ``nist``);
+``docs/verifier.md``, "What the verifier shares with the producer".
 """
 
 from plebiscite.domain.manifest import LocationKind, Manifest

@@ -31,12 +31,12 @@ from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import Ballot
+from plebiscite.domain.cells import BaseKey
+from plebiscite.domain.check_in import CHECK_IN_TAG, check_in_message
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.offline import ballot_time
+from plebiscite.domain.tally import Partial, Wire
 from plebiscite.errors import PlebisciteError
-from plebiscite.services.tally.cells import BaseKey
-from plebiscite.services.tally.count import Partial
-from plebiscite.services.voting.casting import CHECK_IN_TAG, check_in_message
 from plebiscite.verifier.sums import CellSums
 from plebiscite.verifier.workers import watch_parent
 
@@ -44,8 +44,6 @@ from plebiscite.verifier.workers import watch_parent
 Job = tuple[int, bytes, str | None, str | None]
 #: (entry index, check id, message)
 Failure = tuple[int, str, str]
-#: base-cell sums as plain data (``Partial.to_wire``)
-Wire = list[tuple[BaseKey, int, list[list[list[str]]]]]
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class Statics:
 def base_cell(
     statics: Statics, ballot: Ballot, received_at: object
 ) -> tuple[BaseKey, list[list[Ciphertext]]] | None:
-    """The base cell a cast ballot adds to, as ``services.tally.count.base_key`` files it, and its
+    """The base cell a cast ballot adds to, as ``docs/tally.md`` section 2 files it, and its
     ciphertexts; None if its location or time cannot say (it then fails V13 or V15)."""
     where = statics.locations.get(ballot.location)
     if where is None or not isinstance(received_at, str):

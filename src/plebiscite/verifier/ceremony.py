@@ -1,6 +1,6 @@
 """The verifier's ceremony-timing check (V33; ``docs/ceremony.md``, "What a minority cannot do").
 
-The transcript (:mod:`plebiscite.services.ceremony.transcript`) already refuses, under V7,
+The transcript (:mod:`plebiscite.domain.ceremony`) already refuses, under V7,
 a message dated before the one before it, and ignores whatever follows the election key
 (except ``confirm``). This check adds what only the whole transcript shows: the election key
 was published after every unanswered complaint's answer window had passed, so that no
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from plebiscite.domain.ceremony import parse_at
 from plebiscite.errors import PlebisciteError
-from plebiscite.services.ceremony.transcript import parse_at
 from plebiscite.verifier.report import VerificationReport
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from plebiscite.domain.chain_end import CHAIN_END_TAG, chain_end_message
 from plebiscite.errors import PlebisciteError
-from plebiscite.services.voting.chain_ends import CHAIN_END_TAG, chain_end_message
 from plebiscite.verifier.anchor import parse_key
 from plebiscite.verifier.report import VerificationReport
 

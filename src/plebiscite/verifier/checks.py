@@ -17,7 +17,7 @@ import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from plebiscite.crypto.batch import ProofBatch
 from plebiscite.crypto.elgamal import Ciphertext
@@ -30,19 +30,16 @@ from plebiscite.crypto.threshold import (
     public_share,
 )
 from plebiscite.domain.ballot import Ballot
+from plebiscite.domain.cells import BaseKey, published_cells
+from plebiscite.domain.ceremony import check_signed
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.mixing import door_to_door_key
+from plebiscite.domain.nist import build_report, sidecar
 from plebiscite.domain.offline import ballot_time
-from plebiscite.domain.roll import PublicEntry
+from plebiscite.domain.results import counted_in_tally, dispositions, summary
+from plebiscite.domain.tally import Partial, registered_by_region, results_payload, tally_payload
 from plebiscite.errors import PlebisciteError
-from plebiscite.record.board import Entry
-from plebiscite.record.events import Event, EventType
 from plebiscite.record.export import EVENTS
-from plebiscite.services.ceremony.steps import check_signed
-from plebiscite.services.election.definition import Election
-from plebiscite.services.tally.cells import BaseKey, published_cells
-from plebiscite.services.tally.count import Partial, results_payload, tally_payload
-from plebiscite.services.tally.results import summary
 from plebiscite.verifier.ballots import base_cell
 from plebiscite.verifier.mixing import DoorCell
 from plebiscite.verifier.report import VerificationReport
@@ -173,7 +170,7 @@ def check_tally_and_results(
     _take_out(directory, state, set(state.uncounted), partial, say)
     partial.last_index = closed_index - 1
     door_keys = _add_doors(manifest, partial, doors or {})
-    expected = tally_payload(Election(manifest=manifest), partial, closed_index)
+    expected = tally_payload(manifest, partial, closed_index)
     try:
         doors_of = functools.cache(lambda: _holding(manifest, partial, door_keys))
         _compare_tally(expected, tally, tally_index, report, doors_of)
@@ -388,10 +385,10 @@ def _check_results(
         report.fail("V25", f"trustees {invalid} have no valid decryption share", results_index)
     else:
         _check_combination(report, tally, valid, group, counts, k, results_index)
-    # results_payload only counts the roll by region (.values()): the on-disk roll streams it.
-    election = Election(manifest=manifest, voters=cast(dict[str, PublicEntry], state.voters))
-    tally_entry = Entry(tally_index, Event.create(EventType.ENCRYPTED_TALLY, tally))
-    expected = results_payload(election, tally_entry, counts, list(group or []), {})
+    registered = registered_by_region(state.voters.values())  # the on-disk roll streams it
+    expected = results_payload(
+        manifest, registered, tally_index, tally, counts, list(group or []), {}
+    )
     expected["decrypted_by"] = group
     expected["rejected_shares"] = results.get("rejected_shares")
     where = difference(expected, results)
@@ -431,16 +428,10 @@ def _check_files(
 ) -> None:
     manifest = state.manifest
     assert manifest is not None
-    # as services.tally.results.ballot_dispositions counts them: totals only (no ballot is named as
-    # set aside); the counted ones are the region cells of the tally V23 recomputed
+    # totals only (no ballot is named as set aside); the counted ones are the region cells of
+    # the tally V23 recomputed
     _, tally = state.tallies[-1]
-    counted = sum(int(c.get("ballots", 0)) for c in tally["cells"] if c.get("level") == "region")
-    dispositions = {
-        "cast": state.cast,
-        "challenged": state.challenged,
-        "superseded": state.cast - counted,
-        "counted": counted,
-    }
+    ballots = dispositions(state.cast, state.challenged, counted_in_tally(tally["cells"]))
     path = directory / "results.json"
     if not path.is_file():
         report.fail("V27", "the record has no results.json")
@@ -450,13 +441,11 @@ def _check_files(
         except (ValueError, UnicodeDecodeError) as exc:
             report.fail("V27", f"results.json is not JSON: {exc}")
         else:
-            where = difference(summary(results, dispositions), published)
+            where = difference(summary(results, ballots), published)
             if where is not None:
                 report.fail("V27", f"results.json differs from the results event at {where}")
     nist = directory / "results-nist.json"
     if nist.is_file():
-        from plebiscite.services.tally.nist import build_report
-
         report.count("V28")
         try:
             published = json.loads(nist.read_text(encoding="utf-8"))
@@ -469,12 +458,10 @@ def _check_files(
             report.fail("V28", f"results-nist.json differs from the results at {where}")
     side = directory / "results-sidecar.json"
     if side.is_file():
-        from plebiscite.services.tally.nist import sidecar
-
         report.count("V28")
         try:
             published = json.loads(side.read_text(encoding="utf-8"))
-            where = difference(sidecar(manifest, results, dispositions), published)
+            where = difference(sidecar(manifest, results, ballots), published)
         except (PlebisciteError, ValueError, KeyError, TypeError) as exc:
             where = f"(unreadable: {exc})"
         if where is not None:

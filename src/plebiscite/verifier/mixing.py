@@ -42,9 +42,9 @@ from plebiscite.crypto.shuffle import Row, ShuffleProof, verify_shuffle
 from plebiscite.crypto.tagging import Conversion, TagShares, verify_conversion, verify_tag_shares
 from plebiscite.crypto.threshold import lagrange_coefficient
 from plebiscite.domain import mixing
+from plebiscite.domain.ceremony import check_signed
 from plebiscite.errors import PlebisciteError
 from plebiscite.record.export import EVENTS
-from plebiscite.services.ceremony.steps import check_signed
 from plebiscite.verifier.report import VerificationReport
 
 if TYPE_CHECKING:

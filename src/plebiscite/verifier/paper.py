@@ -16,7 +16,7 @@ pure rules of :mod:`plebiscite.domain.paper`.
 * V49 who filed: every protocol (corrections included), mobile trip and custody act names a
   device enrolled before it on the board, not revoked before it, at a location of its precinct
   (a station for protocols and acts, a station or the mobile team for trips), and that device's
-  signature covers the record as stored (``services/paper/signing.py``).
+  signature covers the record as stored (``domain/paper_signing.py``).
 
 A record without paper events passes with nothing checked.
 """
@@ -43,15 +43,15 @@ from plebiscite.domain.paper import (
     protocol_checks,
     trip_checks,
 )
-from plebiscite.errors import InputError
-from plebiscite.record.events import Event, EventType
-from plebiscite.services.paper.signing import (
+from plebiscite.domain.paper_signing import (
     PURPOSES,
     body_of,
     filer_of,
     scope_problem,
     signature_problem,
 )
+from plebiscite.errors import InputError
+from plebiscite.record.events import Event, EventType
 from plebiscite.verifier.report import VerificationReport
 
 PAPER_EVENTS: Final = frozenset(

@@ -1,6 +1,6 @@
 """The verifier's homomorphic sums per base cell, a batch of ballots at a time.
 
-:class:`~plebiscite.services.tally.count.Partial` adds ciphertexts one by one (two point
+:class:`~plebiscite.domain.tally.Partial` adds ciphertexts one by one (two point
 additions each, with a decode and an encode inside every libsodium addition). The verifier
 adds thousands of ballots per batch, so it collects the components of every (cell, question,
 option) and sums each list in one call (:func:`plebiscite.crypto.linear.sum_points`: on the
@@ -13,8 +13,8 @@ from __future__ import annotations
 from plebiscite.crypto import linear
 from plebiscite.crypto.elgamal import Ciphertext
 from plebiscite.crypto.group import Point
-from plebiscite.services.tally.cells import BaseKey
-from plebiscite.services.tally.count import Partial
+from plebiscite.domain.cells import BaseKey
+from plebiscite.domain.tally import Partial
 
 
 class CellSums:

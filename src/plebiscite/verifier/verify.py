@@ -33,6 +33,7 @@ from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import election_context, genesis_code, region_specs
+from plebiscite.domain.ceremony import Transcript, new_transcript
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
@@ -40,14 +41,12 @@ from plebiscite.domain.offline import OFFLINE_KEYS
 from plebiscite.domain.roll import PublicEntry
 from plebiscite.domain.rules import check_location_open
 from plebiscite.errors import PlebisciteError, RecordError
-from plebiscite.record.board import Entry
 from plebiscite.record.codec import decode_event
 from plebiscite.record.events import MAX_EVENT_BYTES, Event, EventType
 from plebiscite.record.export import EVENTS, HEADS, MANIFEST
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import Frontier, leaf_hash
 from plebiscite.record.scratch import ScratchCheckins, ScratchRoll
-from plebiscite.services.ceremony.transcript import Transcript, new_transcript
 from plebiscite.verifier.alphas import AlphaSeen
 from plebiscite.verifier.anchor import anchored_board_key, guarded
 from plebiscite.verifier.ballots import BallotChecker, Statics
@@ -522,7 +521,7 @@ def _ceremony_message(
     step = payload.get("step")
     if step == "election_key":
         report.count("V8")
-        transcript.apply(Entry(index, Event.create(EventType.CEREMONY_MESSAGE, payload)))
+        transcript.apply(index, payload)
         if state.key_message is not None:
             return  # the first key stands; a later one does not count (V33)
         state.key_message = (index, payload)
@@ -552,7 +551,7 @@ def _ceremony_message(
         return
     report.count("V7")
     before = len(transcript.problems)
-    transcript.apply(Entry(index, Event.create(EventType.CEREMONY_MESSAGE, payload)))
+    transcript.apply(index, payload)
     for problem in transcript.problems[before:]:
         report.fail("V7", problem, index)
     if step == "confirm" and len(transcript.problems) == before:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from plebiscite.domain.cosignature import Cosignature, witness_key
 from plebiscite.errors import PlebisciteError
-from plebiscite.services.election.witness import Cosignature, witness_key
 from plebiscite.verifier.report import VerificationReport
 
 if TYPE_CHECKING:

@@ -231,7 +231,7 @@ def print_results(console: Console, results: dict[str, object]) -> None:
     """A table per region: options with counts and shares, ballots, turnout."""
     from rich.table import Table
 
-    from plebiscite.services.tally.results import percent
+    from plebiscite.domain.results import percent
 
     regions = results["regions"]
     assert isinstance(regions, list)

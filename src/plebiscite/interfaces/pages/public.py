@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.offline import ballot_time
+from plebiscite.domain.results import summary
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.pages import charts
 from plebiscite.interfaces.pages.common import (
@@ -35,7 +36,7 @@ from plebiscite.record.heads import SignedHead
 from plebiscite.services.legitimacy import evaluate
 from plebiscite.services.legitimacy.home import read_home_ballots
 from plebiscite.services.paper.filing import read_paper
-from plebiscite.services.tally.results import ballot_dispositions, summary
+from plebiscite.services.tally.results import ballot_dispositions
 from plebiscite.services.voting.codes import expand_on_board
 from plebiscite.services.voting.receipts import check_receipt
 from plebiscite.services.voting.team_syncs import TeamSync, TeamSyncs
@@ -550,7 +551,7 @@ def build(state: PagesState) -> APIRouter:
 
     @router.get("/results/results-nist.json")
     def nist_live() -> Response:
-        from plebiscite.services.tally.nist import build_report
+        from plebiscite.domain.nist import build_report
 
         m = manifest()
         results = activity(state)["results"]

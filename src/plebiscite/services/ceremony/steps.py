@@ -18,7 +18,7 @@ in its first message. The steps, in order:
 6. ``confirm``: each trustee derives its key share and confirms it matches its public share.
 
 A trustee can be offline between steps: everything it needs is on the board or in its key file.
-What counts and what a minority cannot do is in :mod:`.ceremony_transcript`; the state a
+What counts and what a minority cannot do is in :mod:`plebiscite.domain.ceremony`; the state a
 trustee keeps between steps in :class:`TrusteeState`.
 """
 
@@ -41,26 +41,32 @@ from plebiscite.crypto.threshold import (
     public_share,
     verify_share,
 )
-from plebiscite.domain.manifest import Manifest
-from plebiscite.errors import InputError, PlebisciteError, ThresholdError
-from plebiscite.record.board import Board
-from plebiscite.record.events import Event, EventType
-from plebiscite.services.ceremony.state import TrusteeState, key_file_purpose
-from plebiscite.services.ceremony.transcript import (
-    ELECTION_KEY_STEP,
+from plebiscite.domain.ceremony import (
     SIGNATURE_TAG,
-    STEPS,
     Transcript,
-    ceremony_context,
     check_box_key,
-    check_signed,
     new_transcript,
-    transcript_from,
     unsigned,
 )
+from plebiscite.domain.manifest import Manifest
+from plebiscite.errors import InputError, PlebisciteError, ThresholdError
+from plebiscite.record.board import Board, Entry
+from plebiscite.record.events import Event, EventType
+from plebiscite.services.ceremony.state import TrusteeState, key_file_purpose
 from plebiscite.services.election.definition import Election, load_election, publish_election_key
 
 # --- the transcript on a board ----------------------------------------------------------------
+
+
+def transcript_from(
+    manifest: Manifest, manifest_hash: bytes, entries: Iterable[Entry], board_key: str = ""
+) -> Transcript:
+    """The transcript of the ceremony messages among ``entries`` (in log order)."""
+    transcript = new_transcript(manifest, manifest_hash, board_key)
+    for entry in entries:
+        if entry.event.type is EventType.CEREMONY_MESSAGE:
+            transcript.apply(entry.index, entry.event.payload)
+    return transcript
 
 
 def read_transcript(board: Board, manifest: Manifest, manifest_hash: bytes) -> Transcript:
@@ -79,7 +85,7 @@ def election_transcript(board: Board) -> tuple[Election, Transcript]:
                 election.manifest, election.manifest_hash, election.board_key
             )
         if transcript is not None and entry.event.type is EventType.CEREMONY_MESSAGE:
-            transcript.apply(entry)
+            transcript.apply(entry.index, entry.event.payload)
     if transcript is None:
         raise InputError("the board has no manifest yet")
     return election, transcript
@@ -393,16 +399,10 @@ def run_local_ceremony(
 
 
 __all__ = [
-    "ELECTION_KEY_STEP",
-    "SIGNATURE_TAG",
-    "STEPS",
-    "Transcript",
     "TrusteeState",
     "announce",
     "answer_complaints",
-    "ceremony_context",
     "check_shares",
-    "check_signed",
     "confirm_key_share",
     "deal_shares",
     "election_transcript",

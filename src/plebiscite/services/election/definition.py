@@ -30,6 +30,7 @@ from plebiscite.crypto.group import Point
 from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import VerifyKey
 from plebiscite.domain.ballot import election_context
+from plebiscite.domain.ceremony import ELECTION_KEY_STEP
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.manifest_hash import manifest_document, manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest_json
@@ -37,7 +38,6 @@ from plebiscite.domain.roll import PublicEntry, Roll, RollAddition, roll_commitm
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.ceremony.transcript import ELECTION_KEY_STEP
 
 ROLL_PART_SIZE = 20_000
 

@@ -8,14 +8,9 @@ shown two histories cannot both cosign, and a record that needs their cosignatur
 
 Our witnesses are the trustees, with the signing key they announced in the key ceremony, and
 the observers the manifest names, with the key it gives them (witness ``n + 1``, ``n + 2``...
-in manifest order): either way the keys are anchored in the record. A cosignature is the
-witness's Ed25519 signature, tag
-``cosignature``, over the canonical JSON
-
-    {"board_key": hex, "cosigned_at": ms, "root_hash": hex, "tree_size": n, "witness": l}
-
-and the board records it as a ``head_cosignature`` event with the same fields except
-``board_key`` (anchored in the first entry) plus ``signature``. The manifest's
+in manifest order): either way the keys are anchored in the record. A cosignature, its
+signed bytes and whose key checks it are defined once, in :mod:`plebiscite.domain.cosignature`
+(the verifier uses the same definitions). The manifest's
 ``trustees.head_cosignatures`` sets how many distinct witnesses the final checkpoint needs
 (V35); after that checkpoint the log may hold nothing but cosignatures.
 """
@@ -26,94 +21,28 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
-from plebiscite.domain.manifest import Manifest
-from plebiscite.errors import EncodingError, InputError, RecordError
+from plebiscite.domain.ceremony import Transcript, new_transcript
+from plebiscite.domain.cosignature import (
+    COSIGNATURE_TAG,
+    Cosignature,
+    cosignature_message,
+    witness_key,
+)
+from plebiscite.errors import InputError, RecordError
 from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import EMPTY_ROOT, ConsistencyProof, verify_consistency
-from plebiscite.services.ceremony.transcript import Transcript, new_transcript
 from plebiscite.services.election.definition import Election
 
-COSIGNATURE_TAG = "cosignature"
 _EMPTY_HEX = EMPTY_ROOT.hex()
-_FIELDS = frozenset({"cosigned_at", "root_hash", "signature", "tree_size", "witness"})
 
 
 class SplitViewError(RecordError):
     """The board showed this witness a history that does not extend the one it cosigned."""
 
     title = "split view"
-
-
-def cosignature_message(
-    board_key: str, tree_size: int, root_hash: bytes, witness: int, cosigned_at: int
-) -> bytes:
-    return canonical_json(
-        {
-            "board_key": board_key,
-            "cosigned_at": cosigned_at,
-            "root_hash": root_hash.hex(),
-            "tree_size": tree_size,
-            "witness": witness,
-        }
-    )
-
-
-@dataclass(frozen=True)
-class Cosignature:
-    witness: int
-    tree_size: int
-    root_hash: bytes
-    cosigned_at: int
-    signature: bytes
-
-    def verify(self, board_key: str, key: VerifyKey) -> None:
-        message = cosignature_message(
-            board_key, self.tree_size, self.root_hash, self.witness, self.cosigned_at
-        )
-        key.verify(COSIGNATURE_TAG, message, self.signature)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cosigned_at": self.cosigned_at,
-            "root_hash": self.root_hash.hex(),
-            "signature": self.signature.hex(),
-            "tree_size": self.tree_size,
-            "witness": self.witness,
-        }
-
-    @classmethod
-    def from_json(cls, data: object) -> Cosignature:
-        if not isinstance(data, dict) or set(data) != _FIELDS:
-            raise EncodingError(f"a cosignature is an object with fields {sorted(_FIELDS)}")
-        for name in ("cosigned_at", "tree_size", "witness"):
-            if type(data[name]) is not int or data[name] < 0:
-                raise EncodingError(f"a cosignature's {name} is a non-negative integer")
-        try:
-            root, signature = bytes.fromhex(data["root_hash"]), bytes.fromhex(data["signature"])
-        except (TypeError, ValueError) as exc:
-            raise EncodingError(f"a cosignature's hashes are hex: {exc}") from exc
-        if len(root) != 32 or len(signature) != 64:
-            raise EncodingError("a cosignature holds a 32-byte root and a 64-byte signature")
-        return cls(data["witness"], data["tree_size"], root, data["cosigned_at"], signature)
-
-
-def witness_key(manifest: Manifest, transcript: Transcript | None, witness: int) -> VerifyKey:
-    """The key witness ``witness`` cosigns with: trustee ``witness``'s announced key, or for
-    ``n < witness <= n + m`` the key the manifest gives its observer ``witness - n``."""
-    n = manifest.trustees.n
-    observers = manifest.trustees.observers
-    if n < witness <= n + len(observers):
-        return VerifyKey.from_hex(observers[witness - n - 1].public_key)
-    keys = None if transcript is None else transcript.keys.get(witness)
-    if keys is None:
-        raise InputError(
-            f"witness {witness} is neither an announced trustee nor an observer of the manifest"
-        )
-    return keys[0]
 
 
 def cosign_head(
@@ -225,7 +154,7 @@ class CosignatureDesk:
                     self.election.manifest, self.election.manifest_hash, self.election.board_key
                 )
             if self.transcript is not None and entry.event.type is EventType.CEREMONY_MESSAGE:
-                self.transcript.apply(entry)
+                self.transcript.apply(entry.index, entry.event.payload)
             self._read = entry.index + 1
 
     def record(self, body: object) -> int:
@@ -274,15 +203,11 @@ class LocalBoardView:
 
 
 __all__ = [
-    "COSIGNATURE_TAG",
     "BoardView",
-    "Cosignature",
     "CosignatureDesk",
     "LocalBoardView",
     "SplitViewError",
     "WitnessState",
     "cosign",
     "cosign_head",
-    "cosignature_message",
-    "witness_key",
 ]

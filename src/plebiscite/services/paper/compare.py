@@ -40,11 +40,11 @@ from plebiscite.domain.paper import (
     parse_custody_act,
     parse_protocol,
 )
+from plebiscite.domain.paper_signing import body_of
 from plebiscite.errors import InputError, RecordError
 from plebiscite.record.codec import decode_event
 from plebiscite.record.events import EventType
 from plebiscite.record.export import EVENTS, MANIFEST
-from plebiscite.services.paper.signing import body_of
 
 CHANNEL_LINE = {
     "makeshift_station": "issued_early",

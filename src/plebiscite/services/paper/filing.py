@@ -10,7 +10,7 @@ breaks a relation is stored all the same, with the failing relation ids in ``fla
 never trust those flags and recompute every check.
 
 Protocols, trips and custody acts are filed by a device enrolled at the precinct and carry its
-signature (:mod:`plebiscite.services.paper.signing`, ``docs/paper.md`` section 9): a submission
+signature (:mod:`plebiscite.domain.paper_signing`, ``docs/paper.md`` section 9): a submission
 that is unsigned, signed by an unknown or revoked device, by a device of another precinct, or
 changed after signing is refused before anything is stored.
 
@@ -55,6 +55,13 @@ from plebiscite.domain.paper import (
     trip_checks,
     trip_payload,
 )
+from plebiscite.domain.paper_signing import (
+    PURPOSES,
+    body_of,
+    filer_of,
+    scope_problem,
+    signature_problem,
+)
 from plebiscite.errors import (
     InputError,
     RecordError,
@@ -66,13 +73,6 @@ from plebiscite.errors import (
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
 from plebiscite.services.election.definition import Election
-from plebiscite.services.paper.signing import (
-    PURPOSES,
-    body_of,
-    filer_of,
-    scope_problem,
-    signature_problem,
-)
 
 T = TypeVar("T")
 

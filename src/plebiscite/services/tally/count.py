@@ -7,22 +7,24 @@
    tag conversion and tag decryption (:mod:`.mixing`), the home rows that no booth ballot of
    the same voter overrides are summed from the *shuffled* rows into one base cell per region,
    ``(region, "", "door_to_door", 0)`` (:func:`counted`).
-2. :func:`publish_tally` merges base cells into the published cells (:mod:`.cells`) and posts
-   the ``encrypted_tally`` event; it refuses while tag shares are missing or tags repeat.
+2. :func:`publish_tally` merges base cells into the published cells
+   (:mod:`plebiscite.domain.cells`) and posts the ``encrypted_tally`` event
+   (:func:`plebiscite.domain.tally.tally_payload`); it refuses while tag shares are missing or
+   tags repeat.
 3. Each trustee posts a ``decryption_share`` event (:func:`trustee_decrypt`), signed with its
    announced key: one Chaum-Pedersen-proven share per published ciphertext.
 4. :func:`combine` checks every share, names and drops wrong ones, and with k valid shares
-   decrypts every cell and posts the ``results`` event; with fewer it reports who it waits for.
+   decrypts every cell and posts the ``results`` event
+   (:func:`plebiscite.domain.tally.results_payload`); with fewer it reports who it waits for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from plebiscite.crypto.elgamal import Ciphertext, DiscreteLog
@@ -33,22 +35,24 @@ from plebiscite.crypto.threshold import (
     decrypt_share,
     verify_decryption_share,
 )
-from plebiscite.domain.manifest import Manifest, Region
+from plebiscite.domain.cells import BaseKey
+from plebiscite.domain.ceremony import Transcript, check_signed
+from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.mixing import door_to_door_key
 from plebiscite.domain.offline import ballot_time
 from plebiscite.domain.rules import voting_day_at
+from plebiscite.domain.tally import (
+    Partial,
+    Wire,
+    registered_by_region,
+    results_payload,
+    tally_payload,
+)
 from plebiscite.errors import InputError, NotReadyError, PlebisciteError, ThresholdError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import Event, EventType
-from plebiscite.services.ceremony.steps import (
-    Transcript,
-    TrusteeState,
-    check_signed,
-    post_signed,
-    transcript_from,
-)
+from plebiscite.services.ceremony.steps import TrusteeState, post_signed, transcript_from
 from plebiscite.services.election.definition import Election, load_election
-from plebiscite.services.tally.cells import BaseKey, CellSpec, cell_count, published_cells
 from plebiscite.services.tally.guard import refuse_unless_sound
 from plebiscite.services.tally.mixing import (
     FilterOutcome,
@@ -64,57 +68,6 @@ Progress = Callable[[int, int], None]
 
 
 # --- the counted ballots, summed into base cells -------------------------------------------
-
-
-@dataclass
-class Partial:
-    """Sums per base cell: ``sums[key][question][option]`` and the ballot count."""
-
-    counts: dict[BaseKey, int] = field(default_factory=dict)
-    sums: dict[BaseKey, list[list[Ciphertext]]] = field(default_factory=dict)
-    last_index: int = -1
-
-    def add(self, key: BaseKey, answers: list[list[Ciphertext]]) -> None:
-        current = self.sums.get(key)
-        if current is None:
-            self.sums[key] = answers
-            self.counts[key] = 1
-            return
-        for q, options in enumerate(answers):
-            row = current[q]
-            for o, ct in enumerate(options):
-                row[o] = row[o] + ct
-        self.counts[key] += 1
-
-    def merge(self, other: Partial) -> None:
-        for key, answers in other.sums.items():
-            current = self.sums.get(key)
-            if current is None:
-                self.sums[key] = answers
-                self.counts[key] = other.counts[key]
-                continue
-            for q, options in enumerate(answers):
-                for o, ct in enumerate(options):
-                    current[q][o] = current[q][o] + ct
-            self.counts[key] += other.counts[key]
-        self.last_index = max(self.last_index, other.last_index)
-
-    def to_wire(self) -> list[tuple[BaseKey, int, list[list[list[str]]]]]:
-        return [
-            (key, self.counts[key], [[ct.to_json() for ct in row] for row in self.sums[key]])
-            for key in self.sums
-        ]
-
-    @classmethod
-    def from_wire(
-        cls, wire: list[tuple[BaseKey, int, list[list[list[str]]]]], last: int
-    ) -> Partial:
-        partial = cls(last_index=last)
-        for key, count, rows in wire:
-            k = (key[0], key[1], key[2], int(key[3]))
-            partial.counts[k] = count
-            partial.sums[k] = [[Ciphertext.from_json(ct) for ct in row] for row in rows]
-        return partial
 
 
 def base_key(manifest: Manifest, payload: dict[str, Any]) -> BaseKey:
@@ -142,9 +95,7 @@ def aggregate_entries(entries: Iterable[Entry], manifest: Manifest) -> Partial:
     return partial
 
 
-def _aggregate_range(
-    db: str, start: int, stop: int, manifest_json: bytes
-) -> tuple[list[tuple[BaseKey, int, list[list[list[str]]]]], int]:
+def _aggregate_range(db: str, start: int, stop: int, manifest_json: bytes) -> tuple[Wire, int]:
     """Worker: open the board itself, sum one range, return the sums as plain data."""
     from plebiscite.domain.manifest_load import parse_manifest_json
     from plebiscite.record.sql import SqlBoard
@@ -205,7 +156,7 @@ def _map_ranges(
     manifest_json: bytes,
     workers: int,
     scheduler: str | None,
-) -> Iterator[tuple[list[tuple[BaseKey, int, list[list[list[str]]]]], int]]:
+) -> Iterator[tuple[Wire, int]]:
     if scheduler is not None:
         from dask.distributed import Client
 
@@ -262,40 +213,6 @@ def counted(
 # --- the encrypted tally ------------------------------------------------------------------
 
 
-def _cell_sum(cell: CellSpec, partial: Partial, shape: list[int]) -> list[list[Ciphertext]]:
-    acc = [[Ciphertext.zero() for _ in range(n)] for n in shape]
-    for key in sorted(cell.members):
-        for q, row in enumerate(partial.sums.get(key, [])):
-            for o, ct in enumerate(row):
-                acc[q][o] = acc[q][o] + ct
-    return acc
-
-
-def tally_payload(election: Election, partial: Partial, closed_index: int) -> dict[str, Any]:
-    manifest = election.require_manifest()
-    cells = published_cells(manifest, partial.counts)
-    shapes = {r.id: [len(q.options) for q in r.questions] for r in manifest.regions}
-    return {
-        "closed_entry": closed_index,
-        "entries": partial.last_index + 1,
-        "small_cell_threshold": manifest.small_cell_threshold,
-        "cells": [
-            {
-                "id": cell.id,
-                "level": cell.level,
-                "region": cell.region,
-                "units": list(cell.units),
-                "ballots": cell_count(cell, partial.counts),
-                "sums": [
-                    [ct.to_json() for ct in row]
-                    for row in _cell_sum(cell, partial, shapes[cell.region])
-                ],
-            }
-            for cell in cells
-        ],
-    }
-
-
 def publish_tally(
     board: Board,
     *,
@@ -313,7 +230,7 @@ def publish_tally(
     partial = counted(
         board, election, closed, db=db, workers=workers, scheduler=scheduler, progress=progress
     )
-    payload = tally_payload(election, partial, closed)
+    payload = tally_payload(election.require_manifest(), partial, closed)
     earlier = posted_tally(board, closed, payload)
     if earlier is not None:
         return earlier  # a rerun (after a crash, say) finds its own tally: never a second one
@@ -508,61 +425,15 @@ def combine(board: Board, *, publish: bool = True) -> dict[str, Any] | Waiting:
         while len(rows) <= q:
             rows.append([])
         rows[q].append(dlog.solve(combine_shares(ct, values, k)))
-    results = results_payload(election, tally, counts, group, rejected)
+    results = results_payload(
+        election.require_manifest(),
+        registered_by_region(election.voters.values()),
+        tally.index,
+        tally.event.payload,
+        counts,
+        group,
+        rejected,
+    )
     if publish:
         board.append(Event.create(EventType.RESULTS, results))
     return results
-
-
-def _question_counts(region: Region, rows: list[list[int]], ballots: int) -> list[dict[str, Any]]:
-    out = []
-    for question, row in zip(region.questions, rows, strict=True):
-        options = {opt.id: n for opt, n in zip(question.options, row, strict=True)}
-        out.append({"question": question.id, "options": options, "blank": ballots - sum(row)})
-    return out
-
-
-def results_payload(
-    election: Election,
-    tally: Entry,
-    counts: dict[str, list[list[int]]],
-    group: list[int],
-    rejected: dict[int, str],
-) -> dict[str, Any]:
-    manifest = election.require_manifest()
-    registered: dict[str, int] = {}
-    for voter in election.voters.values():
-        registered[voter.region_id] = registered.get(voter.region_id, 0) + 1
-    cells = tally.event.payload["cells"]
-    regions = []
-    for region in manifest.regions:
-        questions = functools.partial(_question_counts, region)
-        mine = [c for c in cells if c["region"] == region.id]
-        total = next(c for c in mine if c["level"] == "region")
-        regions.append(
-            {
-                "region": region.id,
-                "name": region.name,
-                "registered": registered.get(region.id, 0),
-                "ballots": total["ballots"],
-                "questions": questions(counts[total["id"]], total["ballots"]),
-                "cells": [
-                    {
-                        "id": c["id"],
-                        "level": c["level"],
-                        "units": c["units"],
-                        "ballots": c["ballots"],
-                        "questions": questions(counts[c["id"]], c["ballots"]),
-                    }
-                    for c in mine
-                    if c["level"] != "region"
-                ],
-            }
-        )
-    return {
-        "tally_entry": tally.index,
-        "decrypted_by": group,
-        "rejected_shares": {str(t): why for t, why in sorted(rejected.items())},
-        "small_cell_threshold": tally.event.payload["small_cell_threshold"],
-        "regions": regions,
-    }

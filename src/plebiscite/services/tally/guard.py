@@ -8,7 +8,7 @@ tally from the board before producing a share: voting is closed, the tally count
 booth ballots before the close and, per region, the door-to-door rows the filter keeps (the
 tag shares checked, the final tags recomputed: a tally that keeps a set-aside home ballot is
 refused), and every cell is exactly what the counted ballots sum to under the small-cell rule
-(:mod:`plebiscite.services.tally.cells`, subtraction audit included). Anything else is refused, by
+(:mod:`plebiscite.domain.cells`, subtraction audit included). Anything else is refused, by
 name, and no share is made.
 
 Not checked here: the ballots' own proofs, signatures and eligibility (the casting service
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plebiscite.domain.tally import tally_payload
 from plebiscite.errors import RuleError
 from plebiscite.record.board import Board, Entry
 from plebiscite.services.election.definition import Election
@@ -27,7 +28,7 @@ from plebiscite.services.election.definition import Election
 
 def refuse_unless_sound(board: Board, election: Election, tally: Entry) -> None:
     """Raise :class:`RuleError` naming the first reason this tally must not be decrypted."""
-    from plebiscite.services.tally.count import counted, tally_payload
+    from plebiscite.services.tally.count import counted
 
     closed = election.closed_entry
     if closed is None:
@@ -42,7 +43,7 @@ def refuse_unless_sound(board: Board, election: Election, tally: Entry) -> None:
         partial = counted(board, election, closed)
     except RuleError as exc:
         raise RuleError(f"refusing to decrypt: {exc}") from exc
-    expected = tally_payload(election, partial, closed)
+    expected = tally_payload(election.require_manifest(), partial, closed)
     for name in ("closed_entry", "entries", "small_cell_threshold"):
         if posted.get(name) != expected[name]:
             raise RuleError(

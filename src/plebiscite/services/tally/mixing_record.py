@@ -22,12 +22,12 @@ from plebiscite.crypto.tagging import (
     verify_tag_shares,
 )
 from plebiscite.domain import mixing
+from plebiscite.domain.ceremony import Transcript, check_signed
 from plebiscite.domain.mixing import BATCHES, ChunkKey, Filtered, RegionRows, Row
 from plebiscite.errors import InputError, PlebisciteError, RuleError
 from plebiscite.record.board import Board, Entry
 from plebiscite.record.events import EventType
-from plebiscite.services.ceremony.steps import Transcript, check_signed
-from plebiscite.services.ceremony.transcript import transcript_from
+from plebiscite.services.ceremony.steps import transcript_from
 from plebiscite.services.election.definition import Election
 
 

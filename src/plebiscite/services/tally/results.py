@@ -1,8 +1,9 @@
 """Publishing the results: ``results.json``, the NIST file, its sidecar and the charts.
 
 ``results.json`` is the ``results`` board event's payload plus what readers want at a glance
-(turnout and shares as percentages, ballot dispositions). Charts: one PNG per region with the
-yes/no counts by channel and by voting day, drawn from the published (small-cell merged) cells.
+(turnout and shares as percentages, ballot dispositions: :mod:`plebiscite.domain.results`).
+Charts: one PNG per region with the yes/no counts by channel and by voting day, drawn from the
+published (small-cell merged) cells.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from plebiscite.domain.manifest import Manifest
+from plebiscite.domain.nist import build_report, sidecar
+from plebiscite.domain.results import counted_in_tally, dispositions, summary
 from plebiscite.record.board import Entry
 from plebiscite.record.events import EventType
-from plebiscite.services.tally.nist import build_report, sidecar, validate
+from plebiscite.services.tally.nist import validate
 
 CHANNEL_NAMES = {
     "mobile_team": "door to door",
@@ -30,7 +33,8 @@ def ballot_dispositions(entries: Iterable[Entry]) -> dict[str, int]:
     """How many ballots were cast and challenged on the board, and, once the encrypted tally is
     on it, how many cast ballots it counts and how many it set aside (door-to-door ballots of
     voters who also voted in a booth). Only these totals exist: no entry says which ballot was
-    set aside (``docs/privacy.md``)."""
+    set aside (``docs/privacy.md``). The rule is :func:`plebiscite.domain.results.dispositions`.
+    """
     cast = challenged = 0
     counted: int | None = None
     for entry in entries:
@@ -39,39 +43,8 @@ def ballot_dispositions(entries: Iterable[Entry]) -> dict[str, int]:
         elif entry.event.type is EventType.BALLOT_CHALLENGED:
             challenged += 1
         elif entry.event.type is EventType.ENCRYPTED_TALLY:
-            cells = entry.event.payload.get("cells", [])
-            counted = sum(int(c.get("ballots", 0)) for c in cells if c.get("level") == "region")
-    kept = cast if counted is None else counted
-    return {
-        "cast": cast,
-        "challenged": challenged,
-        "superseded": cast - kept,
-        "counted": kept,
-    }
-
-
-def percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.2f}" if whole else "n/a"
-
-
-def summary(results: dict[str, Any], dispositions: dict[str, int]) -> dict[str, Any]:
-    """The results payload with percentages (as strings) added for readers."""
-    regions = []
-    for region in results["regions"]:
-        questions = []
-        for q in region["questions"]:
-            valid = sum(q["options"].values())
-            questions.append(
-                {**q, "percent": {o: percent(n, valid) for o, n in q["options"].items()}}
-            )
-        regions.append(
-            {
-                **region,
-                "turnout_percent": percent(region["ballots"], region["registered"]),
-                "questions": questions,
-            }
-        )
-    return {**results, "regions": regions, "ballots": dispositions}
+            counted = counted_in_tally(entry.event.payload.get("cells", []))
+    return dispositions(cast, challenged, counted)
 
 
 def write_chart(region: dict[str, Any], manifest: Manifest, path: Path) -> None:

@@ -29,6 +29,7 @@ from plebiscite.crypto.ballot import QuestionSpec, verify_opening
 from plebiscite.crypto.group import Point, Scalar
 from plebiscite.crypto.signing import SigningKey, VerifyKey
 from plebiscite.domain.ballot import CHECKIN_BYTES, Ballot, region_specs, voter_tag
+from plebiscite.domain.check_in import CHECK_IN_TAG, check_in_message
 from plebiscite.domain.manifest import Manifest
 from plebiscite.domain.rules import check_location_open
 from plebiscite.errors import (
@@ -57,13 +58,11 @@ from plebiscite.services.election.definition import Election
 from plebiscite.services.voting.clock import Clock, SimulatedClock, SystemClock, parse_time
 from plebiscite.services.voting.receipt_heads import HEAD_STORE_EVERY, ReceiptHeads
 from plebiscite.services.voting.records import (
-    CHECK_IN_TAG,
     NONCE_SEED_BYTES,
     BallotRecord,
     Device,
     Receipt,
     check_identifier,
-    check_in_message,
     parse_opening,
     sign_check_in,
 )

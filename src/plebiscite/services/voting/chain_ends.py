@@ -8,7 +8,8 @@ chain ends, and the board records it as a ``device_chain_end`` event::
     {"at": ISO-8601, "count": n, "device": id, "last_code": hex, "signature": hex}
 
 ``signature`` is the device's Ed25519 signature, tag ``chain-end``, over the canonical JSON
-``{"count", "device", "election", "last_code"}`` (``election`` = the manifest hash in hex).
+``{"count", "device", "election", "last_code"}`` (``election`` = the manifest hash in hex;
+:mod:`plebiscite.domain.chain_end`, shared with the verifier).
 ``count`` is the number of the device's ballots, cast and challenged; ``last_code`` the
 tracking code of the last one (the device's genesis code if it has none).
 
@@ -26,8 +27,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.domain.chain_end import CHAIN_END_TAG, chain_end_message
 from plebiscite.errors import (
     EncodingError,
     InputError,
@@ -39,15 +40,7 @@ from plebiscite.record.board import Board
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard_rows import DeviceRow
 
-CHAIN_END_TAG = "chain-end"
 UNREPORTED_REASON = "the device did not sign the end of its chain"
-
-
-def chain_end_message(election: str, device: str, count: int, last_code: str) -> bytes:
-    """The bytes a device signs (tag ``chain-end``) to say where its chain ends."""
-    return canonical_json(
-        {"count": count, "device": device, "election": election, "last_code": last_code}
-    )
 
 
 def sign_chain_end(
@@ -138,9 +131,7 @@ def name_unreported_devices(board: Board, at: dt.datetime | None = None) -> list
 
 
 __all__ = [
-    "CHAIN_END_TAG",
     "ChainEnds",
-    "chain_end_message",
     "name_unreported_devices",
     "sign_chain_end",
 ]

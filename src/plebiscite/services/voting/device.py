@@ -274,7 +274,7 @@ class OfflineDevice:
     def check_row(self, kind: str, body: dict[str, Any], code: str | None) -> None:
         """Refuse a queue row whose signatures are not this device's (an edited file)."""
         from plebiscite.domain.ballot import Ballot
-        from plebiscite.services.voting.casting import CHECK_IN_TAG, check_in_message
+        from plebiscite.domain.check_in import CHECK_IN_TAG, check_in_message
 
         key = self.key.verify_key
         try:

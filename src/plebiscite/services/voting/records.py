@@ -1,5 +1,6 @@
-"""What casting hands out and takes in: devices, ballot records, receipts, check-in messages,
-identifiers and openings (``docs/voting.md``). The service itself is :mod:`.casting`."""
+"""What casting hands out and takes in: devices, ballot records, receipts, check-in signatures,
+identifiers and openings (``docs/voting.md``). The service itself is :mod:`.casting`; the bytes
+a check-in signature covers are :mod:`plebiscite.domain.check_in` (shared with the verifier)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from plebiscite.crypto.hashing import canonical_json
 from plebiscite.crypto.signing import SigningKey, VerifyKey
+from plebiscite.domain.check_in import CHECK_IN_TAG, check_in_message
 from plebiscite.errors import EncodingError, InputError
 from plebiscite.record.heads import SignedHead
 from plebiscite.record.merkle import InclusionProof, verify_inclusion
 
-CHECK_IN_TAG = "check-in"
 NONCE_SEED_BYTES = 32
 
 
@@ -101,12 +101,6 @@ def check_identifier(value: object, what: str, longest: int = 64) -> str:
     return value
 
 
-def check_in_message(election: str, device_id: str, checkin: str) -> bytes:
-    """The bytes a device signs (tag ``check-in``) for a check-in: its opaque id, never the
-    voter (the voter travels beside it to the casting rules only, ``docs/privacy.md``)."""
-    return canonical_json({"checkin": checkin, "device": device_id, "election": election})
-
-
 def sign_check_in(key: SigningKey, election: str, device_id: str, checkin: str) -> str:
     return key.sign(CHECK_IN_TAG, check_in_message(election, device_id, checkin)).hex()
 
@@ -132,13 +126,11 @@ def parse_opening(opening: object) -> tuple[list[list[int]], bytes]:
 
 
 __all__ = [
-    "CHECK_IN_TAG",
     "NONCE_SEED_BYTES",
     "BallotRecord",
     "Device",
     "Receipt",
     "check_identifier",
-    "check_in_message",
     "parse_opening",
     "sign_check_in",
 ]

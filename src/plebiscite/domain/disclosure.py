@@ -19,7 +19,7 @@ milliseconds. Base cells with no ballot are left out: whatever a combination giv
 no vote is in it.
 
 This module answers yes or no; which cell to merge when the answer is yes is the layout's
-business (:mod:`plebiscite.services.tally.cells`).
+business (:mod:`plebiscite.domain.cells`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The key ceremony as the board records it (``docs/ceremony.md``; protocol section 7).
 
-A :class:`Transcript` folds ``ceremony_message`` entries, in log order, into what the
-ceremony decided: each trustee's announced keys, the dealings, complaints and answers, and who
-is qualified. The trustees' steps (:mod:`plebiscite.services.ceremony.steps`), the tally and the
-verifier all read the ceremony through it, so a message counts the same for each of them.
+A :class:`Transcript` folds the payloads of ``ceremony_message`` entries, in log order, into
+what the ceremony decided: each trustee's announced keys, the dealings, complaints and answers,
+and who is qualified. The trustees' steps (:mod:`plebiscite.services.ceremony.steps`), the tally
+and the verifier (:mod:`plebiscite.verifier`) all read the ceremony through this one fold, so a
+message counts the same for each of them. It is pure: it reads payloads it is given, never the
+board nor the clock.
 
 The rules that keep a minority from steering the ceremony (``docs/ceremony.md``, "What a
 minority cannot do"):
@@ -23,7 +25,7 @@ minority cannot do"):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +36,6 @@ from plebiscite.crypto.signing import VerifyKey
 from plebiscite.crypto.threshold import DealerMessage, judge_complaint, verify_dealer_message
 from plebiscite.domain.manifest import Manifest
 from plebiscite.errors import CryptoError, InputError, PlebisciteError, ThresholdError
-from plebiscite.record.board import Entry
-from plebiscite.record.events import EventType
 
 SIGNATURE_TAG = "ceremony"
 ELECTION_KEY_STEP = "election_key"
@@ -68,11 +68,11 @@ def check_box_key(box_key: bytes) -> None:
         raise InputError(f"the transport key cannot receive shares: {exc}") from exc
 
 
-def unsigned(payload: dict[str, Any]) -> bytes:
+def unsigned(payload: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in payload.items() if k != "signature"})
 
 
-def check_signature(key: VerifyKey, payload: dict[str, Any]) -> None:
+def check_signature(key: VerifyKey, payload: Mapping[str, Any]) -> None:
     signature = payload.get("signature")
     if not isinstance(signature, str):
         raise InputError("unsigned ceremony message")
@@ -109,26 +109,26 @@ class Transcript:
     def missing_announcements(self) -> list[int]:
         return [t for t in range(1, self.n + 1) if t not in self.keys]
 
-    def apply(self, entry: Entry) -> None:
-        payload = entry.event.payload
+    def apply(self, index: int, payload: dict[str, Any]) -> None:
+        """Fold the ``ceremony_message`` payload of log entry ``index`` in."""
         step, trustee = payload.get("step"), payload.get("trustee")
         if step == ELECTION_KEY_STEP:
             if self.election_key is None:
-                self.election_key, self.key_entry = payload, entry.index
+                self.election_key, self.key_entry = payload, index
                 self.last_before_key = self.last_at
             else:
-                self.ignored.append(entry.index)
+                self.ignored.append(index)
             return
         if self.election_key is not None and step != "confirm":
-            self.ignored.append(entry.index)
+            self.ignored.append(index)
             return
         if step not in STEPS or type(trustee) is not int or not 1 <= trustee <= self.n:
-            self.problems.append(f"entry {entry.index}: not a ceremony step of a known trustee")
+            self.problems.append(f"entry {index}: not a ceremony step of a known trustee")
             return
         try:
             self._apply_step(str(step), trustee, payload)
         except (PlebisciteError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.problems.append(f"entry {entry.index} ({step} by trustee {trustee}): {exc}")
+            self.problems.append(f"entry {index} ({step} by trustee {trustee}): {exc}")
 
     def check_message(self, step: str, trustee: int, payload: dict[str, Any]) -> dt.datetime:
         """The checks every message passes: context, time order, signature (not announce's)."""
@@ -242,18 +242,7 @@ def new_transcript(manifest: Manifest, manifest_hash: bytes, board_key: str) -> 
     )
 
 
-def transcript_from(
-    manifest: Manifest, manifest_hash: bytes, entries: Iterable[Entry], board_key: str = ""
-) -> Transcript:
-    """The transcript of the ceremony messages among ``entries`` (in log order)."""
-    transcript = new_transcript(manifest, manifest_hash, board_key)
-    for entry in entries:
-        if entry.event.type is EventType.CEREMONY_MESSAGE:
-            transcript.apply(entry)
-    return transcript
-
-
-def check_signed(transcript: Transcript, payload: dict[str, Any]) -> int:
+def check_signed(transcript: Transcript, payload: Mapping[str, Any]) -> int:
     """The trustee who signed ``payload`` (raises if unknown, of another ceremony, or forged)."""
     trustee = payload.get("trustee")
     if type(trustee) is not int or trustee not in transcript.keys:

@@ -18,7 +18,7 @@ can be computed by subtraction either. The region total is always published: it 
 Siblings are not the only way to subtract: the channels, the days and the districts of a region
 partition the same ballots, so "day 1 minus the makeshift stations" is the door-to-door ballots
 of day 1 whenever every makeshift ballot was cast on day 1. After the sibling rule, the layout
-is audited (:mod:`plebiscite.services.tally.disclosure`): while some combination of the region's
+is audited (:mod:`plebiscite.domain.disclosure`): while some combination of the region's
 published cells with coefficients -1, 0 or 1 isolates between 1 and ``threshold - 1`` ballots,
 the smallest published cell taking part in such a combination joins its group's "other" cell
 (an "other" cell taking part takes its smallest published sibling in), and the groups are laid
@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from plebiscite.domain.disclosure import find_opening, takes_part
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.mixing import DOOR_TO_DOOR
-from plebiscite.services.tally.disclosure import find_opening, takes_part
 
 #: (region, precinct, channel, day number)
 BaseKey = tuple[str, str, str, int]

@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 DEMO_ARGS ?=
 
-.PHONY: setup demo test check lint format typecheck layers bench clean mutation i18n
+.PHONY: setup demo test check lint format typecheck layers bench clean mutation mutation-verifier i18n
 
 $(BIN)/plebiscite: pyproject.toml
 	@$(PY) -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("sodium") else 1)' || \
@@ -82,6 +82,16 @@ mutation: setup
 	@$(BIN)/python -c 'import mutmut' 2>/dev/null || $(BIN)/pip install -q 'mutmut==3.8.1'
 	$(BIN)/mutmut run; $(BIN)/mutmut results --all true > mutation-results.txt; \
 	  $(BIN)/python bench/mutation_score.py mutation-results.txt
+
+# The verifier's mutants, against its attacker tests (docs/mutation.md); slower still.
+MUTATION_DIR := build/mutation-verifier
+mutation-verifier: setup
+	@$(BIN)/python -c 'import mutmut' 2>/dev/null || $(BIN)/pip install -q 'mutmut==3.8.1'
+	$(BIN)/python bench/mutation_tree.py verifier $(MUTATION_DIR)
+	mkdir -p build/record-cache
+	cd $(MUTATION_DIR) && PLEBISCITE_RECORD_CACHE=$(CURDIR)/build/record-cache $(CURDIR)/$(BIN)/mutmut run; \
+	  $(CURDIR)/$(BIN)/mutmut results --all true > $(CURDIR)/mutation-verifier-results.txt; \
+	  $(CURDIR)/$(BIN)/python $(CURDIR)/bench/mutation_score.py $(CURDIR)/mutation-verifier-results.txt
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -150,6 +150,47 @@ def test_a_receipt_complaint_about_another_precinct_or_a_future_board_fails(
     device.close()
 
 
+def test_receipts_naming_another_election_device_or_location_are_flagged(
+    tmp_path: Path,
+) -> None:
+    """Complaints forced onto the board past the checker, one per lie in the receipt: each is a
+    V72 finding at its own entry, and a receipt filed twice is named."""
+    day, _server, device = _setup(tmp_path)
+    (lost,) = _vote_day(device, _home_voters(day)[:1], DAY1 + dt.timedelta(hours=1))
+    manifest = day.service.election.require_manifest()
+    precinct = manifest.location_by_id[lost.location].precinct_id
+    receipt = lost.to_json()
+    lies = {
+        "another election": {**receipt, "election": "00" * 64},
+        "'ghost-device', not enrolled before it": {**receipt, "device": "ghost-device"},
+        "names location 'somewhere-else', not the device's": {
+            **receipt,
+            "location": "somewhere-else",
+        },
+    }
+    at: dict[str, int] = {}
+    for n, (words, lie) in enumerate(lies.items()):
+        at[words] = day.board.size()
+        forced = {**_forced(lie, precinct, day.board.size()), "complaint": f"receipt-lie-{n}"}
+        submit_complaint(day.board, forced, manifest=manifest)
+    for n in range(2):  # the honest receipt, filed twice under two ids
+        at[f"again-{n}"] = day.board.size()
+        forced = {**_forced(receipt, precinct, day.board.size()), "complaint": f"twice-{n}"}
+        submit_complaint(day.board, forced, manifest=manifest)
+    day.service.flush_head()
+    export_board(day.board, tmp_path / "record")
+    report = verify_record(tmp_path / "record", workers=1)
+    findings = report.checks["V72"].findings
+    for words in lies:
+        (hit,) = [f for f in findings if words in f.message]
+        assert hit.entry == at[words], (words, str(hit))
+    (twice,) = [f for f in findings if "the same receipt filed again" in f.message]
+    assert twice.entry == at["again-1"]
+    (founded,) = [f for f in findings if "well founded" in f.message]
+    assert founded.entry == at["again-0"]
+    device.close()
+
+
 def test_the_complaint_page_files_a_lost_receipt_and_refuses_a_forged_one(
     tmp_path: Path,
 ) -> None:

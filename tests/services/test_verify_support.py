@@ -11,8 +11,11 @@ the results, signed heads, the export and ``results.json`` with the NIST file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import os
+import pickle
 import random
 import shutil
 from collections.abc import Callable
@@ -138,7 +141,28 @@ def _station(precinct: str, kind: LocationKind) -> str:
     )
 
 
+#: A directory where honest records are kept between test processes (``make mutation``: the
+#: verifier's mutants all read the same honest record, which only the producer's code builds).
+CACHE_ENV = "PLEBISCITE_RECORD_CACHE"
+
+
 def build_record(
+    out: Path, voters: int = 120, extra: Callable[[MemoryBoard, str], None] | None = None
+) -> Built:
+    """:func:`_build_record`, or a copy of the one kept under ``$PLEBISCITE_RECORD_CACHE``."""
+    cache = os.environ.get(CACHE_ENV)
+    if not cache or extra is not None:
+        return _build_record(out, voters, extra)
+    kept = Path(cache) / f"record-{voters}"
+    if not (kept / "built.pickle").exists():
+        built = _build_record(kept / "record", voters)
+        (kept / "built.pickle").write_bytes(pickle.dumps(built))
+    built = pickle.loads((kept / "built.pickle").read_bytes())
+    shutil.copytree(kept / "record", out)
+    return dataclasses.replace(built, record=out)
+
+
+def _build_record(
     out: Path, voters: int = 120, extra: Callable[[MemoryBoard, str], None] | None = None
 ) -> Built:
     """The record; ``extra(board, voter)`` appends events before the close (a dishonest

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from test_verify_support import (
+    DIGEST,
     HEAD_KEY,
     Built,
     Lines,
@@ -27,6 +28,8 @@ from plebiscite.crypto.signing import SigningKey
 from plebiscite.interfaces.cli import main
 from plebiscite.record.heads import sign_head
 from plebiscite.record.merkle import Frontier, leaf_hash
+from plebiscite.services.simulation.synthetic import device_key
+from plebiscite.services.voting.chain_ends import sign_chain_end
 from plebiscite.verifier.report import VerificationReport
 from plebiscite.verifier.verify import verify_record
 
@@ -160,6 +163,109 @@ def test_a_forged_chain_end_signature(built: Built, tmp_path: Path) -> None:
         end["payload"]["signature"] = "00" * 64
 
     assert "signature" in _findings(_verify(tampered(built, tmp_path, edit)), "V34")
+
+
+def _chain_end_at(events: Lines, *, signed: bool) -> int:
+    return next(
+        i
+        for i, e in enumerate(events)
+        if e["type"] == "device_chain_end" and ("signature" in e["payload"]) is signed
+    )
+
+
+def _ballot_device(event: dict[str, Any]) -> str | None:
+    if event["type"] in ("ballot_cast", "ballot_challenged"):
+        return str(event["payload"]["ballot"]["device"])
+    return None
+
+
+def _duplicate_end(events: Lines) -> int:
+    """The next device's chain end replaced by a copy of this one (no entry moves)."""
+    at = _chain_end_at(events, signed=True)
+    second = next(i for i in range(at + 1, len(events)) if events[i]["type"] == "device_chain_end")
+    events[second] = json.loads(json.dumps(events[at]))
+    return second
+
+
+def _end_before_last_ballot(events: Lines, *, resign: bool = False) -> int:
+    """The device's signed end moved to just before its last ballot; with ``resign``, signed
+    again by the device for the chain as it stands there (a ballot added after the end)."""
+    at = _chain_end_at(events, signed=True)
+    payload = events[at]["payload"]
+    device = payload["device"]
+    mine = [i for i, e in enumerate(events[:at]) if _ballot_device(e) == device]
+    assert len(mine) >= 2
+    if resign:
+        last_code = events[mine[-2]]["payload"]["tracking_code"]
+        payload.update(
+            sign_chain_end(
+                device_key(device.removeprefix("synthetic-")),
+                DIGEST.hex(),
+                device,
+                payload["count"] - 1,
+                last_code,
+            )
+        )
+    events.insert(mine[-1], events.pop(at))
+    return mine[-1]
+
+
+def _edit_end(signed: bool, change: Any) -> Any:
+    def edit(events: Lines) -> int:
+        at = _chain_end_at(events, signed=signed)
+        change(events[at]["payload"])
+        return at
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_edit_end(True, lambda p: p.update(device="ghost-device")), "never enrolled"),
+        (_duplicate_end, "a second chain end (first at entry"),
+        (_edit_end(True, lambda p: p.update(count=str(p["count"]))), "malformed"),
+        (_edit_end(True, lambda p: p.update(last_code=7)), "malformed"),
+        (_edit_end(False, lambda p: p.update(reason="  ")), "unreported with no reason"),
+        (_edit_end(True, lambda p: p.update(signature="00" * 64)), "signature"),
+        (_end_before_last_ballot, "signed that its chain ends after"),
+    ],
+    ids=["unenrolled", "second", "count", "last-code", "no-reason", "signature", "moved"],
+)
+def test_each_bad_chain_end_is_a_v34_finding_at_its_entry(
+    built: Built, tmp_path: Path, edit: Any, words: str
+) -> None:
+    """A chain end that names no enrolled device, repeats, is malformed, names a device
+    unreported without a reason, is forged, or sits before the device's last ballot: each is a
+    V34 finding at that entry, and nothing else fails."""
+    where: list[int] = []
+    report = _verify(tampered(built, tmp_path, lambda events: where.append(edit(events))))
+    failed = report.failed_checks()
+    # an inserted entry also moves the close by one (V23); nothing else may fail
+    assert failed in (["V34"], ["V23", "V34"]), [str(f) for f in report.findings()][:5]
+    findings = report.checks["V34"].findings
+    hit = [f for f in findings if words in f.message]
+    assert hit, [str(f) for f in findings]
+    assert hit[0].entry == where[0]
+
+
+def test_a_ballot_after_its_devices_chain_end_is_named(built: Built, tmp_path: Path) -> None:
+    """A device's honest end, then one more ballot on its chain (the end signed for the chain
+    without its last ballot): the end matches, the ballot after it is named."""
+    where: list[int] = []
+
+    def edit(events: Lines) -> None:
+        where.append(_end_before_last_ballot(events, resign=True))
+
+    report = _verify(tampered(built, tmp_path, edit))
+    # the end now comes before the close, which moves by one entry (V23)
+    assert report.failed_checks() == ["V23", "V34"], [str(f) for f in report.findings()][:5]
+    text = _findings(report, "V34")
+    assert "1 ballot(s) after the end of its chain" in text
+    assert "signed that its chain ends after" not in text
+    assert "signature" not in text
+    after = [f for f in report.checks["V34"].findings if "after the end" in f.message]
+    assert after[0].entry == where[0]
 
 
 # --- item 4: the ceremony, as the verifier sees it ----------------------------------------------

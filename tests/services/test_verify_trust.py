@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -179,74 +180,100 @@ def _ballot_device(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _duplicate_end(events: Lines) -> int:
+def _duplicate_end(events: Lines) -> tuple[int, str]:
     """The next device's chain end replaced by a copy of this one (no entry moves)."""
     at = _chain_end_at(events, signed=True)
     second = next(i for i in range(at + 1, len(events)) if events[i]["type"] == "device_chain_end")
     events[second] = json.loads(json.dumps(events[at]))
-    return second
+    device = events[at]["payload"]["device"]
+    return second, re.escape(f"device {device!r}: a second chain end (first at entry {at})")
 
 
-def _end_before_last_ballot(events: Lines, *, resign: bool = False) -> int:
+def _end_before_last_ballot(events: Lines, *, resign: bool = False) -> tuple[int, str]:
     """The device's signed end moved to just before its last ballot; with ``resign``, signed
     again by the device for the chain as it stands there (a ballot added after the end)."""
     at = _chain_end_at(events, signed=True)
     payload = events[at]["payload"]
-    device = payload["device"]
+    device, count, last = payload["device"], payload["count"], payload["last_code"]
     mine = [i for i, e in enumerate(events[:at]) if _ballot_device(e) == device]
     assert len(mine) >= 2
+    before = events[mine[-2]]["payload"]["tracking_code"]
     if resign:
-        last_code = events[mine[-2]]["payload"]["tracking_code"]
         payload.update(
             sign_chain_end(
                 device_key(device.removeprefix("synthetic-")),
                 DIGEST.hex(),
                 device,
-                payload["count"] - 1,
-                last_code,
+                count - 1,
+                before,
             )
         )
     events.insert(mine[-1], events.pop(at))
-    return mine[-1]
+    return mine[-1], re.escape(
+        f"device {device!r} signed that its chain ends after {count} ballots at {last[:16]}...; "
+        f"the log holds {count - 1} ending at {before[:16]}... (a ballot dropped or added)"
+    )
 
 
-def _edit_end(signed: bool, change: Any) -> Any:
-    def edit(events: Lines) -> int:
+def _edit_end(signed: bool, change: Any, message: str) -> Any:
+    """Edit the first signed (or unreported) chain end; ``message`` (``{device}`` filled in)
+    is the whole finding expected at it, as a regular expression."""
+
+    def edit(events: Lines) -> tuple[int, str]:
         at = _chain_end_at(events, signed=signed)
+        device = events[at]["payload"]["device"]
         change(events[at]["payload"])
-        return at
+        return at, message.replace("{device}", re.escape(repr(device)))
 
     return edit
 
 
 @pytest.mark.parametrize(
-    ("edit", "words"),
+    "edit",
     [
-        (_edit_end(True, lambda p: p.update(device="ghost-device")), "never enrolled"),
-        (_duplicate_end, "a second chain end (first at entry"),
-        (_edit_end(True, lambda p: p.update(count=str(p["count"]))), "malformed"),
-        (_edit_end(True, lambda p: p.update(last_code=7)), "malformed"),
-        (_edit_end(False, lambda p: p.update(reason="  ")), "unreported with no reason"),
-        (_edit_end(True, lambda p: p.update(signature="00" * 64)), "signature"),
-        (_end_before_last_ballot, "signed that its chain ends after"),
+        _edit_end(
+            True,
+            lambda p: p.update(device="ghost-device"),
+            re.escape("a chain end for device 'ghost-device', never enrolled"),
+        ),
+        _duplicate_end,
+        _edit_end(
+            True,
+            lambda p: p.update(count=str(p["count"])),
+            "device {device}: count or last_code malformed",
+        ),
+        _edit_end(
+            True, lambda p: p.update(last_code=7), "device {device}: count or last_code malformed"
+        ),
+        _edit_end(
+            False,
+            lambda p: p.update(reason="  "),
+            "device {device}: named unreported with no reason",
+        ),
+        _edit_end(
+            True,
+            lambda p: p.update(signature="00" * 64),
+            "device {device}: the chain end's signature: invalid chain-end signature .*",
+        ),
+        _end_before_last_ballot,
     ],
     ids=["unenrolled", "second", "count", "last-code", "no-reason", "signature", "moved"],
 )
 def test_each_bad_chain_end_is_a_v34_finding_at_its_entry(
-    built: Built, tmp_path: Path, edit: Any, words: str
+    built: Built, tmp_path: Path, edit: Any
 ) -> None:
     """A chain end that names no enrolled device, repeats, is malformed, names a device
     unreported without a reason, is forged, or sits before the device's last ballot: each is a
-    V34 finding at that entry, and nothing else fails."""
-    where: list[int] = []
+    V34 finding at that entry, worded as V34 words it, and nothing else fails."""
+    where: list[tuple[int, str]] = []
     report = _verify(tampered(built, tmp_path, lambda events: where.append(edit(events))))
     failed = report.failed_checks()
-    # an inserted entry also moves the close by one (V23); nothing else may fail
+    # a moved entry also moves the close by one (V23); nothing else may fail
     assert failed in (["V34"], ["V23", "V34"]), [str(f) for f in report.findings()][:5]
-    findings = report.checks["V34"].findings
-    hit = [f for f in findings if words in f.message]
-    assert hit, [str(f) for f in findings]
-    assert hit[0].entry == where[0]
+    index, pattern = where[0]
+    hit = [f for f in report.checks["V34"].findings if re.fullmatch(pattern, f.message)]
+    assert hit, (pattern, [str(f) for f in report.checks["V34"].findings])
+    assert hit[0].entry == index
 
 
 def test_a_ballot_after_its_devices_chain_end_is_named(built: Built, tmp_path: Path) -> None:
@@ -255,17 +282,25 @@ def test_a_ballot_after_its_devices_chain_end_is_named(built: Built, tmp_path: P
     where: list[int] = []
 
     def edit(events: Lines) -> None:
-        where.append(_end_before_last_ballot(events, resign=True))
+        where.append(_end_before_last_ballot(events, resign=True)[0])
 
     report = _verify(tampered(built, tmp_path, edit))
     # the end now comes before the close, which moves by one entry (V23)
     assert report.failed_checks() == ["V23", "V34"], [str(f) for f in report.findings()][:5]
-    text = _findings(report, "V34")
-    assert "1 ballot(s) after the end of its chain" in text
-    assert "signed that its chain ends after" not in text
-    assert "signature" not in text
-    after = [f for f in report.checks["V34"].findings if "after the end" in f.message]
-    assert after[0].entry == where[0]
+    (finding,) = report.checks["V34"].findings
+    assert finding.entry == where[0]
+    assert re.fullmatch(
+        r"device '[^']+': 1 ballot\(s\) after the end of its chain", finding.message
+    ), finding.message
+
+
+def test_the_report_lists_the_devices_named_unreported(built: Built) -> None:
+    ends = [e["payload"] for e in read_events(built.record) if e["type"] == "device_chain_end"]
+    unreported = sorted(p["device"] for p in ends if p.get("unreported"))
+    report = _verify(built.record)
+    assert report.ok
+    assert report.unreported_devices == unreported
+    assert report.to_json()["unreported_devices"] == unreported
 
 
 # --- item 4: the ceremony, as the verifier sees it ----------------------------------------------

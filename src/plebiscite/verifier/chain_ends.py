@@ -67,7 +67,9 @@ def apply_chain_end(
 
 
 def check_chain_ends(state: RecordState, report: VerificationReport) -> None:
-    """After the pass: every device has an end, and no ballot came after it."""
+    """After the pass: every device has an end, and no ballot came after it. The devices named
+    unreported are listed in the report."""
+    report.unreported_devices = sorted(state.unreported)
     for device_id, device in sorted(state.devices.items()):
         report.count("V34")
         if device.end is None:

@@ -119,6 +119,9 @@ class VerificationReport:
     #: the public-data arithmetic that ran (``plebiscite.crypto.linear``): "libdecaf" or
     #: "libsodium"
     arithmetic: str = field(default_factory=linear.backend)
+    #: devices the record names as never having signed their chain's end (V34): their chains
+    #: rest on the board's word alone
+    unreported_devices: list[str] = field(default_factory=list)
     checks: dict[str, CheckResult] = field(
         default_factory=lambda: {cid: CheckResult(cid, title) for cid, title in CHECKS.items()}
     )
@@ -165,5 +168,6 @@ class VerificationReport:
             "ballots": self.ballots,
             "seconds": round(self.seconds, 3),
             "arithmetic": self.arithmetic,
+            "unreported_devices": self.unreported_devices,
             "checks": [c.to_json() for c in self.checks.values()],
         }

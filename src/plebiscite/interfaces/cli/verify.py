@@ -108,6 +108,16 @@ def verify(
         f"{report.entries} entries, {report.ballots} ballots, verified in {report.seconds:.1f} s"
     )
     console.print(f"arithmetic: {arithmetic_note(report.arithmetic)}", highlight=False)
+    if report.unreported_devices:
+        shown = ", ".join(report.unreported_devices[:_SHOWN])
+        more = len(report.unreported_devices) - _SHOWN
+        console.print(
+            f"{len(report.unreported_devices)} devices never signed their chain's end (their "
+            f"chains rest on the board's word): {shown}"
+            + (f" and {more} more" if more > 0 else ""),
+            markup=False,
+            highlight=False,
+        )
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=1) + "\n", encoding="utf-8")
     findings = report.findings()

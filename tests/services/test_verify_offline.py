@@ -126,6 +126,11 @@ def test_each_lie_about_an_offline_check_in_is_named(tmp_path: Path) -> None:
     )
     unreadable = _findings(check({**payload, "checked_at": "soon"}), "V70")
     assert len(unreadable) == 1 and unreadable[0].startswith(f"{who}: ")
+    stripped = {k: v for k, v in payload.items() if k != "checked_at_signature"}
+    assert _findings(check(stripped), "V70") == [f"{who}: checked_at is not signed by the device"]
+    unsigned_time = {k: v for k, v in payload.items() if k != "checked_at"}
+    assert len(_findings(check(unsigned_time), "V70")) == 1  # a signature with no time
+    assert check(payload, None).ok  # a device the manifest does not place: V13 says so
     late = dt.datetime.fromisoformat(payload["at"]) + dt.timedelta(days=2)
     moved = check({**payload, "checked_at": late.isoformat()})
     assert len(_findings(moved, "V70")) == 2  # not signed, and after the board's time

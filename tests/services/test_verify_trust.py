@@ -337,6 +337,56 @@ def test_a_key_published_inside_a_complaint_window_fails(built: Built, tmp_path:
     assert "could still answer" in _findings(report, "V33")
 
 
+def _key_edit(change: Any) -> Any:
+    """Edit the ``election_key`` message (the authority's, signed by no trustee)."""
+
+    def edit(events: Lines) -> int:
+        at = next(i for i, e in enumerate(events) if e["payload"].get("step") == "election_key")
+        before = max(
+            dt.datetime.fromisoformat(e["payload"]["at"])
+            for e in events[:at]
+            if e["type"] == "ceremony_message"
+        )
+        change(events[at]["payload"], before)
+        return at
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda p, _: p.update(context="00" * 64),
+            "the election key names another ceremony context",
+        ),
+        (lambda p, _: p.update(at="soon"), "the election key message: .+"),
+        (
+            lambda p, before: p.update(at=(before - dt.timedelta(seconds=1)).isoformat()),
+            "the election key is dated before the message it follows",
+        ),
+    ],
+    ids=["context", "unreadable-time", "dated-before"],
+)
+def test_an_election_key_message_that_lies_fails_v33(
+    built: Built, tmp_path: Path, change: Any, message: str
+) -> None:
+    where: list[int] = []
+    report = _verify(tampered(built, tmp_path, lambda e: where.append(_key_edit(change)(e))))
+    hit = [f for f in report.checks["V33"].findings if re.fullmatch(message, f.message)]
+    assert hit, [str(f) for f in report.findings()][:5]
+    assert hit[0].entry == where[0]
+
+
+def test_an_election_key_at_the_same_instant_as_the_last_message_passes(
+    built: Built, tmp_path: Path
+) -> None:
+    """Equal times are in order (the rule is "not before"), and the windows had passed."""
+    edit = _key_edit(lambda p, before: p.update(at=before.isoformat()))
+    report = _verify(tampered(built, tmp_path, lambda events: [edit(events), None][1]))
+    assert "V33" not in report.failed_checks(), [str(f) for f in report.findings()][:5]
+
+
 # --- item 8: what a reviewer plants ---------------------------------------------------------------
 
 

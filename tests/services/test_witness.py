@@ -116,6 +116,47 @@ def test_content_after_the_cosigned_checkpoint_fails(
     assert "no checkpoint covering entry" in text
 
 
+def test_a_foreign_cosignature_first_leaves_the_later_ones_counted(
+    ceremony: tuple[list[Event], list[TrusteeState]], tmp_path: Path
+) -> None:
+    """A cosignature of another history lands first; the two honest ones after it still count:
+    one finding, the foreign cosignature, at its entry."""
+    events, trustees = ceremony
+    other = _board(events, _note("another history"))
+    _, foreign = cosign(LocalBoardView(other), None, trustees[4].signing_key, 5, 4)
+    board = _board(events)
+    board.append(Event.create(EventType.HEAD_COSIGNATURE, foreign.to_json()))
+    at = board.size() - 1
+    board.sign_head(HEAD_KEY, 2_000)
+    view = LocalBoardView(board)
+    cosign(view, None, trustees[0].signing_key, 1, 5)
+    cosign(view, None, trustees[1].signing_key, 2, 6)
+    board.sign_head(HEAD_KEY, 3_000)
+    export_board(board, tmp_path / "record")
+    (finding,) = verify_record(tmp_path / "record", workers=1).checks["V35"].findings
+    assert finding.entry == at and "shown another history" in finding.message
+
+
+def test_an_entry_right_after_the_cosigned_checkpoint_is_not_covered(
+    ceremony: tuple[list[Event], list[TrusteeState]], tmp_path: Path
+) -> None:
+    """The witnesses cosign the head of n entries after entry n was appended: entry n is the
+    first one the checkpoint does not cover."""
+    events, trustees = ceremony
+    board = _board(events)
+    board.append(_note("appended before the witnesses came, after the head"))
+    view = LocalBoardView(board)
+    cosign(view, None, trustees[0].signing_key, 1, 5)
+    cosign(view, None, trustees[1].signing_key, 2, 6)
+    board.sign_head(HEAD_KEY, 2_000)
+    export_board(board, tmp_path / "record")
+    (finding,) = verify_record(tmp_path / "record", workers=1).checks["V35"].findings
+    assert finding.message == (
+        f"no checkpoint covering entry {len(events)} carries 2 cosignatures "
+        "(the manifest's trustees.head_cosignatures; the best checkpoint has 2)"
+    )
+
+
 def test_a_rolled_back_log_or_another_key_is_refused(
     ceremony: tuple[list[Event], list[TrusteeState]],
 ) -> None:

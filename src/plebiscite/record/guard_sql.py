@@ -262,8 +262,16 @@ def write_changes(connection: Connection, changes: Changes) -> None:
 # --- what a stateless server asks between appends -----------------------------------------------
 
 
+# Built once with bind parameters: building a statement costs more than running it.
+_DEVICE = select(cast_devices).where(cast_devices.c.device == bindparam("device"))
+_CODE = select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == bindparam("code"))
+_CHECK_IN_VOTER = select(cast_check_ins.c.voter).where(
+    cast_check_ins.c.device == bindparam("device"), cast_check_ins.c.checkin == bindparam("checkin")
+)
+
+
 def device_row(connection: Connection, device_id: str) -> DeviceRow | None:
-    row = connection.execute(select(cast_devices).where(cast_devices.c.device == device_id)).first()
+    row = connection.execute(_DEVICE, {"device": device_id}).first()
     return None if row is None else _device(row)
 
 
@@ -273,18 +281,12 @@ def all_devices(connection: Connection) -> dict[str, DeviceRow]:
 
 
 def code_row(connection: Connection, code: str) -> tuple[int, str] | None:
-    row = connection.execute(
-        select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == code)
-    ).first()
+    row = connection.execute(_CODE, {"code": code}).first()
     return None if row is None else (int(row.idx), str(row.kind))
 
 
 def check_in_row(connection: Connection, device_id: str, checkin: str) -> str | None:
-    row = connection.execute(
-        select(cast_check_ins.c.voter).where(
-            cast_check_ins.c.device == device_id, cast_check_ins.c.checkin == checkin
-        )
-    ).first()
+    row = connection.execute(_CHECK_IN_VOTER, {"device": device_id, "checkin": checkin}).first()
     return None if row is None else str(row.voter)
 
 

@@ -120,10 +120,22 @@ def make_engine(db: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        writing = connection.get_execution_options().get("board_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("board_autocommit", False):
+            return  # each statement its own transaction (see read_engine)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("board_write") else "BEGIN")
 
     return engine
+
+
+def read_engine(engine: Engine) -> Engine:
+    """``engine`` for reads outside a transaction: each statement sees the latest commit, and
+    no BEGIN and ROLLBACK go with it (two statements, or round trips, per read). The board
+    only ever reads what commits left complete (a tree size with its nodes, index rows with
+    their entries), and sizes only grow, so a read that takes two statements is consistent."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(board_autocommit=True)
 
 
 def _database_error(where: str, error: exc.SQLAlchemyError) -> BoardError:
@@ -164,6 +176,7 @@ class SqlBoard(BoardBase):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self._engine = engine
+        self._reads = read_engine(engine)
         self.where = _shown(engine.url)
         self._frontier: Frontier | None = None
         self._locations: dict[str, LocationRow] = {}  # fixed by the manifest: kept once read
@@ -208,7 +221,7 @@ class SqlBoard(BoardBase):
         """A connection for reads; a database failure at any point (opening it, or a query
         while the server restarts) is a :class:`BoardError`, never a raw driver error."""
         try:
-            with self._engine.connect() as connection:
+            with self._reads.connect() as connection:
                 yield connection
         except exc.SQLAlchemyError as error:
             raise _database_error(self.where, error) from error
@@ -266,7 +279,7 @@ class SqlBoard(BoardBase):
             self._frontier = None  # unknown state after a failure: reload on the next append
             raise _database_error(self.where, error) from error
         self._frontier = work.frontier
-        return Committed(results, work.frontier.size, work.frontier.root())
+        return Committed(results, work.frontier.size, work.frontier.root(), work.known_nodes())
 
     # --- the casting index ------------------------------------------------------------------
 
@@ -294,9 +307,7 @@ class SqlBoard(BoardBase):
 
     def closed_entry(self) -> int | None:
         with self._reading() as connection:
-            value: int | None = connection.execute(
-                select(board_state.c.closed_entry).where(board_state.c.id == 1)
-            ).scalar_one()
+            value: int | None = connection.execute(_CLOSED).scalar_one()
         return None if value is None else int(value)
 
     def roll_page(self, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:
@@ -330,9 +341,7 @@ class SqlBoard(BoardBase):
 
     def get_meta(self, key: str) -> str | None:
         with self._reading() as connection:
-            value = connection.execute(
-                select(board_meta.c.value).where(board_meta.c.key == key)
-            ).scalar_one_or_none()
+            value = connection.execute(_META, {"key": key}).scalar_one_or_none()
         return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
@@ -414,6 +423,8 @@ def node_id(level: int, index: int) -> int:
 
 
 _SIZE = select(board_state.c.tree_size).where(board_state.c.id == 1)
+_CLOSED = select(board_state.c.closed_entry).where(board_state.c.id == 1)
+_META = select(board_meta.c.value).where(board_meta.c.key == bindparam("key"))
 _LOCK_STATE = (
     select(board_state.c.tree_size, board_state.c.closed_entry)
     .where(board_state.c.id == 1)

@@ -10,15 +10,19 @@ that transaction has committed.
   receipt.) A write transaction starts with ``BEGIN IMMEDIATE``, taking the write lock before
   it reads the tree size.
 - PostgreSQL must run with ``fsync`` and ``synchronous_commit`` on (checked on open); a write
-  transaction locks the ``board_state`` row (``SELECT ... FOR UPDATE``) before it reads the size.
+  transaction first takes the board's sequencing lock, a transaction-level advisory lock
+  (``pg_advisory_xact_lock``) keyed by the board's schema, then reads the size.
 
-Several processes may open the same board; the row lock (or SQLite's write lock) sequences
-their appends. Each process caches the right edge of the tree and reloads it (O(log n) rows)
-when another process has appended since.
+Several processes may open the same board; the sequencing lock (or SQLite's write lock)
+sequences their appends (``docs/board.md`` 7). The lock belongs to the transaction: when the
+process holding it dies, its connection closes, the server rolls the transaction back and the
+next process takes the lock. Each process keeps the right edge of the tree in memory and
+reloads it (O(log n) rows) when another process has appended since.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +35,7 @@ from sqlalchemy import (
     create_engine,
     event,
     exc,
+    func,
     insert,
     select,
     update,
@@ -180,6 +185,7 @@ class SqlBoard(BoardBase):
         self.where = _shown(engine.url)
         self._frontier: Frontier | None = None
         self._locations: dict[str, LocationRow] = {}  # fixed by the manifest: kept once read
+        self._sequencing_key: int | None = None  # PostgreSQL: the advisory lock's key
 
     @classmethod
     def open(cls, db: str, *, create: bool = False) -> SqlBoard:
@@ -199,6 +205,9 @@ class SqlBoard(BoardBase):
                 check_schema(connection, board.where)
                 if engine.dialect.name == "postgresql":
                     _check_postgres_durability(connection, board.where)
+                    board._sequencing_key = sequencing_key(
+                        str(connection.exec_driver_sql("SELECT current_schema()").scalar())
+                    )
         except exc.SQLAlchemyError as error:
             engine.dispose()
             raise _database_error(board.where, error) from error
@@ -245,7 +254,7 @@ class SqlBoard(BoardBase):
             with self._engine.connect() as connection:
                 connection.execution_options(board_write=True)
                 with connection.begin():
-                    state = connection.execute(_LOCK_STATE).one()
+                    state = self._sequence(connection)
                     size = int(state.tree_size)
                     if self._frontier is None or self._frontier.size != size:
                         self._frontier = Frontier.load(size, lambda keys: _nodes(connection, keys))
@@ -280,6 +289,15 @@ class SqlBoard(BoardBase):
             raise _database_error(self.where, error) from error
         self._frontier = work.frontier
         return Committed(results, work.frontier.size, work.frontier.root(), work.known_nodes())
+
+    def _sequence(self, connection: Connection) -> Any:
+        """Take the sequencing lock for the rest of this write transaction and read the board's
+        state (tree size, closing entry) as the last holder left it."""
+        if self._sequencing_key is not None:
+            # Its own statement: under READ COMMITTED the next statement's snapshot is taken
+            # after the lock is granted, so it sees the previous holder's commit.
+            connection.execute(_SEQUENCING_LOCK, {"key": self._sequencing_key})
+        return connection.execute(_STATE).one()  # SQLite: BEGIN IMMEDIATE holds the lock
 
     # --- the casting index ------------------------------------------------------------------
 
@@ -373,12 +391,7 @@ class SqlBoard(BoardBase):
             with self._engine.connect() as connection:
                 connection.execution_options(board_write=True)
                 with connection.begin():
-                    # Lock the state row so concurrent head writers are sequenced too.
-                    connection.execute(
-                        select(board_state.c.tree_size)
-                        .where(board_state.c.id == 1)
-                        .with_for_update()
-                    )
+                    self._sequence(connection)  # head writers are sequenced with appends
                     check_next_head(_latest_head(connection), head)
                     connection.execute(
                         insert(board_heads).values(
@@ -425,11 +438,17 @@ def node_id(level: int, index: int) -> int:
 _SIZE = select(board_state.c.tree_size).where(board_state.c.id == 1)
 _CLOSED = select(board_state.c.closed_entry).where(board_state.c.id == 1)
 _META = select(board_meta.c.value).where(board_meta.c.key == bindparam("key"))
-_LOCK_STATE = (
-    select(board_state.c.tree_size, board_state.c.closed_entry)
-    .where(board_state.c.id == 1)
-    .with_for_update()
-)
+_STATE = select(board_state.c.tree_size, board_state.c.closed_entry).where(board_state.c.id == 1)
+_SEQUENCING_LOCK = select(func.pg_advisory_xact_lock(bindparam("key")))
+
+
+def sequencing_key(schema: str) -> int:
+    """The advisory lock key of the board in ``schema``: boards in two schemas of one database
+    have two locks (advisory locks are per database, so other databases never share one)."""
+    digest = hashlib.sha256(b"plebiscite board sequencing\x00" + schema.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 _INSERT_ENTRIES = insert(board_entries)
 _INSERT_NODES = insert(board_nodes)
 _NODES = select(board_nodes.c.node_id, board_nodes.c.hash).where(

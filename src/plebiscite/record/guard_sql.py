@@ -12,7 +12,7 @@ one ``executemany``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -47,39 +47,68 @@ from plebiscite.record.schema import (
     cast_voters,
 )
 
-_CHUNK = 900
+_CHUNK = 512
 
 
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    items = sorted(values)
-    for at in range(0, len(items), _CHUNK):
-        yield items[at : at + _CHUNK]
+class _Lookup:
+    """``SELECT columns WHERE key IN (...)`` with one bound parameter per key. The statement
+    for each list length (rounded up to a power of two, the last key repeated) is built once
+    and then served from SQLAlchemy's compiled cache: an ``expanding`` parameter would have
+    the SQL rendered again at every execution, which costs more than running it."""
+
+    def __init__(self, columns: Sequence[Any], keys: Sequence[Column[Any]]) -> None:
+        self.columns = list(columns)
+        self.keys = list(keys)
+        self._by_size: dict[int, tuple[Any, list[str]]] = {}
+
+    def _statement(self, size: int) -> tuple[Any, list[str]]:
+        known = self._by_size.get(size)
+        if known is None:
+            names = [f"k{i}_{j}" for i in range(size) for j in range(len(self.keys))]
+            if len(self.keys) == 1:
+                where = self.keys[0].in_([bindparam(name) for name in names])
+            else:
+                width = len(self.keys)
+                where = tuple_(*self.keys).in_(
+                    [
+                        tuple_(*[bindparam(n) for n in names[i * width : (i + 1) * width]])
+                        for i in range(size)
+                    ]
+                )
+            known = self._by_size[size] = (select(*self.columns).where(where), names)
+        return known
+
+    def rows(self, connection: Connection, keys: Iterable[Any]) -> list[Any]:
+        out: list[Any] = []
+        items = sorted(keys)
+        for at in range(0, len(items), _CHUNK):
+            chunk = items[at : at + _CHUNK]
+            size = 1 << (len(chunk) - 1).bit_length()
+            chunk += [chunk[-1]] * (size - len(chunk))
+            statement, names = self._statement(size)
+            values = [v for key in chunk for v in (key if len(self.keys) > 1 else (key,))]
+            out.extend(connection.execute(statement, dict(zip(names, values, strict=True))).all())
+        return out
 
 
-def _by_keys(table: Table, column: Column[Any]) -> Any:
-    # Built once: constructing and coercing a statement costs more than running it.
-    return select(table).where(column.in_(bindparam("keys", expanding=True)))
+def _by_keys(table: Table, column: Column[Any]) -> _Lookup:
+    return _Lookup(list(table.c), [column])
 
 
 _CODES = _by_keys(cast_codes, cast_codes.c.code)
 _ALPHAS = _by_keys(cast_alphas, cast_alphas.c.alpha)
 _DEVICES = _by_keys(cast_devices, cast_devices.c.device)
 _LOCATIONS = _by_keys(cast_locations, cast_locations.c.location)
-_ROLL = select(cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting).where(
-    cast_roll.c.voter.in_(bindparam("keys", expanding=True))
+_ROLL = _Lookup(
+    [cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting], [cast_roll.c.voter]
 )
 _VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
-_CHECK_INS = select(cast_check_ins).where(
-    tuple_(cast_check_ins.c.device, cast_check_ins.c.checkin).in_(bindparam("keys", expanding=True))
-)
+_CHECK_INS = _Lookup(list(cast_check_ins.c), [cast_check_ins.c.device, cast_check_ins.c.checkin])
 _MANIFEST_HASH = select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
 
 
-def _rows(connection: Connection, statement: Any, keys: Iterable[Any]) -> list[Any]:
-    out: list[Any] = []
-    for chunk in _chunks(keys):
-        out.extend(connection.execute(statement, {"keys": chunk}).all())
-    return out
+def _rows(connection: Connection, lookup: _Lookup, keys: Iterable[Any]) -> list[Any]:
+    return lookup.rows(connection, keys)
 
 
 def read_view(

@@ -50,7 +50,7 @@ from plebiscite.record.schema import (
 _CHUNK = 512
 
 
-class _Lookup:
+class Lookup:
     """``SELECT columns WHERE key IN (...)`` with one bound parameter per key. The statement
     for each list length (rounded up to a power of two, the last key repeated) is built once
     and then served from SQLAlchemy's compiled cache: an ``expanding`` parameter would have
@@ -91,23 +91,23 @@ class _Lookup:
         return out
 
 
-def _by_keys(table: Table, column: Column[Any]) -> _Lookup:
-    return _Lookup(list(table.c), [column])
+def _by_keys(table: Table, column: Column[Any]) -> Lookup:
+    return Lookup(list(table.c), [column])
 
 
 _CODES = _by_keys(cast_codes, cast_codes.c.code)
 _ALPHAS = _by_keys(cast_alphas, cast_alphas.c.alpha)
 _DEVICES = _by_keys(cast_devices, cast_devices.c.device)
 _LOCATIONS = _by_keys(cast_locations, cast_locations.c.location)
-_ROLL = _Lookup(
+_ROLL = Lookup(
     [cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting], [cast_roll.c.voter]
 )
 _VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
-_CHECK_INS = _Lookup(list(cast_check_ins.c), [cast_check_ins.c.device, cast_check_ins.c.checkin])
+_CHECK_INS = Lookup(list(cast_check_ins.c), [cast_check_ins.c.device, cast_check_ins.c.checkin])
 _MANIFEST_HASH = select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
 
 
-def _rows(connection: Connection, lookup: _Lookup, keys: Iterable[Any]) -> list[Any]:
+def _rows(connection: Connection, lookup: Lookup, keys: Iterable[Any]) -> list[Any]:
     return lookup.rows(connection, keys)
 
 

@@ -57,6 +57,7 @@ from plebiscite.record.codec import decode_event
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard import DeviceRow, LocationRow, judge, keys_of
 from plebiscite.record.guard_sql import (
+    Lookup,
     all_devices,
     check_in_row,
     code_row,
@@ -79,9 +80,6 @@ from plebiscite.record.schema import (
     check_schema,
     upgrade_schema,
 )
-
-#: Node keys fetched per query (SQLite limits bound parameters per statement).
-_KEYS_PER_QUERY = 400
 
 
 def normalise_url(db: str) -> URL:
@@ -451,18 +449,13 @@ def sequencing_key(schema: str) -> int:
 
 _INSERT_ENTRIES = insert(board_entries)
 _INSERT_NODES = insert(board_nodes)
-_NODES = select(board_nodes.c.node_id, board_nodes.c.hash).where(
-    board_nodes.c.node_id.in_(bindparam("ids", expanding=True))
-)
+_NODES = Lookup([board_nodes.c.node_id, board_nodes.c.hash], [board_nodes.c.node_id])
 
 
 def _nodes(connection: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
     found: dict[NodeKey, bytes] = {}
-    for at in range(0, len(keys), _KEYS_PER_QUERY):
-        ids = [node_id(level, index) for level, index in keys[at : at + _KEYS_PER_QUERY]]
-        rows: Sequence[Any] = connection.execute(_NODES, {"ids": ids}).all()
-        for key, value in rows:
-            found[(key & 63, key >> 6)] = bytes(value)
+    for key, value in _NODES.rows(connection, {node_id(level, index) for level, index in keys}):
+        found[(key & 63, key >> 6)] = bytes(value)
     return found
 
 

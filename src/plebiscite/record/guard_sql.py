@@ -1,8 +1,8 @@
 """The casting rules' index tables on SQL: read a group's rows, write its changes.
 
 ``record/guard.py`` judges; this module moves the rows, inside the append transaction that
-already holds the board's write lock (``SELECT ... FOR UPDATE`` on ``board_state`` on
-PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite). The primary keys of the tables are the rules'
+already holds the board's sequencing lock (a transaction-level advisory lock on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite). The primary keys of the tables are the rules'
 last line: a second row for one tracking code, ciphertext, device, voter and region, or
 check-in cannot be written by any writer, whatever it checked.
 

@@ -17,13 +17,15 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     Table,
+    and_,
     bindparam,
     func,
     insert,
+    or_,
     select,
-    tuple_,
     update,
 )
 
@@ -64,14 +66,23 @@ class Lookup:
     def _statement(self, size: int) -> tuple[Any, list[str]]:
         known = self._by_size.get(size)
         if known is None:
+            where: ColumnElement[bool]
             names = [f"k{i}_{j}" for i in range(size) for j in range(len(self.keys))]
             if len(self.keys) == 1:
                 where = self.keys[0].in_([bindparam(name) for name in names])
             else:
+                # ``(a, b) = (?, ?) OR ...``, not ``(a, b) IN ((?, ?), ...)``: SQLite scans the
+                # whole table for a row-value IN list, and searches the primary key once per
+                # term for the OR.
                 width = len(self.keys)
-                where = tuple_(*self.keys).in_(
-                    [
-                        tuple_(*[bindparam(n) for n in names[i * width : (i + 1) * width]])
+                where = or_(
+                    *[
+                        and_(
+                            *[
+                                key == bindparam(names[i * width + j])
+                                for j, key in enumerate(self.keys)
+                            ]
+                        )
                         for i in range(size)
                     ]
                 )

@@ -3,12 +3,12 @@
 Sets up a test election (one-trustee test key) on a fresh board, starts ``plebiscite serve
 --workers N`` on it in a subprocess, prepares every ballot (encrypted, proved, signed,
 chained per device) and the device's check-in of each voter before the clock starts, then
-sends them from 32 concurrent clients, one device each, each ballot after its check-in (a 503
-is waited out as its Retry-After says and the same request sent again). The server's CPU per
-ballot includes its check-in's.
-Prints, per backend and number of server processes: acknowledged ballots per second, p50 and
-p99 latency, the server's CPU milliseconds per acknowledged ballot (user + system time of
-every server process, from /proc, over the sending), the server's resident memory after the
+sends them from 32 concurrent clients, one device each: every check-in first, then every
+ballot (a 503 is waited out as its Retry-After says and the same request sent again).
+Prints, per backend and number of server processes: acknowledged ballots per second (over the
+time of both phases) and casts per second, p50 and p99 latency of a cast, the server's CPU
+milliseconds per cast request, per check-in and per ballot (both; user + system time of every
+server process, from /proc, over each phase), the server's resident memory after the
 run (all its processes), and beside them the one-core verification rate of the same ballots
 measured in this run. Then, in this process, SQL statements per ballot of the casting path
 (``CastingService`` over the same kind of board, 8 threads, statements counted by SQLAlchemy
@@ -36,11 +36,15 @@ from pathlib import Path
 import httpx
 import psutil
 
+from plebiscite.crypto.randomness import SystemRng
 from plebiscite.crypto.signing import SigningKey
 from plebiscite.domain.ballot import election_context, region_specs
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.domain.manifest_load import parse_manifest
+from plebiscite.record.events import Event
 from plebiscite.record.sql import SqlBoard
+from plebiscite.services.election.definition import load_election
+from plebiscite.services.simulation.synthetic import enrolment_events, synthetic_ballots
 from plebiscite.services.simulation.testbed import publish_test_election
 from plebiscite.services.voting.booth import Booth, PreparedBallot
 
@@ -77,18 +81,94 @@ def _rss_mib(pid: int) -> float:
     return total / 2**20
 
 
+def _send(
+    url: str, bodies: list[list[tuple[str, bytes]]], server: int, samples: list[tuple[int, float]]
+) -> tuple[float, list[float], list[str], int]:
+    """Send each client's bodies in order from one thread per client, waiting out a 503 as its
+    Retry-After says and sending the same body again; return the wall time, the latencies of
+    the acknowledged (201) requests, the refusals and the number of 503 answers. Samples the
+    server's RSS every half second into ``samples``."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    shed = [0]
+    lock = threading.Lock()
+
+    def client(mine: list[tuple[str, bytes]]) -> None:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            for path, body in mine:
+                t = time.perf_counter()
+                while True:
+                    r = http.post(path, content=body, headers={"content-type": "application/json"})
+                    if r.status_code != 503:
+                        break
+                    with lock:
+                        shed[0] += 1
+                    time.sleep(float(r.headers.get("retry-after", "1")) * random.random())
+                dt = time.perf_counter() - t
+                with lock:
+                    if r.status_code != 201:
+                        failures.append(r.text[:200])
+                    else:
+                        latencies.append(dt)
+
+    threads = [threading.Thread(target=client, args=(b,)) for b in bodies]
+    sending = threading.Event()
+
+    def sample() -> None:
+        while not sending.wait(0.5):
+            samples.append((len(latencies), _rss_mib(server)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    t0 = time.perf_counter()
+    sampler.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    sending.set()
+    return wall, latencies, failures, shed[0]
+
+
+def prefill(board: SqlBoard, ballots: int) -> set[str]:
+    """Append ``ballots`` synthetic ballots (each after its check-in) straight to the board,
+    through the casting rules, in batches; return the voters who cast them."""
+    election = load_election(board)
+    board.append_batch(enrolment_events(election.require_manifest()))
+    voted: set[str] = set()
+    batch: list[Event] = []
+    for made in synthetic_ballots(election, ballots, random.Random(3), SystemRng()):
+        batch.extend(made.events)
+        voted.add(str((made.event.private or {})["voter"]))
+        if len(batch) >= 2000:
+            board.append_batch(batch)
+            batch = []
+    board.append_batch(batch)
+    return voted
+
+
 def run(
-    db: str, ballots: int, clients: int, key_file: Path, workers: int = 1
+    db: str,
+    ballots: int,
+    clients: int,
+    key_file: Path,
+    workers: int = 1,
+    prefilled: int = 0,
 ) -> dict[str, float | int | str]:
     manifest = parse_manifest(SEED.read_text(encoding="utf-8"), str(SEED))
     board = SqlBoard.open(db, create=True)
-    bed = publish_test_election(board, manifest, voters=ballots * 2 + 200, seed=7)
+    bed = publish_test_election(board, manifest, voters=ballots * 2 + 200 + prefilled, seed=7)
+    t0 = time.perf_counter()
+    voted = prefill(board, prefilled) if prefilled else set()
+    prefill_s = time.perf_counter() - t0
+    board_entries = board.size()
     board.close()
     stations = [loc for loc in manifest.locations if loc.kind is LocationKind.MAKESHIFT_STATION]
     start = manifest.open_spans(stations[0])[0][0]
     by_region: dict[str, list[str]] = {}
     for entry in bed.roll.public_entries.values():
-        by_region.setdefault(entry.region_id, []).append(entry.pseudonym)
+        if entry.pseudonym not in voted:
+            by_region.setdefault(entry.region_id, []).append(entry.pseudonym)
 
     booths = []
     for i in range(clients):
@@ -129,6 +209,7 @@ def run(
     verify_rate = len(sample) / (time.perf_counter() - t0)
 
     port = _port()
+    started = time.perf_counter()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "plebiscite"),
@@ -151,71 +232,34 @@ def run(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        while time.perf_counter() - started < 300:
             try:
                 httpx.get(f"{url}/clock", timeout=1)
                 break
             except httpx.TransportError:
-                time.sleep(0.05)
+                time.sleep(0.02)
+        ready_s = time.perf_counter() - started
+        rss_ready = _rss_mib(server.pid)
         auth = {"Authorization": f"Bearer {TOKEN}"}
         for booth in booths:
             httpx.post(
                 f"{url}/authority/devices", json=booth.enrolment(), headers=auth, timeout=30
             ).raise_for_status()
-        bodies = [
-            [
-                (f"/devices/{b.device_id}/check-ins", json.dumps(c).encode(), False)
-                if k % 2 == 0
-                else ("/ballots", json.dumps(p.cast_body()).encode(), True)
-                for j, (c, p) in enumerate(zip(cs, ps, strict=True))
-                for k in (2 * j, 2 * j + 1)
-            ]
-            for b, cs, ps in zip(booths, check_ins, per_client, strict=True)
+        check_in_bodies = [
+            [(f"/devices/{b.device_id}/check-ins", json.dumps(c).encode()) for c in cs]
+            for b, cs in zip(booths, check_ins, strict=True)
         ]
-        latencies: list[float] = []
-        failures: list[str] = []
-        shed = [0]
-        lock = threading.Lock()
-
-        def client(mine: list[tuple[str, bytes, bool]]) -> None:
-            with httpx.Client(base_url=url, timeout=120) as http:
-                for path, body, ballot in mine:
-                    t = time.perf_counter()
-                    while True:
-                        r = http.post(
-                            path, content=body, headers={"content-type": "application/json"}
-                        )
-                        if r.status_code != 503:
-                            break
-                        with lock:
-                            shed[0] += 1
-                        time.sleep(float(r.headers.get("retry-after", "1")) * random.random())
-                    dt = time.perf_counter() - t
-                    with lock:
-                        if r.status_code != 201:
-                            failures.append(r.text[:200])
-                        elif ballot:  # a ballot's latency; its check-in's cost is in the CPU
-                            latencies.append(dt)
-
-        threads = [threading.Thread(target=client, args=(b,)) for b in bodies]
-        samples: list[tuple[int, float]] = []  # (acknowledged so far, server RSS MiB)
-        sending = threading.Event()
-
-        def sample() -> None:
-            while not sending.wait(0.5):
-                samples.append((len(latencies), _rss_mib(server.pid)))
-
-        sampler = threading.Thread(target=sample, daemon=True)
+        ballot_bodies = [
+            [("/ballots", json.dumps(p.cast_body()).encode()) for p in ps] for ps in per_client
+        ]
         cpu0 = _cpu_s(server.pid)
-        t0 = time.perf_counter()
-        sampler.start()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
-        sending.set()
+        wall_in, _, refused_in, shed_in = _send(url, check_in_bodies, server.pid, [])
+        cpu_in = _cpu_s(server.pid) - cpu0
+        samples: list[tuple[int, float]] = []  # (acknowledged so far, server RSS MiB)
+        cpu0 = _cpu_s(server.pid)
+        wall, latencies, failures, shed = _send(url, ballot_bodies, server.pid, samples)
         cpu = _cpu_s(server.pid) - cpu0
+        failures += refused_in
         rss = _rss_mib(server.pid)
         # Growth per ballot over the second half of the run (start-up and caches filling
         # happen in the first).
@@ -233,23 +277,34 @@ def run(
         "workers": workers,
         "ballots": acked,
         "clients": clients,
-        "server_cpu_ms_per_ballot": round(cpu * 1000 / max(1, acked), 2),
+        "cpu_ms_cast": round(cpu * 1000 / max(1, acked), 2),
+        "cpu_ms_check_in": round(cpu_in * 1000 / max(1, acked), 2),
+        "server_cpu_ms_per_ballot": round((cpu + cpu_in) * 1000 / max(1, acked), 2),
+        "casts_per_s": round(acked / wall, 1),
+        "check_ins_per_s": round(acked / wall_in, 1),
+        "prefilled": prefilled,
+        "board_entries_at_start": board_entries,
+        "prefill_s": round(prefill_s, 1),
+        "ready_s": round(ready_s, 2),
+        "rss_mib_ready": round(rss_ready, 1),
+        "rss_kib_per_ballot": round((rss - rss_ready) * 1024 / max(1, acked), 2),
         "server_rss_mib": round(rss, 1),
         "rss_mib_at_half": round(half[1], 1),
         "rss_kib_per_ballot_second_half": round(growth_kib, 2),
-        "shed_503": shed[0],
-        "acknowledged_per_s": round(acked / wall, 1),
+        "shed_503": shed + shed_in,
+        "acknowledged_per_s": round(acked / (wall + wall_in), 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else 0,
         "p99_ms": round(latencies[int(0.99 * (acked - 1))] * 1000, 1) if latencies else 0,
         "verify_one_core_per_s": round(verify_rate, 1),
-        "ratio": round(acked / wall / verify_rate, 2),
+        "ratio": round(acked / (wall + wall_in) / verify_rate, 2),
         "prepare_s": round(prepare_s, 1),
     }
 
 
 def statements_per_ballot(db: str, ballots: int = 400, threads: int = 8) -> dict[str, float]:
     """SQL statements (BEGIN and COMMIT included) per ballot of the casting path, counted by
-    SQLAlchemy events on the board's engine, with ``threads`` devices casting at once."""
+    SQLAlchemy events on the board's engine, with ``threads`` devices at once checking every
+    voter in, then casting every ballot (counted apart)."""
     from sqlalchemy import event
 
     from plebiscite.services.voting.casting import CastingService, SimulatedClock
@@ -289,23 +344,33 @@ def statements_per_ballot(db: str, ballots: int = 400, threads: int = 8) -> dict
     event.listen(engine, "commit", count)
     event.listen(engine, "rollback", count)
 
-    def cast(mine: list[PreparedBallot | tuple[str, dict[str, str]]]) -> None:
+    def cast(mine: list[PreparedBallot | tuple[str, dict[str, str]]], ballots: bool) -> None:
         for item in mine:
             if isinstance(item, tuple):
-                device, body = item
-                service.check_in(device, body["voter"], body["checkin"], body["signature"])
-                continue
-            body = item.cast_body()
-            service.cast(body["ballot"], body["signature"], tag_opening=body["tag_opening"])
+                if not ballots:
+                    device, body = item
+                    service.check_in(device, body["voter"], body["checkin"], body["signature"])
+            elif ballots:
+                body = item.cast_body()
+                service.cast(body["ballot"], body["signature"], tag_opening=body["tag_opening"])
 
-    workers = [threading.Thread(target=cast, args=(q,)) for q in queues]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
+    per_phase = []
+    for ballots_now in (False, True):  # every check-in, then every ballot
+        counted["statements"] = 0
+        workers = [threading.Thread(target=cast, args=(q, ballots_now)) for q in queues]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
+        per_phase.append(counted["statements"])
     board.close()
     cast_n = sum(1 for q in queues for item in q if not isinstance(item, tuple))
-    return {"ballots": cast_n, "statements_per_ballot": round(counted["statements"] / cast_n, 2)}
+    return {
+        "ballots": cast_n,
+        "check_in": round(per_phase[0] / cast_n, 2),
+        "cast": round(per_phase[1] / cast_n, 2),
+        "statements_per_ballot": round(sum(per_phase) / cast_n, 2),
+    }
 
 
 def _fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
@@ -335,6 +400,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", default="1,2", help="server processes to try, e.g. 1,2")
     parser.add_argument("--pg", default=os.environ.get("PLEBISCITE_TEST_PG"))
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        help="synthetic ballots appended to the board before the server starts (e.g. 100000): "
+        "the run then shows the time to ready and the memory on a board of that size",
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     results = []
@@ -342,14 +414,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in counts:
             db = str(Path(tmp) / f"bench-{n}.db")
-            results.append(run(db, args.ballots, args.clients, Path(tmp) / f"{n}.key", n))
+            key = Path(tmp) / f"{n}.key"
+            results.append(run(db, args.ballots, args.clients, key, n, args.prefill))
         statements.append(("sqlite", statements_per_ballot(str(Path(tmp) / "statements.db"))))
         if args.pg:
             for n in counts:
                 url, drop = _fresh_pg(args.pg)
                 try:
                     key = Path(tmp) / f"pg-{n}.key"
-                    results.append(run(url, args.ballots, args.clients, key, n))
+                    results.append(run(url, args.ballots, args.clients, key, n, args.prefill))
                 finally:
                     drop()
             url, drop = _fresh_pg(args.pg)
@@ -364,11 +437,17 @@ def main() -> None:
         "workers",
         "ballots",
         "acknowledged_per_s",
+        "casts_per_s",
         "p50_ms",
         "p99_ms",
+        "cpu_ms_cast",
+        "cpu_ms_check_in",
         "server_cpu_ms_per_ballot",
+        "board_entries_at_start",
+        "ready_s",
+        "rss_mib_ready",
         "server_rss_mib",
-        "rss_kib_per_ballot_second_half",
+        "rss_kib_per_ballot",
         "shed_503",
         "verify_one_core_per_s",
     )
@@ -378,7 +457,8 @@ def main() -> None:
     for backend, figures in statements:
         print(
             f"{backend}: {figures['statements_per_ballot']} SQL statements per ballot "
-            f"({figures['ballots']} ballots, 8 devices at once, in process)"
+            f"({figures['check_in']} for its check-in, {figures['cast']} for the cast; "
+            f"{figures['ballots']} ballots, 8 devices at once, in process)"
         )
     print(json.dumps({"runs": results, "statements": dict(statements)}))
 

@@ -156,3 +156,30 @@ def test_concurrent_appends_are_each_acknowledged_once(board: Board) -> None:
     payloads = {(e.event.payload["t"], e.event.payload["i"]) for e in board.entries()}
     assert len(payloads) == 200
     assert board.check() == 200
+
+
+def test_an_append_proves_its_entry_in_the_tree_its_commit_left(board: Board) -> None:
+    """``append_entry``'s proof comes from the commit's nodes in memory: it must be the proof
+    the board gives from its stored nodes, for appends grouped into shared commits too."""
+    board.append_batch(ballots(37))  # an uneven tree before the concurrent appends
+    appended = []
+    lock = threading.Lock()
+
+    def writer(t: int) -> None:
+        for i in range(12):
+            event = Event.create(EventType.CHECK_IN, {"t": t, "i": i})
+            done = board.append_entry(event)
+            with lock:
+                appended.append((event, done))
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(appended) == 72
+    for event, done in appended:
+        proof = done.proof()
+        assert proof == board.inclusion_proof(done.index, done.tree_size)
+        assert done.root == board.root(done.tree_size)
+        verify_inclusion(proof, leaf_hash(event.data), done.root)

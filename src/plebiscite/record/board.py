@@ -15,7 +15,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, Self, runtime_checkable
 
 from plebiscite.crypto.signing import SigningKey, VerifyKey
@@ -150,11 +150,19 @@ class Board(Protocol):
 
 @dataclass(frozen=True)
 class Appended:
-    """Where an append landed, and the tree its commit left (for a receipt)."""
+    """Where an append landed, the tree its commit left, and the entry's inclusion proof in
+    that tree (for a receipt)."""
 
     index: int
     tree_size: int
     root: bytes
+    read_nodes: Callable[[Sequence[NodeKey]], dict[NodeKey, bytes]] = field(
+        repr=False, compare=False
+    )
+
+    def proof(self) -> InclusionProof:
+        """The entry's inclusion proof in the tree of ``tree_size``."""
+        return inclusion_proof(self.index, self.tree_size, self.read_nodes)
 
 
 class BoardBase(ABC):
@@ -212,7 +220,17 @@ class BoardBase(ABC):
         pending = self._submit([event])
         index = pending.result()[0]
         assert pending.tree_size is not None
-        return Appended(index, pending.tree_size, pending.root)
+        size = pending.tree_size
+        known = pending.nodes
+
+        def read(keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+            found = {key: known[key] for key in keys if key in known}
+            missing = [key for key in keys if key not in found]
+            return {**found, **self._read_nodes(missing)} if missing else found
+
+        # The commit's own nodes and the frontier before it hold the proof's nodes; the
+        # board is read only for a node they lack.
+        return Appended(index, size, pending.root, read)
 
     def append_batch(self, events: Sequence[Event]) -> list[int]:
         return self._submit(events).result() if events else []
@@ -270,6 +288,7 @@ class BoardBase(ABC):
             else:
                 pending.indices = outcome
                 pending.tree_size, pending.root = committed.tree_size, committed.root
+                pending.nodes = committed.nodes
 
     # --- reading --------------------------------------------------------------------------
 
@@ -394,6 +413,7 @@ class _Pending:
     error: BaseException | None = None
     tree_size: int | None = None
     root: bytes = b""
+    nodes: dict[NodeKey, bytes] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -413,6 +433,8 @@ class Committed:
     outcomes: list[list[int] | PlebisciteError]
     tree_size: int
     root: bytes
+    #: The frontier before the commit and the nodes it wrote: enough for its receipts' proofs.
+    nodes: dict[NodeKey, bytes] = field(default_factory=dict)
 
 
 def outcomes(
@@ -440,6 +462,11 @@ class Plan:
     entries: list[tuple[int, str, bytes]]
     nodes: list[tuple[int, int, bytes]]
     frontier: Frontier
+    before: dict[NodeKey, bytes]
+
+    def known_nodes(self) -> dict[NodeKey, bytes]:
+        """The frontier before the append and every node it completes."""
+        return {**self.before, **{(level, i): h for level, i, h in self.nodes}}
 
 
 def plan(frontier: Frontier, events: Sequence[Event]) -> Plan:
@@ -451,7 +478,7 @@ def plan(frontier: Frontier, events: Sequence[Event]) -> Plan:
     for offset, event in enumerate(events):
         rows.append((first + offset, event.type.value, event.data))
         nodes.extend(after.append(leaf_hash(event.data)))
-    return Plan(first, rows, nodes, after)
+    return Plan(first, rows, nodes, after, frontier.nodes())
 
 
 def check_next_head(latest: SignedHead | None, head: SignedHead) -> None:

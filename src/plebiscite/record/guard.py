@@ -1,4 +1,4 @@
-"""The election rules the board enforces inside its append transaction (``docs/board.md`` 8).
+"""The election rules the board enforces inside its append transaction (``docs/board.md`` 10).
 
 Casting servers keep no election state of their own: whether a device exists and where its
 chain ends, whether a voter is on the roll and has voted, whether a tracking code or a

@@ -1,8 +1,8 @@
 """The casting rules' index tables on SQL: read a group's rows, write its changes.
 
 ``record/guard.py`` judges; this module moves the rows, inside the append transaction that
-already holds the board's write lock (``SELECT ... FOR UPDATE`` on ``board_state`` on
-PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite). The primary keys of the tables are the rules'
+already holds the board's sequencing lock (a transaction-level advisory lock on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite). The primary keys of the tables are the rules'
 last line: a second row for one tracking code, ciphertext, device, voter and region, or
 check-in cannot be written by any writer, whatever it checked.
 
@@ -12,18 +12,20 @@ one ``executemany``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     Table,
+    and_,
     bindparam,
     func,
     insert,
+    or_,
     select,
-    tuple_,
     update,
 )
 
@@ -47,39 +49,77 @@ from plebiscite.record.schema import (
     cast_voters,
 )
 
-_CHUNK = 900
+_CHUNK = 512
 
 
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    items = sorted(values)
-    for at in range(0, len(items), _CHUNK):
-        yield items[at : at + _CHUNK]
+class Lookup:
+    """``SELECT columns WHERE key IN (...)`` with one bound parameter per key. The statement
+    for each list length (rounded up to a power of two, the last key repeated) is built once
+    and then served from SQLAlchemy's compiled cache: an ``expanding`` parameter would have
+    the SQL rendered again at every execution, which costs more than running it."""
+
+    def __init__(self, columns: Sequence[Any], keys: Sequence[Column[Any]]) -> None:
+        self.columns = list(columns)
+        self.keys = list(keys)
+        self._by_size: dict[int, tuple[Any, list[str]]] = {}
+
+    def _statement(self, size: int) -> tuple[Any, list[str]]:
+        known = self._by_size.get(size)
+        if known is None:
+            where: ColumnElement[bool]
+            names = [f"k{i}_{j}" for i in range(size) for j in range(len(self.keys))]
+            if len(self.keys) == 1:
+                where = self.keys[0].in_([bindparam(name) for name in names])
+            else:
+                # ``(a, b) = (?, ?) OR ...``, not ``(a, b) IN ((?, ?), ...)``: SQLite scans the
+                # whole table for a row-value IN list, and searches the primary key once per
+                # term for the OR.
+                width = len(self.keys)
+                where = or_(
+                    *[
+                        and_(
+                            *[
+                                key == bindparam(names[i * width + j])
+                                for j, key in enumerate(self.keys)
+                            ]
+                        )
+                        for i in range(size)
+                    ]
+                )
+            known = self._by_size[size] = (select(*self.columns).where(where), names)
+        return known
+
+    def rows(self, connection: Connection, keys: Iterable[Any]) -> list[Any]:
+        out: list[Any] = []
+        items = sorted(keys)
+        for at in range(0, len(items), _CHUNK):
+            chunk = items[at : at + _CHUNK]
+            size = 1 << (len(chunk) - 1).bit_length()
+            chunk += [chunk[-1]] * (size - len(chunk))
+            statement, names = self._statement(size)
+            values = [v for key in chunk for v in (key if len(self.keys) > 1 else (key,))]
+            out.extend(connection.execute(statement, dict(zip(names, values, strict=True))).all())
+        return out
 
 
-def _by_keys(table: Table, column: Column[Any]) -> Any:
-    # Built once: constructing and coercing a statement costs more than running it.
-    return select(table).where(column.in_(bindparam("keys", expanding=True)))
+def _by_keys(table: Table, column: Column[Any]) -> Lookup:
+    return Lookup(list(table.c), [column])
 
 
 _CODES = _by_keys(cast_codes, cast_codes.c.code)
 _ALPHAS = _by_keys(cast_alphas, cast_alphas.c.alpha)
 _DEVICES = _by_keys(cast_devices, cast_devices.c.device)
 _LOCATIONS = _by_keys(cast_locations, cast_locations.c.location)
-_ROLL = select(cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting).where(
-    cast_roll.c.voter.in_(bindparam("keys", expanding=True))
+_ROLL = Lookup(
+    [cast_roll.c.voter, cast_roll.c.region, cast_roll.c.home_voting], [cast_roll.c.voter]
 )
 _VOTERS = _by_keys(cast_voters, cast_voters.c.voter)
-_CHECK_INS = select(cast_check_ins).where(
-    tuple_(cast_check_ins.c.device, cast_check_ins.c.checkin).in_(bindparam("keys", expanding=True))
-)
+_CHECK_INS = Lookup(list(cast_check_ins.c), [cast_check_ins.c.device, cast_check_ins.c.checkin])
 _MANIFEST_HASH = select(board_meta.c.value).where(board_meta.c.key == "manifest_hash")
 
 
-def _rows(connection: Connection, statement: Any, keys: Iterable[Any]) -> list[Any]:
-    out: list[Any] = []
-    for chunk in _chunks(keys):
-        out.extend(connection.execute(statement, {"keys": chunk}).all())
-    return out
+def _rows(connection: Connection, lookup: Lookup, keys: Iterable[Any]) -> list[Any]:
+    return lookup.rows(connection, keys)
 
 
 def read_view(
@@ -262,8 +302,16 @@ def write_changes(connection: Connection, changes: Changes) -> None:
 # --- what a stateless server asks between appends -----------------------------------------------
 
 
+# Built once with bind parameters: building a statement costs more than running it.
+_DEVICE = select(cast_devices).where(cast_devices.c.device == bindparam("device"))
+_CODE = select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == bindparam("code"))
+_CHECK_IN_VOTER = select(cast_check_ins.c.voter).where(
+    cast_check_ins.c.device == bindparam("device"), cast_check_ins.c.checkin == bindparam("checkin")
+)
+
+
 def device_row(connection: Connection, device_id: str) -> DeviceRow | None:
-    row = connection.execute(select(cast_devices).where(cast_devices.c.device == device_id)).first()
+    row = connection.execute(_DEVICE, {"device": device_id}).first()
     return None if row is None else _device(row)
 
 
@@ -273,18 +321,12 @@ def all_devices(connection: Connection) -> dict[str, DeviceRow]:
 
 
 def code_row(connection: Connection, code: str) -> tuple[int, str] | None:
-    row = connection.execute(
-        select(cast_codes.c.idx, cast_codes.c.kind).where(cast_codes.c.code == code)
-    ).first()
+    row = connection.execute(_CODE, {"code": code}).first()
     return None if row is None else (int(row.idx), str(row.kind))
 
 
 def check_in_row(connection: Connection, device_id: str, checkin: str) -> str | None:
-    row = connection.execute(
-        select(cast_check_ins.c.voter).where(
-            cast_check_ins.c.device == device_id, cast_check_ins.c.checkin == checkin
-        )
-    ).first()
+    row = connection.execute(_CHECK_IN_VOTER, {"device": device_id, "checkin": checkin}).first()
     return None if row is None else str(row.voter)
 
 

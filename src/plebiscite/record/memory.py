@@ -120,7 +120,7 @@ class MemoryBoard(BoardBase):
         self._types.extend(kind for _, kind, _ in work.entries)
         self._write(changes)
         self._frontier = work.frontier
-        return Committed(results, work.frontier.size, work.frontier.root())
+        return Committed(results, work.frontier.size, work.frontier.root(), work.known_nodes())
 
     def _read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
         return [(i, self._data[i]) for i in range(start, min(stop, len(self._data)))]

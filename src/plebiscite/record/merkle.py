@@ -331,6 +331,11 @@ class Frontier:
         except KeyError as exc:
             raise RecordError(f"board is missing stored Merkle node {exc.args[0]}") from exc
 
+    def nodes(self) -> dict[NodeKey, bytes]:
+        """The frontier's complete subtrees by key (``range_nodes(0, size)``)."""
+        keys = range_nodes(0, self.size)
+        return {key: h for key, (_, h) in zip(keys, self._stack, strict=True)}
+
     def copy(self) -> Frontier:
         twin = Frontier()
         twin.size, twin._stack = self.size, list(self._stack)

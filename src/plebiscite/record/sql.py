@@ -10,15 +10,19 @@ that transaction has committed.
   receipt.) A write transaction starts with ``BEGIN IMMEDIATE``, taking the write lock before
   it reads the tree size.
 - PostgreSQL must run with ``fsync`` and ``synchronous_commit`` on (checked on open); a write
-  transaction locks the ``board_state`` row (``SELECT ... FOR UPDATE``) before it reads the size.
+  transaction first takes the board's sequencing lock, a transaction-level advisory lock
+  (``pg_advisory_xact_lock``) keyed by the board's schema, then reads the size.
 
-Several processes may open the same board; the row lock (or SQLite's write lock) sequences
-their appends. Each process caches the right edge of the tree and reloads it (O(log n) rows)
-when another process has appended since.
+Several processes may open the same board; the sequencing lock (or SQLite's write lock)
+sequences their appends (``docs/board.md`` 7). The lock belongs to the transaction: when the
+process holding it dies, its connection closes, the server rolls the transaction back and the
+next process takes the lock. Each process keeps the right edge of the tree in memory and
+reloads it (O(log n) rows) when another process has appended since.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +35,7 @@ from sqlalchemy import (
     create_engine,
     event,
     exc,
+    func,
     insert,
     select,
     update,
@@ -52,6 +57,7 @@ from plebiscite.record.codec import decode_event
 from plebiscite.record.events import Event, EventType
 from plebiscite.record.guard import DeviceRow, LocationRow, judge, keys_of
 from plebiscite.record.guard_sql import (
+    Lookup,
     all_devices,
     check_in_row,
     code_row,
@@ -74,9 +80,6 @@ from plebiscite.record.schema import (
     check_schema,
     upgrade_schema,
 )
-
-#: Node keys fetched per query (SQLite limits bound parameters per statement).
-_KEYS_PER_QUERY = 400
 
 
 def normalise_url(db: str) -> URL:
@@ -120,10 +123,22 @@ def make_engine(db: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        writing = connection.get_execution_options().get("board_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("board_autocommit", False):
+            return  # each statement its own transaction (see read_engine)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("board_write") else "BEGIN")
 
     return engine
+
+
+def read_engine(engine: Engine) -> Engine:
+    """``engine`` for reads outside a transaction: each statement sees the latest commit, and
+    no BEGIN and ROLLBACK go with it (two statements, or round trips, per read). The board
+    only ever reads what commits left complete (a tree size with its nodes, index rows with
+    their entries), and sizes only grow, so a read that takes two statements is consistent."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(board_autocommit=True)
 
 
 def _database_error(where: str, error: exc.SQLAlchemyError) -> BoardError:
@@ -164,9 +179,11 @@ class SqlBoard(BoardBase):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self._engine = engine
+        self._reads = read_engine(engine)
         self.where = _shown(engine.url)
         self._frontier: Frontier | None = None
         self._locations: dict[str, LocationRow] = {}  # fixed by the manifest: kept once read
+        self._sequencing_key: int | None = None  # PostgreSQL: the advisory lock's key
 
     @classmethod
     def open(cls, db: str, *, create: bool = False) -> SqlBoard:
@@ -186,6 +203,9 @@ class SqlBoard(BoardBase):
                 check_schema(connection, board.where)
                 if engine.dialect.name == "postgresql":
                     _check_postgres_durability(connection, board.where)
+                    board._sequencing_key = sequencing_key(
+                        str(connection.exec_driver_sql("SELECT current_schema()").scalar())
+                    )
         except exc.SQLAlchemyError as error:
             engine.dispose()
             raise _database_error(board.where, error) from error
@@ -208,7 +228,7 @@ class SqlBoard(BoardBase):
         """A connection for reads; a database failure at any point (opening it, or a query
         while the server restarts) is a :class:`BoardError`, never a raw driver error."""
         try:
-            with self._engine.connect() as connection:
+            with self._reads.connect() as connection:
                 yield connection
         except exc.SQLAlchemyError as error:
             raise _database_error(self.where, error) from error
@@ -232,7 +252,7 @@ class SqlBoard(BoardBase):
             with self._engine.connect() as connection:
                 connection.execution_options(board_write=True)
                 with connection.begin():
-                    state = connection.execute(_LOCK_STATE).one()
+                    state = self._sequence(connection)
                     size = int(state.tree_size)
                     if self._frontier is None or self._frontier.size != size:
                         self._frontier = Frontier.load(size, lambda keys: _nodes(connection, keys))
@@ -266,7 +286,16 @@ class SqlBoard(BoardBase):
             self._frontier = None  # unknown state after a failure: reload on the next append
             raise _database_error(self.where, error) from error
         self._frontier = work.frontier
-        return Committed(results, work.frontier.size, work.frontier.root())
+        return Committed(results, work.frontier.size, work.frontier.root(), work.known_nodes())
+
+    def _sequence(self, connection: Connection) -> Any:
+        """Take the sequencing lock for the rest of this write transaction and read the board's
+        state (tree size, closing entry) as the last holder left it."""
+        if self._sequencing_key is not None:
+            # Its own statement: under READ COMMITTED the next statement's snapshot is taken
+            # after the lock is granted, so it sees the previous holder's commit.
+            connection.execute(_SEQUENCING_LOCK, {"key": self._sequencing_key})
+        return connection.execute(_STATE).one()  # SQLite: BEGIN IMMEDIATE holds the lock
 
     # --- the casting index ------------------------------------------------------------------
 
@@ -294,9 +323,7 @@ class SqlBoard(BoardBase):
 
     def closed_entry(self) -> int | None:
         with self._reading() as connection:
-            value: int | None = connection.execute(
-                select(board_state.c.closed_entry).where(board_state.c.id == 1)
-            ).scalar_one()
+            value: int | None = connection.execute(_CLOSED).scalar_one()
         return None if value is None else int(value)
 
     def roll_page(self, offset: int, limit: int) -> list[tuple[str, str, str, bool]]:
@@ -330,9 +357,7 @@ class SqlBoard(BoardBase):
 
     def get_meta(self, key: str) -> str | None:
         with self._reading() as connection:
-            value = connection.execute(
-                select(board_meta.c.value).where(board_meta.c.key == key)
-            ).scalar_one_or_none()
+            value = connection.execute(_META, {"key": key}).scalar_one_or_none()
         return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
@@ -364,12 +389,7 @@ class SqlBoard(BoardBase):
             with self._engine.connect() as connection:
                 connection.execution_options(board_write=True)
                 with connection.begin():
-                    # Lock the state row so concurrent head writers are sequenced too.
-                    connection.execute(
-                        select(board_state.c.tree_size)
-                        .where(board_state.c.id == 1)
-                        .with_for_update()
-                    )
+                    self._sequence(connection)  # head writers are sequenced with appends
                     check_next_head(_latest_head(connection), head)
                     connection.execute(
                         insert(board_heads).values(
@@ -414,25 +434,28 @@ def node_id(level: int, index: int) -> int:
 
 
 _SIZE = select(board_state.c.tree_size).where(board_state.c.id == 1)
-_LOCK_STATE = (
-    select(board_state.c.tree_size, board_state.c.closed_entry)
-    .where(board_state.c.id == 1)
-    .with_for_update()
-)
+_CLOSED = select(board_state.c.closed_entry).where(board_state.c.id == 1)
+_META = select(board_meta.c.value).where(board_meta.c.key == bindparam("key"))
+_STATE = select(board_state.c.tree_size, board_state.c.closed_entry).where(board_state.c.id == 1)
+_SEQUENCING_LOCK = select(func.pg_advisory_xact_lock(bindparam("key")))
+
+
+def sequencing_key(schema: str) -> int:
+    """The advisory lock key of the board in ``schema``: boards in two schemas of one database
+    have two locks (advisory locks are per database, so other databases never share one)."""
+    digest = hashlib.sha256(b"plebiscite board sequencing\x00" + schema.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 _INSERT_ENTRIES = insert(board_entries)
 _INSERT_NODES = insert(board_nodes)
-_NODES = select(board_nodes.c.node_id, board_nodes.c.hash).where(
-    board_nodes.c.node_id.in_(bindparam("ids", expanding=True))
-)
+_NODES = Lookup([board_nodes.c.node_id, board_nodes.c.hash], [board_nodes.c.node_id])
 
 
 def _nodes(connection: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
     found: dict[NodeKey, bytes] = {}
-    for at in range(0, len(keys), _KEYS_PER_QUERY):
-        ids = [node_id(level, index) for level, index in keys[at : at + _KEYS_PER_QUERY]]
-        rows: Sequence[Any] = connection.execute(_NODES, {"ids": ids}).all()
-        for key, value in rows:
-            found[(key & 63, key >> 6)] = bytes(value)
+    for key, value in _NODES.rows(connection, {node_id(level, index) for level, index in keys}):
+        found[(key & 63, key >> 6)] = bytes(value)
     return found
 
 

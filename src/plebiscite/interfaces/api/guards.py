@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -163,6 +164,10 @@ class JsonBodies:
         await pass_on(self.app, scope, receive, send, body)
 
 
+#: Bytes below 0x20 other than tab, line feed and carriage return.
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _refuse_body(content_type: bytes | None, body: bytes) -> Any:
     if not body:
         return None  # e.g. POST /authority/close: nothing to parse
@@ -182,7 +187,7 @@ def _refuse_body(content_type: bytes | None, body: bytes) -> Any:
             )
     if body.startswith(b"\xef\xbb\xbf"):
         return http_problem("malformed-body", "the body starts with a byte-order mark")
-    if any(byte < 0x20 and byte not in (0x09, 0x0A, 0x0D) for byte in body):
+    if _CONTROL_BYTE.search(body):
         # JSON has no raw control bytes: this is UTF-16 or UTF-32 (or not JSON at all).
         return http_problem("malformed-body", "the body holds raw control bytes: not UTF-8 JSON")
     try:

@@ -464,10 +464,19 @@ class CastingService:
             payload["signature"],
         )
         signed_at = dt.datetime.fromisoformat(payload["received_at"])
-        head = self.heads.covering(
+        head = self.heads.exactly(
             appended.tree_size, appended.root, int(signed_at.timestamp() * 1000)
         )
-        return self._receipt(record, leaf_hash(event.data), head)
+        # The proof from the nodes the commit wrote and the frontier before it: no read.
+        return Receipt(
+            record.tracking_code,
+            record.kind,
+            record.leaf_index,
+            leaf_hash(event.data),
+            record.received_at,
+            head,
+            appended.proof(),
+        )
 
     def _retry(self, code: str, challenged: bool) -> Receipt:
         """The receipt of a ballot sent again (the same signed ballot: the same code)."""

@@ -54,6 +54,21 @@ class ReceiptHeads:
             self.store(head.tree_size, head.root_hash)
         return head
 
+    def exactly(self, tree_size: int, root: bytes, when_ms: int) -> SignedHead:
+        """A signed head of exactly ``tree_size`` entries (whose root is ``root``), so that a
+        receipt's proof is the one its commit's nodes give; concurrent casts landed by one
+        commit share it."""
+        with self._lock:
+            head = self._latest
+            if head is None or head.tree_size != tree_size:
+                head = sign_head(self.key, tree_size, root, when_ms)
+                if self._latest is None or self._latest.tree_size < tree_size:
+                    self._latest = head
+            store = tree_size - self._stored_size >= HEAD_STORE_EVERY
+        if store:
+            self.store(head.tree_size, head.root_hash)
+        return head
+
     def fresh(self) -> SignedHead:
         """A head over the whole board as it is now (for receipts asked for later)."""
         size = self.board.size()

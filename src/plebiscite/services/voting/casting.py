@@ -565,7 +565,6 @@ class _BallotLookup(Mapping[str, BallotRecord]):
 
 
 __all__ = [
-    "CHECK_IN_TAG",
     "HEAD_STORE_EVERY",
     "NONCE_SEED_BYTES",
     "BallotRecord",
@@ -586,7 +585,6 @@ __all__ = [
     "VotingClosedError",
     "WrongElectionError",
     "check_identifier",
-    "check_in_message",
     "parse_time",
     "sign_check_in",
 ]

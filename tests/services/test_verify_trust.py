@@ -102,6 +102,17 @@ def test_a_pinned_board_key(built: Built) -> None:
     assert code == 2 and "--board-key" in err
 
 
+@pytest.mark.parametrize("pinned", ["zz", "AB" * 32, "ab" * 31, "ab" * 33])
+def test_a_pinned_key_that_is_not_lower_case_hex_is_a_v32_finding(
+    built: Built, pinned: str
+) -> None:
+    """Called as a library (the CLI refuses such a key before verifying): a key in upper case
+    or of the wrong length is not the anchor's spelling, and is named."""
+    report = _verify(built.record, board_key=pinned)
+    (finding,) = report.checks["V32"].findings
+    assert finding.message == f"--board-key {pinned!r} is not 32 bytes of lower-case hex"
+
+
 def test_a_record_that_anchors_no_key_fails(built: Built, tmp_path: Path) -> None:
     def edit(events: Lines) -> None:
         events[0]["payload"]["board_key"] = None

@@ -37,7 +37,7 @@ import httpx
 
 from plebiscite.crypto.group import Point
 from plebiscite.crypto.randomness import SystemRng
-from plebiscite.crypto.signing import SigningKey
+from plebiscite.crypto.signing import SigningKey, VerifyKey
 from plebiscite.domain.manifest import LocationKind, Manifest
 from plebiscite.domain.manifest_hash import manifest_hash
 from plebiscite.domain.manifest_load import parse_manifest
@@ -388,6 +388,28 @@ def preload(election: Election, fleet: Sequence[Device], at: dt.datetime) -> Non
         board.close()
 
 
+def _receipts_against(
+    receipts: dict[str, dict[str, Any]], where: dict[str, tuple[int, bytes]], key: VerifyKey
+) -> tuple[list[str], list[str]]:
+    """The tracking codes of the receipts whose ballot is not on the board, and of those on it
+    at another leaf, with another leaf hash, or whose head or proof does not verify."""
+    missing, wrong = [], []
+    for code, receipt in receipts.items():
+        found = where.get(code)
+        if found is None:
+            missing.append(code)
+            continue
+        index, digest = found
+        if receipt["leaf_index"] != index or receipt["leaf_hash"] != digest.hex():
+            wrong.append(code)
+            continue
+        try:
+            Receipt.from_json(receipt).verify(key)
+        except Exception:
+            wrong.append(code)
+    return missing, wrong
+
+
 def check_acknowledged(election: Election, receipts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Without a tally: every receipt a client holds is on the board at its leaf with its leaf
     hash, and verifies (the head's signature, the inclusion proof); no tracking code twice, no
@@ -411,20 +433,7 @@ def check_acknowledged(election: Election, receipts: dict[str, dict[str, Any]]) 
                     cast_per_voter[(voter, ballot["location"])] += 1
     finally:
         board.close()
-    missing, wrong = [], []
-    for code, receipt in receipts.items():
-        found = where.get(code)
-        if found is None:
-            missing.append(code)
-            continue
-        index, digest = found
-        if receipt["leaf_index"] != index or receipt["leaf_hash"] != digest.hex():
-            wrong.append(code)
-            continue
-        try:
-            Receipt.from_json(receipt).verify(key.verify_key)
-        except Exception:
-            wrong.append(code)
+    missing, wrong = _receipts_against(receipts, where, key.verify_key)
     return {
         "ballots_on_board": len(where),
         "receipts_held": len(receipts),
@@ -559,20 +568,7 @@ def check_record(
             cast_per_voter[(board.check_in_voter(device, checkin), location)] += 1
     finally:
         board.close()
-    missing, wrong = [], []
-    for code, receipt in receipts.items():
-        found = where.get(code)
-        if found is None:
-            missing.append(code)
-            continue
-        index, digest = found
-        if receipt["leaf_index"] != index or receipt["leaf_hash"] != digest.hex():
-            wrong.append(code)
-            continue
-        try:
-            Receipt.from_json(receipt).verify(key.verify_key)
-        except Exception:
-            wrong.append(code)
+    missing, wrong = _receipts_against(receipts, where, key.verify_key)
     sampled_ok = 0
     if receipts and sample:
         memory = MemoryBoard()

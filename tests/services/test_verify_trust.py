@@ -394,7 +394,11 @@ def test_an_election_key_at_the_same_instant_as_the_last_message_passes(
 ) -> None:
     """Equal times are in order (the rule is "not before"), and the windows had passed."""
     edit = _key_edit(lambda p, before: p.update(at=before.isoformat()))
-    report = _verify(tampered(built, tmp_path, lambda events: [edit(events), None][1]))
+
+    def same_instant(events: Lines) -> None:
+        edit(events)
+
+    report = _verify(tampered(built, tmp_path, same_instant))
     assert "V33" not in report.failed_checks(), [str(f) for f in report.findings()][:5]
 
 

@@ -16,7 +16,7 @@ from plebiscite.crypto.group import Scalar
 from plebiscite.crypto.proofs import RangeProof
 from plebiscite.crypto.randomness import SystemRng
 from plebiscite.crypto.signing import SigningKey
-from plebiscite.domain.ballot import encrypt_tag
+from plebiscite.domain.ballot import encrypt_tag, region_specs
 from plebiscite.domain.manifest import LocationKind
 from plebiscite.errors import (
     DuplicateBallotError,
@@ -241,6 +241,31 @@ def test_bad_proof_refused(day: Day) -> None:
         prepared.ballot, answers=(dataclasses.replace(answer, sum_proof=bad),)
     )
     refused(day, ProofError, lambda: day.service.cast(ballot.to_json(), ballot.sign(booth.key)))
+
+
+def test_proof_errors_that_cancel_under_equal_weights_are_refused(day: Day) -> None:
+    """A device that knows the server adds a ballot's proof equations into one check plants
+    +d in option 0's proof and -d in option 1's: with equal (or predictable) weights the two
+    errors cancel. The server weighs each equation by a fresh random weight."""
+    booth = day.booth(location(MS))
+    prepared = booth.prepare(day.voters()[0].pseudonym, YES)
+    answer = prepared.ballot.answers[0]
+    proofs = list(answer.selection_proofs)
+    for option, delta in ((0, 7), (1, -7)):
+        p = proofs[option]
+        proofs[option] = dataclasses.replace(p, v=(p.v[0] + Scalar(delta), *p.v[1:]))
+    ballot = dataclasses.replace(
+        prepared.ballot,
+        answers=(dataclasses.replace(answer, selection_proofs=tuple(proofs)),),
+    )
+    specs = region_specs(MANIFEST, location(MS).region_id)
+    with pytest.raises(ProofError) as exact:
+        ballot.verify_proofs(day.bed.key.public, day.service.election.context, specs)
+    size = day.board.size()
+    with pytest.raises(ProofError) as batched:
+        day.service.cast(ballot.to_json(), ballot.sign(booth.key))
+    assert str(batched.value) == str(exact.value)  # named as the one-by-one check names it
+    assert day.board.size() == size
 
 
 def test_proof_for_another_election_refused(day: Day) -> None:

@@ -230,6 +230,21 @@ class Ballot:
         for spec, answer in zip(specs, self.answers, strict=True):
             verify_answer(election_key, context, spec, answer)
 
+    def verify_proofs_batched(
+        self, election_key: Point, context: bytes, specs: Sequence[QuestionSpec], seed: bytes
+    ) -> None:
+        """:meth:`verify_proofs`, with the answers' equations weighted and summed into one
+        multi-scalar multiplication (``docs/protocol.md`` section 5.4) under ``seed``, 32 bytes
+        the caller draws from a CSPRNG after receiving the ballot. The same verdict (except with
+        probability about 2^-128) and, on failure, the same error as :meth:`verify_proofs`."""
+        self.tag.verify(context, self.device, self.checkin)
+        batch = ProofBatch(seed)
+        self.add_proofs(batch, "ballot", election_key, context, specs)
+        failures = batch.failures()
+        if failures:
+            self.verify_proofs(election_key, context, specs)  # raises, naming the proof
+            raise ProofError(failures[0][1])
+
     def add_proofs(
         self,
         batch: ProofBatch,

@@ -647,10 +647,10 @@ def app_from_environment() -> FastAPI:
     """
     import os
 
-    from plebiscite.interfaces.api.guards import GuardedH11Protocol
+    from plebiscite.interfaces.api.guards import GuardedHttpToolsProtocol
 
     env = {name: os.environ.get(var, "") for name, var in SERVE_ENV.items()}
-    GuardedH11Protocol.request_timeout = float(env["request_timeout"] or REQUEST_TIMEOUT_S)
+    GuardedHttpToolsProtocol.request_timeout = float(env["request_timeout"] or REQUEST_TIMEOUT_S)
     app, _service = open_app(
         env["db"],
         admin_token=env["admin_token"] or None,

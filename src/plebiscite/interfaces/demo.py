@@ -118,7 +118,7 @@ def running_server(app: Any, host: str, port: int) -> Iterator[str]:
     """Run ``app`` under uvicorn in a thread on ``host:port`` until the block ends."""
     import uvicorn
 
-    from plebiscite.interfaces.api.guards import GuardedH11Protocol
+    from plebiscite.interfaces.api.guards import GuardedHttpToolsProtocol
 
     config = uvicorn.Config(
         app,
@@ -126,7 +126,7 @@ def running_server(app: Any, host: str, port: int) -> Iterator[str]:
         port=port,
         log_level="warning",
         access_log=False,
-        http=GuardedH11Protocol,
+        http=GuardedHttpToolsProtocol,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="plebiscite-demo-server", daemon=True)

@@ -1,9 +1,10 @@
 """What stands between the API and hostile or too many clients (``docs/operations.md``).
 
-* :class:`GuardedH11Protocol`: uvicorn's h11 protocol with a deadline for each request (a
-  client that sends half a request and stalls is answered 408 and closed, so idle sockets
-  cannot pile up), and with the errors the HTTP parser itself raises (a negative or
-  malformed ``Content-Length``, a broken request line) answered as problem documents.
+* :class:`GuardedHttpToolsProtocol`: uvicorn's httptools (llhttp) protocol with a deadline
+  for each request (a client that sends half a request and stalls is answered 408 and
+  closed, so idle sockets cannot pile up), and with the errors the HTTP parser itself raises
+  (a negative or malformed ``Content-Length``, a broken request line) answered as problem
+  documents.
 * :class:`JsonBodies`: the API's write endpoints take ``application/json`` bodies in UTF-8
   only; any other media type (``application/vnd.evil+json``, ``application/json-patch+json``)
   or encoding (UTF-16, UTF-32, a byte-order mark, a raw control byte) is refused with 415
@@ -19,10 +20,10 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from plebiscite.interfaces.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -45,38 +46,53 @@ SHED_RETRY_AFTER_S = 1
 API_WRITE_PREFIXES = ("/ballots", "/challenges", "/devices/", "/authority/")
 
 
-def _raw_problem(slug: str, status: int, reason: bytes, detail: str) -> tuple[h11.Response, bytes]:
+def _raw_problem(slug: str, status: int, detail: str) -> bytes:
+    """A whole HTTP/1.1 answer, written by the protocol itself (no request cycle to answer in)."""
     from plebiscite.interfaces.api.problems import HTTP_PROBLEMS
 
     title = HTTP_PROBLEMS[slug][1]
     body = json.dumps(problem_body(slug, status, title, detail)).encode()
-    headers = [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    return h11.Response(status_code=status, headers=headers, reason=reason), body
+    head = b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode())
+    head += b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n"
+    head += b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body)
+    return head + body
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a per-request deadline and problem-document 400s."""
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools (llhttp) protocol with a per-request deadline and problem-document
+    400s.
+
+    A deadline is armed while a request is incomplete: from the connection's opening until its
+    first request is whole, and from the first byte of each later request until it is whole.
+    Between requests uvicorn's keep-alive timeout applies; while the app works, no deadline.
+    """
 
     request_timeout: float = REQUEST_TIMEOUT_S
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None
+        self._incomplete = True  # nothing received yet: the first request is awaited
         self._arm()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        if self.conn.their_state in (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR):
-            self._disarm()  # the whole request is in: the app's time is not the client's
-        else:
+        if self._incomplete:
             self._arm()
+        else:
+            self._disarm()  # the whole request is in: the app's time is not the client's
+
+    def on_message_begin(self) -> None:
+        self._incomplete = True
+        super().on_message_begin()
+
+    def on_message_complete(self) -> None:
+        self._incomplete = False
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        self._disarm()  # idle until the next request: uvicorn's keep-alive timeout applies
+        if not self._incomplete:
+            self._disarm()  # idle until the next request: uvicorn's keep-alive timeout applies
         super().on_response_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -99,27 +115,14 @@ class GuardedH11Protocol(H11Protocol):
             return
         if self.cycle is None or not self.cycle.response_started:
             detail = f"the request was not complete within {self.request_timeout:g} s"
-            self._send_raw(*_raw_problem("request-timeout", 408, b"Request Timeout", detail))
+            self.transport.write(_raw_problem("request-timeout", 408, detail))
         self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         detail = "the HTTP request is malformed (request line, headers or Content-Length)"
-        self._send_raw(*_raw_problem("bad-request", 400, b"Bad Request", detail))
+        if self.cycle is None or not self.cycle.response_started:
+            self.transport.write(_raw_problem("bad-request", 400, detail))
         self.transport.close()
-
-    def _send_raw(self, response: h11.Response, body: bytes) -> None:
-        try:
-            if self.conn.our_state is not h11.SEND_RESPONSE:
-                # h11 refuses to answer before it has parsed a request: write the bytes.
-                head = b"HTTP/1.1 %d %s\r\n" % (response.status_code, response.reason)
-                head += b"".join(k + b": " + v + b"\r\n" for k, v in response.headers.raw_items())
-                self.transport.write(head + b"\r\n" + body)
-                return
-            self.transport.write(self.conn.send(response) or b"")
-            self.transport.write(self.conn.send(h11.Data(data=body)) or b"")
-            self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
-        except h11.LocalProtocolError:
-            pass  # the connection is closed right after in any case
 
 
 async def pass_on(app: Any, scope: Any, receive: Any, send: Any, body: bytes) -> None:
@@ -243,7 +246,7 @@ class Shed:
 __all__ = [
     "MAX_IN_FLIGHT",
     "REQUEST_TIMEOUT_S",
-    "GuardedH11Protocol",
+    "GuardedHttpToolsProtocol",
     "JsonBodies",
     "Shed",
 ]

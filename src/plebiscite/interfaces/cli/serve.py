@@ -12,7 +12,7 @@ from plebiscite.interfaces.cli.options import DB_HELP, open_existing
 
 #: Shortest authority token accepted on the command line (a generated one has 32 characters).
 MIN_TOKEN = 8
-PROTOCOL = "plebiscite.interfaces.api.guards:GuardedH11Protocol"
+PROTOCOL = "plebiscite.interfaces.api.guards:GuardedHttpToolsProtocol"
 #: Seconds an idle keep-alive connection is kept open between requests.
 KEEP_ALIVE_S = 5
 
@@ -91,7 +91,7 @@ def serve(
     """
     import uvicorn
 
-    from plebiscite.interfaces.api.guards import GuardedH11Protocol
+    from plebiscite.interfaces.api.guards import GuardedHttpToolsProtocol
     from plebiscite.interfaces.app import SERVE_ENV, new_admin_token, open_app
     from plebiscite.interfaces.head_timer import HeadTimer
     from plebiscite.services.voting.casting import parse_time
@@ -115,7 +115,7 @@ def serve(
     if admin_token is None:
         admin_token = new_admin_token()
         click.echo(f"authority token (generated): {admin_token}", err=True)
-    GuardedH11Protocol.request_timeout = request_timeout
+    GuardedHttpToolsProtocol.request_timeout = request_timeout
     # Open once here: create or upgrade the board, create its key, set the demo clock's start.
     app, service = open_app(
         db,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import secrets
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -30,7 +31,8 @@ def _check(
     specs: list[tuple[str, int, int, int]],
 ) -> None:
     ballot = Ballot.from_json(ballot_json)
-    ballot.verify_proofs(Point.from_hex(key_hex), context, [QuestionSpec(*spec) for spec in specs])
+    specs_ = [QuestionSpec(*spec) for spec in specs]
+    ballot.verify_proofs_batched(Point.from_hex(key_hex), context, specs_, secrets.token_bytes(32))
 
 
 class ProofPool:

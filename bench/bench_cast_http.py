@@ -12,7 +12,8 @@ server process, from /proc, over each phase), the server's resident memory after
 run (all its processes), and beside them the one-core verification rate of the same ballots
 measured in this run. Then, in this process, SQL statements per ballot of the casting path
 (``CastingService`` over the same kind of board, 8 threads, statements counted by SQLAlchemy
-events, BEGIN and COMMIT included). SQLite always; PostgreSQL when PLEBISCITE_TEST_PG (or
+events, BEGIN and COMMIT included) and the CPU milliseconds of each check-in and cast
+without HTTP. SQLite always; PostgreSQL when PLEBISCITE_TEST_PG (or
 --pg URL) names a server.
 """
 
@@ -362,13 +363,16 @@ def statements_per_ballot(db: str, ballots: int = 400, threads: int = 8) -> dict
                 service.cast(body["ballot"], body["signature"], tag_opening=body["tag_opening"])
 
     per_phase = []
+    cpu_phase = []  # this process's CPU seconds: the service's work without HTTP
     for ballots_now in (False, True):  # every check-in, then every ballot
         counted["statements"] = 0
         workers = [threading.Thread(target=cast, args=(q, ballots_now)) for q in queues]
+        cpu0 = time.process_time()
         for t in workers:
             t.start()
         for t in workers:
             t.join()
+        cpu_phase.append(time.process_time() - cpu0)
         per_phase.append(counted["statements"])
     board.close()
     cast_n = sum(1 for q in queues for item in q if not isinstance(item, tuple))
@@ -377,6 +381,8 @@ def statements_per_ballot(db: str, ballots: int = 400, threads: int = 8) -> dict
         "check_in": round(per_phase[0] / cast_n, 2),
         "cast": round(per_phase[1] / cast_n, 2),
         "statements_per_ballot": round(sum(per_phase) / cast_n, 2),
+        "in_process_cpu_ms_check_in": round(cpu_phase[0] * 1000 / cast_n, 2),
+        "in_process_cpu_ms_cast": round(cpu_phase[1] * 1000 / cast_n, 2),
     }
 
 
@@ -466,7 +472,9 @@ def main() -> None:
         print(
             f"{backend}: {figures['statements_per_ballot']} SQL statements per ballot "
             f"({figures['check_in']} for its check-in, {figures['cast']} for the cast; "
-            f"{figures['ballots']} ballots, 8 devices at once, in process)"
+            f"{figures['ballots']} ballots, 8 devices at once, in process); CPU without "
+            f"HTTP {figures['in_process_cpu_ms_check_in']} ms per check-in, "
+            f"{figures['in_process_cpu_ms_cast']} ms per cast"
         )
     print(json.dumps({"runs": results, "statements": dict(statements)}))
 

@@ -11,6 +11,7 @@ document, produced in one place, and the routes stay the OpenAPI description of 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 
 from plebiscite.errors import PlebisciteError
 from plebiscite.interfaces.api import models as m
-from plebiscite.interfaces.api.guards import pass_on
+from plebiscite.interfaces.api.guards import pass_on, read_body
 from plebiscite.interfaces.api.problems import error_response
 from plebiscite.services.voting.casting import CastingService
 
@@ -73,25 +74,15 @@ class FastPaths:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        work: Callable[[bytes], dict[str, Any] | None] | None = None
+        work: Callable[[bytes], dict[str, Any] | None]
         if path == "/ballots":
             work = self._cast
-        elif path.startswith("/devices/") and (match := _CHECK_IN_PATH.fullmatch(path)):
-            device_id = match.group(1)
-
-            def work(body: bytes) -> dict[str, Any] | None:
-                return self._check_in(device_id, body)
-
-        if work is None:
+        elif match := _CHECK_IN_PATH.fullmatch(path):
+            work = functools.partial(self._check_in, match.group(1))
+        else:
             await self.app(scope, receive, send)
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await read_body(receive)
         try:
             answer = await anyio.to_thread.run_sync(work, body)
         except PlebisciteError as exc:

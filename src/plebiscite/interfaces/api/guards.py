@@ -125,6 +125,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, however many messages it came in."""
+    body, more = b"", True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
 async def pass_on(app: Any, scope: Any, receive: Any, send: Any, body: bytes) -> None:
     """Call ``app`` with a ``receive`` that first gives the body a middleware has read whole."""
     sent = False
@@ -153,13 +165,7 @@ class JsonBodies:
         ):
             await self.app(scope, receive, send)
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await read_body(receive)
         refusal = _refuse_body(dict(scope.get("headers") or []).get(b"content-type"), body)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -249,4 +255,6 @@ __all__ = [
     "GuardedHttpToolsProtocol",
     "JsonBodies",
     "Shed",
+    "pass_on",
+    "read_body",
 ]
